@@ -1,0 +1,85 @@
+"""Structure of an `atheena` network: which section each op belongs to, and MACs.
+
+Sections follow the early-exit structure: `stage0` is everything before the
+first exit's fork, `exitK` the classifier layers of early exit K, and
+`stageK` (K >= 1) the backbone layers that only samples not taken by exits
+0..K-1 reach.  Control ops (splits, decisions, buffers, merge) are in the
+section `control`.  The sections are derived from the graph, not stored, so
+they cannot go stale when a pass rewrites the IR.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from torch_mlir import ir
+
+from atheena.dialects import ops as O
+
+CONTROL_OPS = {"atheena.split", "atheena.exit_decision", "atheena.conditional_buffer", "atheena.exit_merge"}
+
+
+def _single_user(value: ir.Value) -> ir.Operation | None:
+    uses = list(value.uses)
+    return uses[0].owner if len(uses) == 1 else None
+
+
+def sections(func: ir.Operation) -> list[tuple[ir.Operation, str]]:
+    """(op, section) for every atheena op of a network function, in program order."""
+    label: dict[ir.Value, str] = {}
+    for arg in func.regions[0].blocks[0].arguments:
+        label[arg] = "stage0"
+    out = []
+    for op in O.body_ops(func):
+        if not op.name.startswith("atheena."):
+            continue
+        if op.name == "atheena.split":
+            source = label.get(op.operands[0], "control")
+            drop = [_single_user(r) for r in op.results]
+            drop_exit = next((O.int_attr(u, "exit") for u in drop if u is not None
+                              and u.name == "atheena.conditional_buffer"
+                              and O.str_attr(u, "mode") == "drop_on_exit"), None)
+            for r, user in zip(op.results, drop):
+                is_onward = user is not None and user.name == "atheena.conditional_buffer"
+                label[r] = source if drop_exit is None or is_onward else f"exit{drop_exit}"
+            out.append((op, "control"))
+        elif op.name == "atheena.conditional_buffer":
+            mode, k = O.str_attr(op, "mode"), O.int_attr(op, "exit")
+            label[op.results[0]] = f"stage{k + 1}" if mode == "drop_on_exit" else "control"
+            out.append((op, "control"))
+        elif op.name in CONTROL_OPS:
+            for r in op.results:
+                label[r] = "control"
+            out.append((op, "control"))
+        else:
+            section = label.get(op.operands[0], "control")
+            label[op.results[0]] = section
+            out.append((op, section))
+    return out
+
+
+def macs(op: ir.Operation) -> int:
+    """Multiply-accumulates one sample costs in `op` (0 for ops without any)."""
+    if op.name == "atheena.conv2d":
+        f, ho, wo = O.shape_of(op.results[0])
+        c = O.shape_of(op.operands[0])[0]
+        kh, kw = O.int_array(op, "kernel")
+        return ho * wo * f * (c // O.int_attr(op, "groups")) * kh * kw
+    if op.name == "atheena.linear":
+        return O.shape_of(op.operands[0])[0] * O.shape_of(op.results[0])[0]
+    return 0
+
+
+def macs_by_section(module: ir.Module | ir.Operation) -> dict[str, int]:
+    """MACs per section of the (single) network in `module`."""
+    (func,) = O.network_functions(module)
+    totals: dict[str, int] = defaultdict(int)
+    for op, section in sections(func):
+        totals[section] += macs(op)
+    return dict(totals)
+
+
+def exit_count(module: ir.Module | ir.Operation) -> int:
+    """Number of exits (early exits + the final one) of the network in `module`."""
+    (func,) = O.network_functions(module)
+    return 1 + sum(op.name == "atheena.exit_decision" for op in O.body_ops(func))

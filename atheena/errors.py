@@ -1,0 +1,44 @@
+"""User-facing errors.
+
+Every mistake a user can make (a bad file, an unsupported layer, malformed IR)
+is raised as an `AtheenaError` carrying one paragraph that names the problem and
+what to do.  Command-line tools catch it, print the paragraph and exit with
+status 2; nothing else in the project prints tracebacks for user mistakes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Iterator
+
+USER_ERROR_EXIT_CODE = 2
+
+
+class AtheenaError(Exception):
+    """An error caused by the user's input; its message is meant to be read."""
+
+    exit_code = USER_ERROR_EXIT_CODE
+
+
+class UnsupportedModelError(AtheenaError):
+    """The PyTorch model uses an operation the compiler cannot map to hardware."""
+
+
+class IRError(AtheenaError):
+    """MLIR input failed to parse or verify, or a pass failed (exit status 1, as mlir-opt)."""
+
+    exit_code = 1
+
+
+@contextlib.contextmanager
+def reported_as_user_errors(tool: str) -> Iterator[None]:
+    """Turn an `AtheenaError` (or Ctrl-C) into a message and an exit status."""
+    try:
+        yield
+    except AtheenaError as err:
+        print(f"{tool}: error: {err}", file=sys.stderr)
+        raise SystemExit(err.exit_code) from None
+    except KeyboardInterrupt:
+        print(f"{tool}: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None

@@ -1,0 +1,93 @@
+"""One place to make MLIR contexts, parse and print modules.
+
+All of ATHEENA's MLIR work happens in the upstream bindings that torch-mlir
+ships (`torch_mlir.ir`): a context here knows the upstream dialects, the torch
+dialect and the `atheena` dialect.  Parsing and verification failures become
+`IRError`s whose message lists each diagnostic as `file:line:col: error: ...`,
+and printing is deterministic (same module, same bytes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from torch_mlir import ir
+from torch_mlir.dialects import torch as torch_dialect
+
+from atheena import dialects
+from atheena.errors import IRError
+
+_FILE_LOC = re.compile(r'"([^"]*)":(\d+):(\d+)')
+_NAME_LOC = re.compile(r'^loc\("([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """An error or note at a place in a file (line 0 when the place is unknown)."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}: " if self.line else (f"{self.file}: " if self.file else "")
+        return f"{where}{self.severity}: {self.message}"
+
+
+def new_context() -> ir.Context:
+    """A context with the upstream, torch and atheena dialects available."""
+    context = ir.Context()
+    torch_dialect.register_dialect(context)
+    dialects.load(context)
+    return context
+
+
+def location_of(loc: ir.Location, filename: str = "-") -> tuple[str, int, int]:
+    """(file, line, col) of the first file position inside `loc`, or line 0."""
+    match = _FILE_LOC.search(str(loc))
+    if not match:
+        return filename, 0, 0
+    name = match.group(1)
+    return (filename if name == "-" else name), int(match.group(2)), int(match.group(3))
+
+
+def layer_name(loc: ir.Location) -> str | None:
+    """The model path (e.g. `layer4.1.conv2`) a frontend attached to an op, if any."""
+    match = _NAME_LOC.match(str(loc))
+    return match.group(1) if match else None
+
+
+def diagnostics_of(error: ir.MLIRError, filename: str = "-") -> list[Diagnostic]:
+    """Flatten an MLIRError into diagnostics (without the 'see current operation' notes)."""
+    result = []
+    for info in error.error_diagnostics:
+        file, line, col = location_of(info.location, filename)
+        result.append(Diagnostic(file, line, col, info.message))
+    if not result:
+        result.append(Diagnostic(filename, 0, 0, str(error)))
+    return result
+
+
+def format_diagnostics(diags: list[Diagnostic]) -> str:
+    return "\n".join(str(d) for d in diags)
+
+
+def parse(text: str, context: ir.Context, filename: str = "-") -> ir.Module:
+    """Parse and verify MLIR text (IRDL checks included); `IRError` on failure."""
+    with context:
+        try:
+            return ir.Module.parse(text)
+        except ir.MLIRError as err:
+            raise IRError(
+                f"{filename} is not valid MLIR for ATHEENA:\n"
+                + format_diagnostics(diagnostics_of(err, filename))
+            ) from None
+
+
+def to_text(module: ir.Module | ir.Operation, debug_info: bool = False) -> str:
+    """Print a module in full (weights included), optionally with locations."""
+    op = module.operation if isinstance(module, ir.Module) else module
+    return op.get_asm(enable_debug_info=debug_info, large_elements_limit=None)

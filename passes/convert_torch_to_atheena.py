@@ -1,0 +1,484 @@
+"""`convert-torch-to-atheena`: torch-dialect network -> streaming `atheena` graph.
+
+Input: a `func.func` in the torch dialect as torch-mlir's FX importer writes it
+for a batch-1 model whose `forward` returns one logits tensor per exit,
+earliest exit first (a single result is a plain network).  Weights must be
+inline dense constants (`atheena import` arranges that).
+
+The pass works in three steps:
+
+1. *Layers*: each supported torch op becomes a `Layer` node (conv, pool, relu,
+   linear, flatten); constants are evaluated; identity ops (dropout, clone,
+   ...) disappear; a batch norm is folded into the convolution before it.
+2. *Exits*: the backbone is the chain that produces the last result; each
+   earlier result's branch is walked back to the backbone value it leaves from.
+3. *Emit*: the backbone is written in order, and at each exit's fork point the
+   early-exit machinery is inserted: `split` (one copy to the exit branch,
+   one onward), the exit classifier, a `split` of its logits, an
+   `exit_decision`, a `split` of the decision, a `conditional_buffer` that
+   drops the onward copy of samples that exit, one that forwards the exit's
+   logits of samples that exit, and at the end one `exit_merge`.
+
+Options: `thresholds` (one softmax threshold per early exit; a single value is
+used for all exits; default 0.9).  Errors name the model layer (the op's
+location carries the model path, e.g. `layer4.1.conv2`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from torch_mlir import ir
+from torch_mlir.dialects import func as func_d
+
+from atheena.dialects import ops as O
+from atheena.ir import layer_name, location_of
+from atheena.pass_base import ModulePass, PassFailure
+
+SUPPORTED_LAYERS = (
+    "Conv2d, BatchNorm2d after a Conv2d, MaxPool2d, AvgPool2d, ReLU, Linear, "
+    "Flatten/view and Dropout"
+)
+
+_VTENSOR = re.compile(r"!torch\.vtensor<\[([-\d,]*)\],(\w+)>")
+_IDENTITY_OPS = {
+    "torch.aten.dropout",
+    "torch.aten.dropout_",
+    "torch.aten.feature_dropout",
+    "torch.aten.clone",
+    "torch.aten.detach",
+    "torch.aten.contiguous",
+    "torch.aten.alias",
+}
+_RESHAPE_OPS = {
+    "torch.aten.flatten.using_ints",
+    "torch.aten.view",
+    "torch.aten.reshape",
+    "torch.aten._unsafe_view",
+}
+
+
+@dataclass(eq=False)
+class Layer:
+    """One streaming layer of the network (or its input, kind 'input')."""
+
+    kind: str
+    source: Layer | None
+    shape: tuple[int, ...]
+    loc: ir.Location
+    attrs: dict = field(default_factory=dict)
+    users: list = field(default_factory=list)
+
+
+def _where(loc: ir.Location) -> str:
+    name = layer_name(loc)
+    if name:
+        return name
+    file, line, col = location_of(loc)
+    return f"{file}:{line}:{col}" if line else "<unknown layer>"
+
+
+def _vtensor_shape(value: ir.Value) -> tuple[list[int], str] | None:
+    match = _VTENSOR.search(str(value.type))
+    if not match:
+        return None
+    dims = [int(d) for d in match.group(1).split(",") if d]
+    return dims, match.group(2)
+
+
+class _LayerBuilder:
+    """Step 1: evaluate a torch function into `Layer` nodes."""
+
+    def __init__(self, func: ir.Operation):
+        self.func = func
+        self.env: dict[ir.Value, object] = {}
+        self.outputs: list[Layer] = []
+
+    def fail(self, op: ir.Operation, message: str):
+        raise PassFailure(op, f"{_where(op.location)}: {message}")
+
+    def stream(self, op: ir.Operation, index: int = 0) -> Layer:
+        value = self.env.get(op.operands[index])
+        if not isinstance(value, Layer):
+            self.fail(op, f"{_short(op.name)} expects a feature-map stream as operand #{index}")
+        return value
+
+    def const(self, op: ir.Operation, index: int):
+        value = op.operands[index]
+        if value not in self.env:
+            self.fail(op, f"{_short(op.name)} operand #{index} must be a constant")
+        result = self.env[value]
+        if isinstance(result, Layer):
+            self.fail(op, f"{_short(op.name)} operand #{index} must be a constant, not a computed tensor")
+        return result
+
+    def pair(self, op: ir.Operation, index: int, what: str) -> tuple[int, int]:
+        value = self.const(op, index)
+        if isinstance(value, int):
+            return (value, value)
+        if isinstance(value, list) and len(value) == 1:
+            return (int(value[0]), int(value[0]))
+        if isinstance(value, list) and len(value) == 2:
+            return (int(value[0]), int(value[1]))
+        self.fail(op, f"{_short(op.name)} {what} must be one or two integers, got {value!r}")
+
+    def out_shape(self, op: ir.Operation, result: int = 0) -> tuple[int, ...]:
+        parsed = _vtensor_shape(op.results[result])
+        if parsed is None:
+            self.fail(op, f"result type {op.results[result].type} is not a static torch tensor")
+        dims, dtype = parsed
+        if dtype != "f32":
+            self.fail(op, f"only float32 models are supported, got {dtype}")
+        if not dims or dims[0] != 1:
+            self.fail(op, f"expected a batch of 1 (shape [1, ...]), got {dims}")
+        return tuple(dims[1:])
+
+    def build(self) -> None:
+        block = self.func.regions[0].blocks[0]
+        if len(block.arguments) != 1:
+            raise PassFailure(
+                self.func,
+                f"the network must take exactly one input tensor, got {len(block.arguments)}",
+            )
+        arg = block.arguments[0]
+        parsed = _vtensor_shape(arg)
+        if parsed is None or len(parsed[0]) != 4 or parsed[0][0] != 1 or parsed[1] != "f32":
+            raise PassFailure(
+                self.func,
+                f"the network input must be a float32 image batch of shape [1, C, H, W], got {arg.type}",
+            )
+        self.env[arg] = Layer("input", None, tuple(parsed[0][1:]), self.func.location)
+        for op in O.body_ops(self.func):
+            self.visit(op)
+
+    def visit(self, op: ir.Operation) -> None:
+        name = op.name
+        handler = _HANDLERS.get(name)
+        if handler is not None:
+            handler(self, op)
+        elif name in _IDENTITY_OPS:
+            self.env[op.results[0]] = self.stream(op)
+        elif name in _RESHAPE_OPS:
+            self.reshape(op)
+        elif name == "func.return":
+            for i, value in enumerate(op.operands):
+                out = self.env.get(value)
+                if not isinstance(out, Layer) or out.kind == "input":
+                    self.fail(op, f"result #{i} of the network is not computed from its input")
+                self.outputs.append(out)
+        else:
+            self.fail(
+                op,
+                f"{_short(name)} is not supported. ATHEENA maps these layers to hardware: "
+                f"{SUPPORTED_LAYERS}. Replace the layer, or remove it from the model's forward().",
+            )
+
+    # -- constants -----------------------------------------------------------------
+    def constant(self, op: ir.Operation) -> None:
+        if op.name == "torch.constant.none":
+            self.env[op.results[0]] = None
+            return
+        attr = op.attributes["value"]
+        if isinstance(attr, ir.IntegerAttr):
+            value = ir.IntegerAttr(attr).value
+            self.env[op.results[0]] = bool(value) if op.name == "torch.constant.bool" else value
+        elif isinstance(attr, ir.FloatAttr):
+            self.env[op.results[0]] = ir.FloatAttr(attr).value
+        elif isinstance(attr, ir.BoolAttr):
+            self.env[op.results[0]] = ir.BoolAttr(attr).value
+        elif isinstance(attr, ir.StringAttr):
+            self.env[op.results[0]] = ir.StringAttr(attr).value
+        else:
+            self.fail(op, f"unsupported constant {attr}")
+
+    def list_construct(self, op: ir.Operation) -> None:
+        self.env[op.results[0]] = [self.const(op, i) for i in range(len(op.operands))]
+
+    def literal(self, op: ir.Operation) -> None:
+        attr = op.attributes["value"]
+        if not isinstance(attr, ir.DenseElementsAttr):
+            self.fail(
+                op,
+                "weights are stored as a dense_resource blob, which cannot be read from Python. "
+                "Import the model with 'atheena import' (it inlines weights as dense constants).",
+            )
+        self.env[op.results[0]] = np.array(ir.DenseElementsAttr(attr), dtype=np.float32)
+
+    # -- layers --------------------------------------------------------------------
+    def add(self, op: ir.Operation, kind: str, source: Layer, result: int = 0, **attrs) -> Layer:
+        layer = Layer(kind, source, self.out_shape(op, result), op.location, attrs)
+        source.users.append(layer)
+        self.env[op.results[result]] = layer
+        return layer
+
+    def conv(self, op: ir.Operation) -> None:
+        source = self.stream(op)
+        weights = self.const(op, 1)
+        bias = self.const(op, 2)
+        stride = self.pair(op, 3, "stride")
+        padding = self.pair(op, 4, "padding")
+        dilation = self.pair(op, 5, "dilation")
+        if op.name == "torch.aten.convolution":
+            if self.const(op, 6):
+                self.fail(op, "transposed convolution is not supported")
+            groups = self.const(op, 8)
+        else:
+            groups = self.const(op, 6)
+        if dilation != (1, 1):
+            self.fail(op, f"dilated convolution (dilation {list(dilation)}) is not supported")
+        if not isinstance(weights, np.ndarray) or weights.ndim != 4:
+            self.fail(op, "convolution weights must be a constant 4-d tensor")
+        if len(source.shape) != 3:
+            self.fail(op, f"convolution input must be a feature map, got shape {list(source.shape)}")
+        f = weights.shape[0]
+        bias = np.zeros(f, np.float32) if bias is None else bias
+        self.add(op, "conv2d", source, kernel=weights.shape[2:], stride=stride, padding=padding,
+                 groups=int(groups), weights=weights, bias=bias)
+
+    def batch_norm(self, op: ir.Operation) -> None:
+        source = self.stream(op)
+        uses = len(list(op.operands[0].uses))
+        if source.kind != "conv2d" or uses != 1:
+            self.fail(op, "batch norm is supported only directly after a convolution (it is folded into it)")
+        gamma, beta, mean, var = (self.const(op, i) for i in (1, 2, 3, 4))
+        if op.name == "torch.aten.batch_norm":
+            if self.const(op, 5):
+                self.fail(op, "batch norm in training mode; call model.eval() before importing")
+            eps = self.const(op, 7)
+        else:
+            eps = self.const(op, 6)
+        if mean is None or var is None:
+            self.fail(op, "batch norm without running statistics cannot be folded")
+        scale = 1.0 / np.sqrt(var.astype(np.float64) + eps)
+        if gamma is not None:
+            scale = scale * gamma
+        shift = -mean * scale + (0.0 if beta is None else beta)
+        source.attrs["weights"] = (source.attrs["weights"] * scale[:, None, None, None]).astype(np.float32)
+        source.attrs["bias"] = (source.attrs["bias"] * scale + shift).astype(np.float32)
+        self.env[op.results[0]] = source
+
+    def pool(self, op: ir.Operation) -> None:
+        source = self.stream(op)
+        kernel = self.pair(op, 1, "kernel size")
+        stride_value = self.const(op, 2)
+        stride = kernel if stride_value in (None, []) else self.pair(op, 2, "stride")
+        padding = self.pair(op, 3, "padding")
+        if op.name == "torch.aten.avg_pool2d":
+            kind = "avg_pool2d"
+            ceil_mode, count_include_pad, divisor = (self.const(op, i) for i in (4, 5, 6))
+            if padding != (0, 0) and not count_include_pad:
+                self.fail(op, "average pooling with padding must count the padding (count_include_pad=True)")
+            if divisor is not None:
+                self.fail(op, "average pooling with divisor_override is not supported")
+        else:
+            kind = "max_pool2d"
+            if self.pair(op, 4, "dilation") != (1, 1):
+                self.fail(op, "dilated max pooling is not supported")
+            ceil_mode = self.const(op, 5)
+        if ceil_mode:
+            self.fail(op, "pooling with ceil_mode=True is not supported; use the default floor mode")
+        self.add(op, kind, source, kernel=kernel, stride=stride, padding=padding)
+
+    def relu(self, op: ir.Operation) -> None:
+        self.add(op, "relu", self.stream(op))
+
+    def linear(self, op: ir.Operation) -> None:
+        source = self.stream(op)
+        weights = self.const(op, 1)
+        bias = self.const(op, 2)
+        if len(source.shape) != 1:
+            self.fail(op, f"linear layer input must be flattened first, got shape {list(source.shape)}")
+        if not isinstance(weights, np.ndarray) or weights.ndim != 2:
+            self.fail(op, "linear weights must be a constant matrix")
+        bias = np.zeros(weights.shape[0], np.float32) if bias is None else bias
+        self.add(op, "linear", source, weights=weights, bias=bias)
+
+    def reshape(self, op: ir.Operation) -> None:
+        source = self.stream(op)
+        shape = self.out_shape(op)
+        if shape == source.shape:
+            self.env[op.results[0]] = source
+        elif len(source.shape) == 3 and len(shape) == 1 and shape[0] == int(np.prod(source.shape)):
+            self.add(op, "flatten", source)
+        else:
+            self.fail(op, f"reshape {list(source.shape)} -> {list(shape)} is not supported; only "
+                          "flattening a feature map into a vector is")
+
+
+def _short(name: str) -> str:
+    return name.removeprefix("torch.")
+
+
+_HANDLERS = {
+    "torch.constant.int": _LayerBuilder.constant,
+    "torch.constant.float": _LayerBuilder.constant,
+    "torch.constant.bool": _LayerBuilder.constant,
+    "torch.constant.none": _LayerBuilder.constant,
+    "torch.constant.str": _LayerBuilder.constant,
+    "torch.prim.ListConstruct": _LayerBuilder.list_construct,
+    "torch.vtensor.literal": _LayerBuilder.literal,
+    "torch.aten.conv2d": _LayerBuilder.conv,
+    "torch.aten.convolution": _LayerBuilder.conv,
+    "torch.aten.batch_norm": _LayerBuilder.batch_norm,
+    "torch.aten._native_batch_norm_legit_no_training": _LayerBuilder.batch_norm,
+    "torch.aten.max_pool2d": _LayerBuilder.pool,
+    "torch.aten.max_pool2d_with_indices": _LayerBuilder.pool,
+    "torch.aten.avg_pool2d": _LayerBuilder.pool,
+    "torch.aten.relu": _LayerBuilder.relu,
+    "torch.aten.relu_": _LayerBuilder.relu,
+    "torch.aten.linear": _LayerBuilder.linear,
+}
+
+
+@dataclass
+class _Exit:
+    index: int
+    fork: Layer  # backbone layer whose output the exit branch reads
+    branch: list[Layer]  # exit classifier layers, in order
+
+
+def _chain_to(layer: Layer) -> list[Layer]:
+    """Layers from the network input to `layer`, inclusive, in order."""
+    chain = []
+    while layer is not None:
+        chain.append(layer)
+        layer = layer.source
+    return chain[::-1]
+
+
+def _find_exits(func: ir.Operation, outputs: list[Layer]) -> tuple[list[Layer], list[_Exit]]:
+    """Step 2: the backbone chain and, per early exit, where it leaves the backbone."""
+    backbone = _chain_to(outputs[-1])
+    position = {id(layer): i for i, layer in enumerate(backbone)}
+    exits: list[_Exit] = []
+    seen: dict[int, int] = {}
+    for k, out in enumerate(outputs[:-1]):
+        if id(out) in position:
+            raise PassFailure(func, f"exit {k} returns a value of the backbone ({_where(out.loc)}); "
+                                    "each early exit needs its own classifier layers")
+        branch = []
+        layer = out
+        while id(layer) not in position:
+            if id(layer) in seen:
+                raise PassFailure(func, f"exits {seen[id(layer)]} and {k} share the layer "
+                                        f"{_where(layer.loc)}; exit branches must be separate")
+            seen[id(layer)] = k
+            branch.append(layer)
+            layer = layer.source
+        exits.append(_Exit(k, layer, branch[::-1]))
+    for earlier, later in zip(exits, exits[1:]):
+        if position[id(earlier.fork)] >= position[id(later.fork)]:
+            raise PassFailure(
+                func,
+                f"exit {later.index} leaves the backbone at or before exit {earlier.index}; "
+                "forward() must return the exits earliest first, each at a later backbone layer",
+            )
+    shapes = {out.shape for out in outputs}
+    if any(len(s) != 1 for s in shapes) or len(shapes) != 1:
+        raise PassFailure(func, f"every exit must return a vector of logits of the same size, got "
+                                f"{[list(out.shape) for out in outputs]}")
+    return backbone, exits
+
+
+class _Emitter:
+    """Step 3: write the `atheena` ops for the backbone, exits and merge."""
+
+    def __init__(self, thresholds: list[float]):
+        self.thresholds = thresholds
+        self.results: list[ir.Value] = []
+
+    def layer(self, layer: Layer, value: ir.Value) -> ir.Value:
+        kind = layer.kind
+        result_type = O.tensor_type(layer.shape)
+        op = O.create(f"atheena.{kind}", [value], [result_type], layer.loc, **layer.attrs)
+        return op.results[0]
+
+    def split(self, value: ir.Value, loc: ir.Location, n: int = 2) -> list[ir.Value]:
+        op = O.create("atheena.split", [value], [value.type] * n, loc)
+        return list(op.results)
+
+    def early_exit(self, ex: _Exit, value: ir.Value) -> ir.Value:
+        """Insert exit `ex` at backbone value `value`; return the onward stream."""
+        loc = ir.Location.name(f"exit{ex.index}")
+        to_exit, onward = self.split(value, loc)
+        logits = to_exit
+        for layer in ex.branch:
+            logits = self.layer(layer, logits)
+        to_decision, to_result = self.split(logits, loc)
+        decision = O.create("atheena.exit_decision", [to_decision], [O.decision_type()], loc,
+                            threshold=float(self.thresholds[ex.index]), exit=ex.index).results[0]
+        for_onward, for_result = self.split(decision, loc)
+        onward = O.create("atheena.conditional_buffer", [onward, for_onward], [onward.type], loc,
+                          mode="drop_on_exit", exit=ex.index).results[0]
+        result = O.create("atheena.conditional_buffer", [to_result, for_result], [to_result.type], loc,
+                          mode="forward_on_exit", exit=ex.index).results[0]
+        self.results.append(result)
+        return onward
+
+    def network(self, backbone: list[Layer], exits: list[_Exit], arg: ir.Value) -> ir.Value:
+        at_fork = {id(ex.fork): ex for ex in exits}
+        value = arg
+        for layer in backbone:
+            if layer.kind != "input":
+                value = self.layer(layer, value)
+            if id(layer) in at_fork:
+                value = self.early_exit(at_fork[id(layer)], value)
+        if not exits:
+            return value
+        merge = O.create("atheena.exit_merge", [*self.results, value], [value.type],
+                         ir.Location.name("exit_merge"))
+        return merge.results[0]
+
+
+@dataclass(frozen=True)
+class ConvertTorchToAtheena(ModulePass):
+    """Convert a torch-dialect early-exit network into the atheena dataflow dialect."""
+
+    name = "convert-torch-to-atheena"
+    thresholds: tuple[float, ...] = (0.9,)
+
+    def apply(self, module: ir.Operation) -> None:
+        converted = 0
+        for op in list(O.module_body(module).operations):
+            op = op.operation
+            if op.name == "func.func" and _has_torch_ops(op):
+                self._convert(op)
+                converted += 1
+        if not converted:
+            raise PassFailure(module, "no function with torch-dialect ops found; the input must be "
+                                      "torch-mlir's import of a PyTorch model (see 'atheena import')")
+
+    def _thresholds(self, func: ir.Operation, n_early: int) -> list[float]:
+        values = list(self.thresholds)
+        if n_early and len(values) == 1:
+            values = values * n_early
+        if len(values) != n_early and n_early:
+            raise PassFailure(func, f"the network has {n_early} early exit(s) but {len(values)} thresholds "
+                                    f"were given ({','.join(map(str, values))}); give one per early exit")
+        for t in values[:n_early]:
+            if not 0.0 < t < 1.0:
+                raise PassFailure(func, f"threshold {t} is outside (0, 1); it is compared with the "
+                                        "largest softmax probability of an exit")
+        return values
+
+    def _convert(self, func: ir.Operation) -> None:
+        builder = _LayerBuilder(func)
+        builder.build()
+        backbone, exits = _find_exits(func, builder.outputs)
+        thresholds = self._thresholds(func, len(exits))
+        name = ir.StringAttr(func.attributes["sym_name"]).value
+        in_type = O.tensor_type(backbone[0].shape)
+        out_type = O.tensor_type(builder.outputs[-1].shape)
+        with ir.InsertionPoint(func), func.location:
+            new = func_d.FuncOp(name, ir.FunctionType.get([in_type], [out_type]))
+            entry = new.add_entry_block()
+        with ir.InsertionPoint(entry), func.location:
+            result = _Emitter(thresholds).network(backbone, exits, entry.arguments[0])
+            func_d.ReturnOp([result])
+        func.erase()
+
+
+def _has_torch_ops(func: ir.Operation) -> bool:
+    return any(op.name.startswith("torch.") for op in O.body_ops(func))
