@@ -20,6 +20,7 @@ from atheena.errors import IRError
 
 _FILE_LOC = re.compile(r'"([^"]*)":(\d+):(\d+)')
 _NAME_LOC = re.compile(r'^loc\("([^"]*)"')
+_CURRENT_OP = re.compile(r'see current operation: (?:%[^=]*= )?"([\w.]+)"')
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Diagnostic:
     severity: str = "error"
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}: " if self.line else (f"{self.file}: " if self.file else "")
+        where = f"{self.file}:{self.line}:{self.col}: " if self.line else ""
         return f"{where}{self.severity}: {self.message}"
 
 
@@ -65,10 +66,23 @@ def diagnostics_of(error: ir.MLIRError, filename: str = "-") -> list[Diagnostic]
     result = []
     for info in error.error_diagnostics:
         file, line, col = location_of(info.location, filename)
-        result.append(Diagnostic(file, line, col, info.message))
+        result.append(Diagnostic(file, line, col, _name_the_op(info)))
     if not result:
         result.append(Diagnostic(filename, 0, 0, str(error)))
     return result
+
+
+def _name_the_op(info) -> str:
+    """Some IRDL messages do not say which op they are about; take it from the note."""
+    message = info.message
+    if message.startswith("'"):
+        return message
+    for note in info.notes:
+        match = _CURRENT_OP.search(note.message)
+        if match:
+            body = message[3:] if message.startswith("op ") else message
+            return f"'{match.group(1)}' op {body}"
+    return message
 
 
 def format_diagnostics(diags: list[Diagnostic]) -> str:

@@ -122,8 +122,9 @@ class PipelineRunner:
                 try:
                     pm = PassManager.parse(f"builtin.module({element})")
                 except ValueError as err:
+                    reason = str(err).strip().splitlines()[0].split("error: ", 1)[-1]
                     raise IRError(
-                        f"cannot use pass '{element}': {str(err).strip()}. "
+                        f"cannot use pass '{element}': {reason}. "
                         f"Run '{self.tool} --list-passes' for ATHEENA's passes; upstream MLIR "
                         "passes are named as in mlir-opt (e.g. canonicalize, cse)."
                     ) from None

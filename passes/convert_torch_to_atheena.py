@@ -34,7 +34,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import func as func_d
 
 from atheena.dialects import ops as O
-from atheena.ir import layer_name, location_of
+from atheena.ir import layer_name
 from atheena.pass_base import ModulePass, PassFailure
 
 SUPPORTED_LAYERS = (
@@ -73,11 +73,15 @@ class Layer:
 
 
 def _where(loc: ir.Location) -> str:
+    """The model path of a layer, or a placeholder when the IR carries no names."""
+    return layer_name(loc) or "<unnamed layer>"
+
+
+def _prefix(loc: ir.Location) -> str:
+    """'layer.path: ' for messages; empty when the IR has no layer names (the
+    diagnostic's file position then says where)."""
     name = layer_name(loc)
-    if name:
-        return name
-    file, line, col = location_of(loc)
-    return f"{file}:{line}:{col}" if line else "<unknown layer>"
+    return f"{name}: " if name else ""
 
 
 def _vtensor_shape(value: ir.Value) -> tuple[list[int], str] | None:
@@ -97,7 +101,7 @@ class _LayerBuilder:
         self.outputs: list[Layer] = []
 
     def fail(self, op: ir.Operation, message: str):
-        raise PassFailure(op, f"{_where(op.location)}: {message}")
+        raise PassFailure(op, f"{_prefix(op.location)}{message}")
 
     def stream(self, op: ir.Operation, index: int = 0) -> Layer:
         value = self.env.get(op.operands[index])

@@ -10,7 +10,8 @@ from torch_mlir import ir
 
 from atheena import ir as air
 from atheena.frontend.torch_import import import_torch
-from atheena.pipeline import PipelineRunner
+from atheena.errors import UnsupportedModelError
+from atheena.pipeline import PipelineError, PipelineRunner
 
 
 def import_model(
@@ -19,22 +20,30 @@ def import_model(
     thresholds: Sequence[float] | float | None = None,
     context: ir.Context | None = None,
     func_name: str = "forward",
+    convert: bool = True,
 ) -> ir.Module:
     """Import a PyTorch early-exit network as an `atheena` module.
 
     `example_input` is a batch-1 tensor or the per-sample shape (C, H, W).
     `forward` must return one logits tensor per exit, earliest first; a single
     tensor is a plain network.  `thresholds` gives one softmax threshold per
-    early exit (a single value applies to all; default 0.9).
+    early exit (a single value applies to all; default 0.9).  With
+    `convert=False` the torch-dialect module is returned as torch-mlir wrote it.
     """
     if not isinstance(example_input, torch.Tensor):
         example_input = torch.zeros(1, *example_input)
     context = context or air.new_context()
     module = import_torch(model, example_input, context, func_name=func_name)
+    if not convert:
+        return module
     if thresholds is None:
         option = ""
     else:
         values = [thresholds] if isinstance(thresholds, (int, float)) else list(thresholds)
         option = "{thresholds=" + ",".join(repr(float(t)) for t in values) + "}"
-    PipelineRunner(context, tool="atheena").run(module, f"builtin.module(convert-torch-to-atheena{option})")
+    runner = PipelineRunner(context, tool="atheena", save_reproducer=False)
+    try:
+        runner.run(module, f"builtin.module(convert-torch-to-atheena{option})")
+    except PipelineError as err:  # the model, not the IR, is what the user must change
+        raise UnsupportedModelError("\n".join(d.message for d in err.diagnostics)) from None
     return module

@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--weights", metavar="FILE", help="state_dict saved with torch.save")
     imp.add_argument("--thresholds", metavar="T[,T...]",
                      help="softmax threshold per early exit, in (0, 1) (default: the example's, else 0.9)")
+    imp.add_argument("--emit", choices=("atheena", "torch"), default="atheena",
+                     help="'torch' stops after torch-mlir's import (the input of convert-torch-to-atheena)")
     imp.add_argument("-o", dest="output", default="-", help="output .mlir file ('-' for stdout, the default)")
     imp.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
@@ -75,12 +77,17 @@ def cmd_import(args) -> int:
     if args.weights:
         load_weights(model, args.weights)
     shape = input_shape_of(model, args.input_shape)
-    module = import_model(model, shape, thresholds=thresholds)
+    if args.emit == "torch":
+        module = import_model(model, shape, thresholds=thresholds, convert=False)
+        summary = "torch dialect"
+    else:
+        module = import_model(model, shape, thresholds=thresholds)
+        n_exits = exit_count(module)
+        summary = f"{n_exits} exit{'s' if n_exits > 1 else ''}"
     write_output(args.output, to_text(module, debug_info=True))
     if not args.quiet:
-        n_exits = exit_count(module)
         where = "" if args.output == "-" else f" -> {args.output}"
-        print(f"atheena: imported {label} ({n_exits} exit{'s' if n_exits > 1 else ''}, input "
+        print(f"atheena: imported {label} ({summary}, input "
               f"{'x'.join(map(str, shape))}){where} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
 
