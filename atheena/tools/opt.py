@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from atheena import errors
 
-SPLIT_MARKER = re.compile(r"^// -----\s*$", re.MULTILINE)
+SPLIT_MARKER = re.compile(r"^// -----[ \t]*(?:\n|$)", re.MULTILINE)
 EXPECTED = re.compile(r"expected-(error|warning|note|remark)\s*(@[^\s{]*)?\s*\{\{(.*?)\}\}")
 
 

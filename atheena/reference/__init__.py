@@ -1,0 +1,1 @@
+"""Reference models of `atheena` networks (what the hardware must compute)."""
