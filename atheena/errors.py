@@ -42,3 +42,17 @@ def reported_as_user_errors(tool: str) -> Iterator[None]:
     except KeyboardInterrupt:
         print(f"{tool}: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
+
+
+def exit_now(code: int) -> None:
+    """End a command-line process without the interpreter's teardown.
+
+    Tearing down PyTorch, torch._dynamo and the MLIR contexts takes about a
+    second after the work is done; a command has written and closed its files
+    by now, so flushing the standard streams is all that is left to do.
+    """
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -193,5 +193,14 @@ def main(argv: list[str] | None = None) -> int:
         return run(args)
 
 
+def entry() -> None:
+    """Console-script entry point: run, then exit without a slow teardown."""
+    try:
+        code = main()
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    errors.exit_now(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
