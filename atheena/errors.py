@@ -44,15 +44,25 @@ def reported_as_user_errors(tool: str) -> Iterator[None]:
         raise SystemExit(130) from None
 
 
-def exit_now(code: int) -> None:
-    """End a command-line process without the interpreter's teardown.
+def run_and_exit(main) -> None:
+    """Run a command's `main()` and end the process without the interpreter's teardown.
 
     Tearing down PyTorch, torch._dynamo and the MLIR contexts takes about a
     second after the work is done; a command has written and closed its files
-    by now, so flushing the standard streams is all that is left to do.
+    by then, so flushing the standard streams is all that is left to do.
     """
     import os
 
-    sys.stdout.flush()
+    try:
+        code = main()
+        sys.stdout.flush()
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as on SIGPIPE
+        code = 141
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = 141
     sys.stderr.flush()
     os._exit(code)

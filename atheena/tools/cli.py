@@ -112,11 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def entry() -> None:
     """Console-script entry point: run, then exit without a slow teardown."""
-    try:
-        code = main()
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
-    errors.exit_now(code)
+    errors.run_and_exit(main)
 
 
 if __name__ == "__main__":
