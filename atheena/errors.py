@@ -60,6 +60,15 @@ def run_and_exit(main) -> None:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as on SIGPIPE
         code = 141
+    except Exception as exc:  # a bug in ATHEENA, not a user mistake: say so in one line
+        if os.environ.get("ATHEENA_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "atheena"
+        print(f"{prog}: internal error: {type(exc).__name__}: {exc}. This is a bug in ATHEENA; please report it "
+              "with the command you ran (ATHEENA_DEBUG=1 shows the traceback).", file=sys.stderr)
+        code = 70
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -122,6 +122,13 @@ class PipelineRunner:
                 try:
                     pm = PassManager.parse(f"builtin.module({element})")
                 except ValueError as err:
+                    nested = [n for n in passes.REGISTRY if n in element]
+                    if nested:
+                        raise IRError(
+                            f"cannot use pass '{element}': ATHEENA's passes ({', '.join(nested)}) work on the whole "
+                            "module; put them at the top level of the pipeline, e.g. "
+                            f"'builtin.module({nested[0]})'"
+                        ) from None
                     reason = str(err).strip().splitlines()[0].split("error: ", 1)[-1]
                     raise IRError(
                         f"cannot use pass '{element}': {reason}. "

@@ -25,7 +25,10 @@ def window_output(size: int, kernel: int, stride: int, pad: int) -> int:
     return (size + 2 * pad - kernel) // stride + 1
 
 
-def _window_params(op: ir.Operation, channels_from_input: bool = True) -> str | None:
+def _window_params(op: ir.Operation) -> str | None:
+    for name in ("kernel", "stride", "padding"):
+        if not isinstance(op.attributes[name], ir.DenseI64ArrayAttr):
+            return f"attribute '{name}' must be an array<i64: ...>, got {op.attributes[name]}"
     kernel, stride, padding = (O.int_array(op, n) for n in ("kernel", "stride", "padding"))
     for name, arr in (("kernel", kernel), ("stride", stride), ("padding", padding)):
         if len(arr) != 2:
@@ -102,6 +105,26 @@ def _check_split(op: ir.Operation) -> str | None:
     return None
 
 
+def _check_types(op: ir.Operation) -> str | None:
+    """Streams are static tensors of f32 (i1 for decisions); integer attributes are i64."""
+    for what, values in (("operand", op.operands), ("result", op.results)):
+        for i, v in enumerate(values):
+            t = v.type
+            if not isinstance(t, ir.RankedTensorType) or not t.has_static_shape:
+                return f"{what} #{i} must be a tensor with a static shape, got {t}"
+            is_decision = (op.name == "atheena.exit_decision" and what == "result") or (
+                op.name == "atheena.conditional_buffer" and what == "operand" and i == 1
+            ) or (op.name == "atheena.split" and t.element_type == ir.IntegerType.get_signless(1) and t.rank == 0)
+            if not is_decision and not isinstance(t.element_type, ir.F32Type):
+                return f"{what} #{i} must hold f32 values, got {t}"
+    for name in ("groups", "exit"):
+        if name in op.attributes and ir.IntegerAttr(op.attributes[name]).type != ir.IntegerType.get_signless(64):
+            return f"attribute '{name}' must be an i64 integer, got {op.attributes[name]}"
+    if "threshold" in op.attributes and not isinstance(ir.FloatAttr(op.attributes["threshold"]).type, ir.F64Type):
+        return f"attribute 'threshold' must be an f64 number, got {op.attributes['threshold']}"
+    return None
+
+
 def _check_exit_decision(op: ir.Operation) -> str | None:
     if _vector(op.operands[0]) is None:
         return "logits must be a vector"
@@ -142,8 +165,10 @@ def _vector(value: ir.Value) -> tuple[int] | None:
 
 def _check_dense(op: ir.Operation, name: str, shape: tuple[int, ...]) -> str | None:
     attr = op.attributes[name]
-    if not isinstance(attr, ir.DenseFPElementsAttr):
-        return f"attribute '{name}' must be a dense floating-point tensor"
+    if not isinstance(attr, ir.DenseFPElementsAttr) or not isinstance(
+        ir.ShapedType(attr.type).element_type, ir.F32Type
+    ):
+        return f"attribute '{name}' must be a dense f32 tensor"
     got = tuple(ir.ShapedType(ir.DenseElementsAttr(attr).type).shape)
     if got != shape:
         return f"attribute '{name}' has shape {list(got)}, expected {list(shape)}"
@@ -192,6 +217,7 @@ def problems(module: ir.Module | ir.Operation) -> list[Problem]:
     with module.context, ir.Location.unknown(module.context):
         for func in O.network_functions(module):
             found.extend(_function_problems(func))
+        found.extend(_misplaced(module))
     return found
 
 
@@ -199,8 +225,23 @@ def _function_problems(func: ir.Operation) -> list[Problem]:
     found: list[Problem] = []
     for op in O.body_ops(func):
         check = CHECKS.get(op.name)
-        message = check(op) if check else None
+        message = (_check_types(op) or check(op)) if check else None
         if message:
             found.append((op, f"'{op.name}' op {message}"))
     found.extend(_stream_discipline(func))
+    return found
+
+
+def _misplaced(module: ir.Module | ir.Operation) -> list[Problem]:
+    """atheena ops anywhere but directly in a function body."""
+    found: list[Problem] = []
+    top = module.operation if isinstance(module, ir.Module) else module
+
+    def visit(op):
+        op = op.operation if hasattr(op, "operation") else op
+        if op.name.startswith("atheena.") and (op.parent is None or op.parent.name != "func.func"):
+            found.append((op, f"'{op.name}' op must be directly in the body of a func.func (a network)"))
+        return ir.WalkResult.ADVANCE
+
+    top.walk(visit)
     return found

@@ -60,6 +60,9 @@ _RESHAPE_OPS = {
 }
 
 
+_NOT_CONSTANT = object()
+
+
 @dataclass(eq=False)
 class Layer:
     """One streaming layer of the network (or its input, kind 'input')."""
@@ -99,6 +102,7 @@ class _LayerBuilder:
         self.func = func
         self.env: dict[ir.Value, object] = {}
         self.outputs: list[Layer] = []
+        self.layers: list[Layer] = []
 
     def fail(self, op: ir.Operation, message: str):
         raise PassFailure(op, f"{_prefix(op.location)}{message}")
@@ -111,9 +115,9 @@ class _LayerBuilder:
 
     def const(self, op: ir.Operation, index: int):
         value = op.operands[index]
-        if value not in self.env:
+        result = self.env.get(value, _NOT_CONSTANT)
+        if result is _NOT_CONSTANT:
             self.fail(op, f"{_short(op.name)} operand #{index} must be a constant")
-        result = self.env[value]
         if isinstance(result, Layer):
             self.fail(op, f"{_short(op.name)} operand #{index} must be a constant, not a computed tensor")
         return result
@@ -156,6 +160,9 @@ class _LayerBuilder:
         self.env[arg] = Layer("input", None, tuple(parsed[0][1:]), self.func.location)
         for op in O.body_ops(self.func):
             self.visit(op)
+        for out in self.outputs:
+            out.users.append(None)  # a network result counts as a consumer
+        self.fold_batch_norms()
 
     def visit(self, op: ir.Operation) -> None:
         name = op.name
@@ -198,7 +205,12 @@ class _LayerBuilder:
             self.fail(op, f"unsupported constant {attr}")
 
     def list_construct(self, op: ir.Operation) -> None:
-        self.env[op.results[0]] = [self.const(op, i) for i in range(len(op.operands))]
+        items = [self.env.get(v, _NOT_CONSTANT) for v in op.operands]
+        if any(isinstance(v, Layer) or v is _NOT_CONSTANT for v in items):
+            # a list of tensors (e.g. for aten.cat): the op that uses it reports what is unsupported
+            self.env[op.results[0]] = _NOT_CONSTANT
+        else:
+            self.env[op.results[0]] = items
 
     def literal(self, op: ir.Operation) -> None:
         attr = op.attributes["value"]
@@ -214,54 +226,81 @@ class _LayerBuilder:
     def add(self, op: ir.Operation, kind: str, source: Layer, result: int = 0, **attrs) -> Layer:
         layer = Layer(kind, source, self.out_shape(op, result), op.location, attrs)
         source.users.append(layer)
+        self.layers.append(layer)
         self.env[op.results[result]] = layer
         return layer
 
     def conv(self, op: ir.Operation) -> None:
         source = self.stream(op)
-        weights = self.const(op, 1)
-        bias = self.const(op, 2)
-        stride = self.pair(op, 3, "stride")
-        padding = self.pair(op, 4, "padding")
-        dilation = self.pair(op, 5, "dilation")
+        weights, bias = self.const(op, 1), self.const(op, 2)
+        if not isinstance(weights, np.ndarray) or weights.ndim != 4:
+            self.fail(op, "convolution weights must be a constant 4-d tensor")
+        if len(source.shape) != 3:
+            self.fail(op, f"convolution input must be a feature map, got shape {list(source.shape)}")
+        stride, dilation = self.pair(op, 3, "stride"), self.pair(op, 5, "dilation")
+        if dilation != (1, 1):
+            self.fail(op, f"dilated convolution (dilation {list(dilation)}) is not supported")
         if op.name == "torch.aten.convolution":
             if self.const(op, 6):
                 self.fail(op, "transposed convolution is not supported")
             groups = self.const(op, 8)
         else:
             groups = self.const(op, 6)
-        if dilation != (1, 1):
-            self.fail(op, f"dilated convolution (dilation {list(dilation)}) is not supported")
-        if not isinstance(weights, np.ndarray) or weights.ndim != 4:
-            self.fail(op, "convolution weights must be a constant 4-d tensor")
-        if len(source.shape) != 3:
-            self.fail(op, f"convolution input must be a feature map, got shape {list(source.shape)}")
-        f = weights.shape[0]
-        bias = np.zeros(f, np.float32) if bias is None else bias
+        mode = self.const(op, 4)
+        padding = self.padding_mode(op, mode, weights) if isinstance(mode, str) else self.pair(op, 4, "padding")
+        if mode == "same" and stride != (1, 1):
+            self.fail(op, "padding='same' needs stride 1; give the padding as numbers instead")
+        bias = np.zeros(weights.shape[0], np.float32) if bias is None else bias
         self.add(op, "conv2d", source, kernel=weights.shape[2:], stride=stride, padding=padding,
                  groups=int(groups), weights=weights, bias=bias)
 
+    def padding_mode(self, op: ir.Operation, mode: str, weights: np.ndarray) -> tuple[int, int]:
+        """Padding of `aten.conv2d.padding` ('valid', or 'same' with an odd kernel)."""
+        if mode == "valid":
+            return (0, 0)
+        kh, kw = weights.shape[2:]
+        if mode != "same" or kh % 2 == 0 or kw % 2 == 0:
+            self.fail(op, f"padding='{mode}' is supported only as 'valid', or as 'same' with an odd kernel; "
+                          "give the padding as numbers instead")
+        return (kh // 2, kw // 2)
+
     def batch_norm(self, op: ir.Operation) -> None:
         source = self.stream(op)
-        uses = len(list(op.operands[0].uses))
-        if source.kind != "conv2d" or uses != 1:
-            self.fail(op, "batch norm is supported only directly after a convolution (it is folded into it)")
         gamma, beta, mean, var = (self.const(op, i) for i in (1, 2, 3, 4))
+        if mean is None or var is None:
+            self.fail(op, "batch norm without running statistics (track_running_stats=False) cannot be folded "
+                          "into the convolution before it")
         if op.name == "torch.aten.batch_norm":
             if self.const(op, 5):
                 self.fail(op, "batch norm in training mode; call model.eval() before importing")
             eps = self.const(op, 7)
         else:
             eps = self.const(op, 6)
-        if mean is None or var is None:
-            self.fail(op, "batch norm without running statistics cannot be folded")
         scale = 1.0 / np.sqrt(var.astype(np.float64) + eps)
         if gamma is not None:
             scale = scale * gamma
         shift = -mean * scale + (0.0 if beta is None else beta)
-        source.attrs["weights"] = (source.attrs["weights"] * scale[:, None, None, None]).astype(np.float32)
-        source.attrs["bias"] = (source.attrs["bias"] * scale + shift).astype(np.float32)
-        self.env[op.results[0]] = source
+        self.add(op, "batch_norm", source, scale=scale, shift=shift)
+
+    def fold_batch_norms(self) -> None:
+        """Fold each batch norm into the convolution it follows, if that is its only consumer."""
+        for layer in list(self.layers):
+            if layer.kind != "batch_norm":
+                continue
+            conv = layer.source
+            if conv.kind != "conv2d" or conv.users != [layer]:
+                raise PassFailure(layer.loc, f"{_prefix(layer.loc)}batch norm is supported only directly after a "
+                                             "convolution whose output nothing else uses (it is folded into it)")
+            scale, shift = layer.attrs["scale"], layer.attrs["shift"]
+            conv.attrs["weights"] = (conv.attrs["weights"] * scale[:, None, None, None]).astype(np.float32)
+            conv.attrs["bias"] = (conv.attrs["bias"] * scale + shift).astype(np.float32)
+            conv.users = list(layer.users)
+            for user in layer.users:
+                user.source = conv
+            self.outputs = [conv if out is layer else out for out in self.outputs]
+            self.layers.remove(layer)
+        for out in self.outputs:
+            out.users = [u for u in out.users if u is not None]
 
     def pool(self, op: ir.Operation) -> None:
         source = self.stream(op)
@@ -324,6 +363,7 @@ _HANDLERS = {
     "torch.prim.ListConstruct": _LayerBuilder.list_construct,
     "torch.vtensor.literal": _LayerBuilder.literal,
     "torch.aten.conv2d": _LayerBuilder.conv,
+    "torch.aten.conv2d.padding": _LayerBuilder.conv,
     "torch.aten.convolution": _LayerBuilder.conv,
     "torch.aten.batch_norm": _LayerBuilder.batch_norm,
     "torch.aten._native_batch_norm_legit_no_training": _LayerBuilder.batch_norm,
@@ -341,6 +381,17 @@ class _Exit:
     index: int
     fork: Layer  # backbone layer whose output the exit branch reads
     branch: list[Layer]  # exit classifier layers, in order
+
+
+def _layer_macs(layer: Layer) -> int:
+    """Multiply-accumulates per sample of a layer (as `atheena.analysis.network.macs`)."""
+    if layer.kind == "conv2d":
+        f, ho, wo = layer.shape
+        w = layer.attrs["weights"]
+        return ho * wo * f * w.shape[1] * w.shape[2] * w.shape[3]
+    if layer.kind == "linear":
+        return int(layer.attrs["weights"].size)
+    return 0
 
 
 def _chain_to(layer: Layer) -> list[Layer]:
@@ -378,6 +429,16 @@ def _find_exits(func: ir.Operation, outputs: list[Layer]) -> tuple[list[Layer], 
                 func,
                 f"exit {later.index} leaves the backbone at or before exit {earlier.index}; "
                 "forward() must return the exits earliest first, each at a later backbone layer",
+            )
+    for ex in exits:
+        branch = sum(_layer_macs(layer) for layer in ex.branch)
+        rest = sum(_layer_macs(layer) for layer in backbone[position[id(ex.fork)] + 1 :])
+        if branch > rest:
+            raise PassFailure(
+                func,
+                f"exit {ex.index} (leaving after {_where(ex.fork.loc)}) costs {branch:,} MACs per sample, more "
+                f"than the {rest:,} of the backbone after it: an early exit must be cheaper than finishing the "
+                "network. Check that forward() returns the early exits first and the final classifier last.",
             )
     shapes = {out.shape for out in outputs}
     if any(len(s) != 1 for s in shapes) or len(shapes) != 1:

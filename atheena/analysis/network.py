@@ -83,3 +83,24 @@ def exit_count(module: ir.Module | ir.Operation) -> int:
     """Number of exits (early exits + the final one) of the network in `module`."""
     (func,) = O.network_functions(module)
     return 1 + sum(op.name == "atheena.exit_decision" for op in O.body_ops(func))
+
+
+def exit_forks(module: ir.Module | ir.Operation) -> list[tuple[int, str]]:
+    """(exit index, what it leaves after) per early exit: the layer's model path if
+    known, else its op name, or 'the input'."""
+    from atheena.ir import layer_name
+
+    (func,) = O.network_functions(module)
+    forks = []
+    for op in O.body_ops(func):
+        if op.name != "atheena.conditional_buffer" or O.str_attr(op, "mode") != "drop_on_exit":
+            continue
+        split = op.operands[0].owner
+        source = split.operands[0].owner
+        if isinstance(source, ir.Block):
+            where = "the input"
+        else:
+            source = source.operation if hasattr(source, "operation") else source
+            where = layer_name(source.location) or source.name
+        forks.append((O.int_attr(op, "exit"), where))
+    return forks

@@ -31,6 +31,12 @@ def import_model(
     `convert=False` the torch-dialect module is returned as torch-mlir wrote it.
     """
     if not isinstance(example_input, torch.Tensor):
+        size = 1
+        for d in example_input:
+            size *= int(d)
+        if size > 2**28:
+            raise UnsupportedModelError(f"an input of shape {list(example_input)} ({size:,} values per sample) is "
+                                        "too large for a streaming accelerator; check --input-shape")
         example_input = torch.zeros(1, *example_input)
     context = context or air.new_context()
     module = import_torch(model, example_input, context, func_name=func_name)

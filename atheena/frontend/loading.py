@@ -27,13 +27,15 @@ def load_model(spec: str) -> nn.Module:
     path = Path(path_text)
     if not path.is_file():
         raise AtheenaError(f"model file '{path}' not found; give the path of a Python file that defines {class_name}")
+    if path.suffix != ".py":
+        raise AtheenaError(f"model file '{path}' must be a Python file ending in .py")
     module_name = "atheena_user_model_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     loader_spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[module_name] = module
     try:
         loader_spec.loader.exec_module(module)
-    except Exception as err:
+    except (Exception, SystemExit) as err:  # a script that calls sys.exit() at import is a user error too
         raise AtheenaError(f"could not load model file '{path}': {type(err).__name__}: {err}") from None
     cls = getattr(module, class_name, None)
     if cls is None:
@@ -46,8 +48,10 @@ def load_model(spec: str) -> nn.Module:
     if not (inspect.isclass(cls) and issubclass(cls, nn.Module)):
         raise AtheenaError(f"'{class_name}' in '{path}' is not a torch.nn.Module subclass")
     try:
-        return cls()
-    except Exception as err:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)  # weights not loaded from a file are the same on every run
+            return cls()
+    except (Exception, SystemExit) as err:
         raise AtheenaError(
             f"could not construct {class_name}() from '{path}': {type(err).__name__}: {err}. "
             "The compiler builds the model with no arguments; give every constructor argument a default."
@@ -67,7 +71,12 @@ def load_weights(model: nn.Module, path: str | Path) -> None:
         state = state["state_dict"]
     if not isinstance(state, dict):
         raise AtheenaError(f"weights file '{path}' does not hold a state_dict")
-    result = model.load_state_dict(state, strict=False)
+    try:
+        result = model.load_state_dict(state, strict=False)
+    except RuntimeError as err:  # shape mismatches
+        detail = str(err).strip().splitlines()
+        raise AtheenaError(f"weights file '{path}' does not match the model: "
+                           f"{detail[-1].strip() if detail else err}") from None
     if result.missing_keys or result.unexpected_keys:
         parts = []
         if result.missing_keys:

@@ -17,6 +17,8 @@ maps onto streaming layers.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import warnings
 
 import torch
@@ -52,15 +54,39 @@ class _LayerLocations(ContextCache):
         return ir.Location.name(path, context=self._c) if path else ir.Location.unknown(context=self._c)
 
 
-def export_program(model: torch.nn.Module, example_input: torch.Tensor) -> torch.export.ExportedProgram:
-    """`torch.export` with user-facing errors."""
-    model = model.eval()
+@contextlib.contextmanager
+def _quiet_torch():
+    """Silence warnings and the tracebacks torch logs while a failing trace unwinds."""
+    loggers = [logging.getLogger(n) for n in ("torch._subclasses.fake_tensor", "torch.fx.experimental.symbolic_shapes",
+                                              "torch._dynamo", "torch.export")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def check_float32(model: torch.nn.Module) -> None:
+    for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
+        if tensor.is_floating_point() and tensor.dtype != torch.float32:
+            raise UnsupportedModelError(f"{name} is {str(tensor.dtype).removeprefix('torch.')}; ATHEENA imports "
+                                        "float32 models: call model.float() first")
+
+
+def export_program(model: torch.nn.Module, example_input: torch.Tensor) -> torch.export.ExportedProgram:
+    """`torch.export` with user-facing errors."""
+    model = model.eval()
+    check_float32(model)
+    try:
+        with _quiet_torch():
             return torch.export.export(model, (example_input,), strict=False)
     except Exception as err:  # torch raises many types; all mean "cannot trace"
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        first = str(err).strip().splitlines()[0].rstrip(".") if str(err).strip() else type(err).__name__
         raise UnsupportedModelError(
             f"torch.export could not trace the model's forward() with an input of shape "
             f"{list(example_input.shape)}: {first}. Check the input shape, and keep forward() free "
@@ -76,8 +102,7 @@ def import_torch(
     importer = FxImporter(context=context, hooks=_InlineWeights())
     importer._cc = _LayerLocations(context, py_attr_tracker=importer._py_attr_tracker)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _quiet_torch():
             return fx.export_and_import(program, fx_importer=importer, decomposition_table={}, func_name=func_name)
     except AtheenaError:
         raise

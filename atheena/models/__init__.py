@@ -1,13 +1,15 @@
 """Model zoo: the reference early-exit networks and their no-exit baselines.
 
-`get("b-lenet")` builds a network (random weights); `get("b-lenet-baseline")`
-its backbone alone.  Each entry records its input shape and the early-exit
+`get("b-lenet")` builds a network (with its shipped trained weights, if any);
+`get("b-lenet-baseline")` its backbone alone.  Each entry records its input shape and the early-exit
 thresholds ATHEENA used, so `atheena import --example NAME` needs nothing else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -52,17 +54,30 @@ def entry(name: str) -> ZooEntry:
     return ENTRIES[base]
 
 
-def get(name: str, seed: int = 0) -> nn.Module:
+def weights_file(name: str) -> Path:
+    """Where the trained weights of zoo network `name` ship (may not exist)."""
+    return Path(str(resources.files(__name__).joinpath("weights"))) / f"{entry(name).name}.pt"
+
+
+def has_trained_weights(name: str) -> bool:
+    return weights_file(name).is_file()
+
+
+def get(name: str, trained: bool = True, seed: int = 0) -> nn.Module:
     """Build zoo network `name` (an early-exit net, or its backbone with `-baseline`).
 
-    Weights are initialised from `seed` (PyTorch's default initialisers), so
-    the same name always gives the same network and the same IR.
+    With `trained` (the default) the weights shipped with ATHEENA are loaded
+    when there are any (MNIST networks); otherwise weights are initialised
+    from `seed`, so the same name always gives the same network and IR.
+    A baseline shares the backbone weights of its early-exit network.
     """
     spec = entry(name)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         net = spec.build()
+    if trained and has_trained_weights(name):
+        net.load_state_dict(torch.load(weights_file(name), map_location="cpu", weights_only=True))
     return net.backbone_only() if name.endswith(BASELINE_SUFFIX) else net
 
 
-__all__ = ["Backbone", "EarlyExitNet", "ENTRIES", "ZooEntry", "entry", "get", "names"]
+__all__ = ["Backbone", "EarlyExitNet", "ENTRIES", "ZooEntry", "entry", "get", "has_trained_weights", "names", "weights_file"]

@@ -1,17 +1,32 @@
 """`atheena`: the end-to-end command (subcommands grow with the compiler).
 
-* `atheena import MODEL -o out.mlir` / `atheena import --example b-lenet`:
-  PyTorch -> `atheena` dialect.
+* `atheena import MODEL -o out.mlir` / `--example b-lenet`: PyTorch -> `atheena` dialect.
+* `atheena train MODEL --data DIR -o weights.pt`: BranchyNet joint training.
+* `atheena profile MODEL --thresholds ...`: exit rates and accuracy on calibration data.
 * `atheena examples`: the built-in example networks.
+
+MODEL is `path/to/file.py:ClassName`, `--example NAME`, or (for `profile`) an
+`.mlir` file in the atheena dialect.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
 from atheena import errors
+
+
+def _model_arguments(p: argparse.ArgumentParser, mlir: bool = False) -> None:
+    what = "path/to/file.py:ClassName" + (", or an atheena .mlir file" if mlir else "")
+    p.add_argument("model", nargs="?", help=f"{what} (a class is built with no arguments)")
+    p.add_argument("--example", metavar="NAME", help="a built-in network instead of MODEL (see 'atheena examples')")
+    p.add_argument("--input-shape", metavar="C,H,W", help="input shape of one sample (default: the class's input_shape)")
+    p.add_argument("--weights", metavar="FILE", help="state_dict saved with torch.save (default for examples: "
+                   "the shipped trained weights)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and results")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,16 +36,42 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import a PyTorch early-exit network into the atheena dialect",
                          description="Import a PyTorch network whose forward() returns one logits tensor per "
                          "exit (earliest first) and write it in the atheena dialect.")
-    imp.add_argument("model", nargs="?", help="path/to/file.py:ClassName (the class is built with no arguments)")
-    imp.add_argument("--example", metavar="NAME", help="a built-in network instead of MODEL (see 'atheena examples')")
-    imp.add_argument("--input-shape", metavar="C,H,W", help="input shape of one sample (default: the class's input_shape)")
-    imp.add_argument("--weights", metavar="FILE", help="state_dict saved with torch.save")
+    _model_arguments(imp)
     imp.add_argument("--thresholds", metavar="T[,T...]",
                      help="softmax threshold per early exit, in (0, 1) (default: the example's, else 0.9)")
     imp.add_argument("--emit", choices=("atheena", "torch"), default="atheena",
                      help="'torch' stops after torch-mlir's import (the input of convert-torch-to-atheena)")
     imp.add_argument("-o", dest="output", default="-", help="output .mlir file ('-' for stdout, the default)")
-    imp.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+    tr = sub.add_parser("train", help="train an early-exit network on MNIST (BranchyNet joint loss)",
+                        description="Train with the weighted sum of every exit's cross-entropy. Uses the "
+                        "folder's train split if it has one, else MNIST test images 0-7999; reports accuracy "
+                        "on test images 8000-9999 after every epoch.")
+    _model_arguments(tr)
+    tr.add_argument("--data", required=True, metavar="DIR", help="folder with the MNIST IDX files")
+    tr.add_argument("-o", dest="output", required=True, help="where to save the state_dict (.pt)")
+    tr.add_argument("--epochs", type=int, default=30)
+    tr.add_argument("--batch-size", type=int, default=64)
+    tr.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (one-cycle schedule)")
+    tr.add_argument("--exit-weights", metavar="W[,W...]", help="loss weight per exit (default 1.0 per early "
+                    "exit and 0.3 for the final one, as ATHEENA)")
+    tr.add_argument("--seed", type=int, default=0, help="seeds initialisation, shuffling and augmentation")
+
+    pr = sub.add_parser("profile", help="measure exit rates and accuracy per threshold setting",
+                        description="Run the network in the hardware's fixed-point arithmetic (and in float) "
+                        "on calibration images and report, per threshold setting, each exit's rate and accuracy.")
+    _model_arguments(pr, mlir=True)
+    pr.add_argument("--data", metavar="DIR", help="folder with the MNIST IDX files (default: the bundled held-out "
+                    "images); test images 8000-9999 are used")
+    pr.add_argument("--thresholds", action="append", metavar="SETTING",
+                    help="one setting: a threshold per early exit, comma-separated (one value applies to all). "
+                    "Repeat the option, or separate settings with ';', to compare several. 'auto' picks the "
+                    "setting with the fewest MACs per sample within --max-accuracy-drop. Default: the IR's.")
+    pr.add_argument("--max-accuracy-drop", type=float, default=0.5, metavar="POINTS",
+                    help="for 'auto': accuracy may fall this many percentage points below the final exit alone")
+    pr.add_argument("--samples", type=int, default=0, metavar="N", help="use only the first N images")
+    pr.add_argument("--format", default="Q8.8", help="fixed-point format of activations and weights (default Q8.8)")
+    pr.add_argument("--json", action="store_true", help="print the records as JSON")
 
     sub.add_parser("examples", help="list the built-in example networks")
     return p
@@ -42,7 +83,7 @@ def parse_thresholds(text: str) -> list[float]:
     except ValueError:
         values = []
     if not values:
-        raise errors.AtheenaError(f"--thresholds '{text}' must be comma-separated numbers, e.g. 0.9 or 0.9,0.99")
+        raise errors.AtheenaError(f"thresholds '{text}' must be comma-separated numbers, e.g. 0.9 or 0.9,0.99")
     bad = [v for v in values if not 0.0 < v < 1.0]
     if bad:
         raise errors.AtheenaError(
@@ -52,56 +93,197 @@ def parse_thresholds(text: str) -> list[float]:
     return values
 
 
-def cmd_import(args) -> int:
+def _say(args, message: str) -> None:
+    if not args.quiet:
+        print(f"atheena: {message}", file=sys.stderr, flush=True)
+
+
+def load_network(args, use_shipped_weights: bool = True):
+    """(nn.Module, label, default thresholds or None, input shape) from MODEL / --example."""
     if bool(args.model) == bool(args.example):
         raise errors.AtheenaError("give either MODEL (path/to/file.py:ClassName) or --example NAME, not both or neither")
-    thresholds = parse_thresholds(args.thresholds) if args.thresholds else None
-    started = time.perf_counter()
     from atheena import models
-    from atheena.analysis.network import exit_count
-    from atheena.frontend import import_model
     from atheena.frontend.loading import input_shape_of, load_model, load_weights
-    from atheena.ir import to_text
-    from atheena.tools.opt import write_output
 
     if args.example:
         entry = models.entry(args.example)
-        model = models.get(args.example)
-        if thresholds is None and not args.example.endswith(models.BASELINE_SUFFIX):
-            thresholds = list(entry.thresholds)
+        model = models.get(args.example, trained=use_shipped_weights and not args.weights,
+                           seed=getattr(args, "seed", 0))
+        baseline = args.example.endswith(models.BASELINE_SUFFIX)
+        thresholds = None if baseline else list(entry.thresholds)
         label = args.example
     else:
         model = load_model(args.model)
-        thresholds = thresholds or getattr(model, "thresholds", None)
+        thresholds = getattr(model, "thresholds", None)
         label = args.model
     if args.weights:
         load_weights(model, args.weights)
-    shape = input_shape_of(model, args.input_shape)
+    return model, label, thresholds, input_shape_of(model, args.input_shape)
+
+
+def cmd_import(args) -> int:
+    thresholds = parse_thresholds(args.thresholds) if args.thresholds else None
+    started = time.perf_counter()
+    from atheena.analysis.network import exit_count
+    from atheena.frontend import import_model
+    from atheena.ir import to_text
+    from atheena.tools.opt import write_output
+
+    model, label, default_thresholds, shape = load_network(args)
+    if thresholds and args.emit == "torch":
+        raise errors.AtheenaError("--thresholds has no effect with --emit torch: thresholds are set when "
+                                  "convert-torch-to-atheena runs (its 'thresholds' option)")
+    thresholds = thresholds or default_thresholds
     if args.emit == "torch":
         module = import_model(model, shape, thresholds=thresholds, convert=False)
         summary = "torch dialect"
     else:
         module = import_model(model, shape, thresholds=thresholds)
         n_exits = exit_count(module)
-        summary = f"{n_exits} exit{'s' if n_exits > 1 else ''}"
+        if n_exits == 1 and args.thresholds:
+            raise errors.AtheenaError(f"{label} has no early exits, so --thresholds does not apply; "
+                                      "leave it out for a network without exits")
+        summary = f"{n_exits} exit{'s' if n_exits > 1 else ''}{exit_summary(module)}"
     write_output(args.output, to_text(module, debug_info=True))
-    if not args.quiet:
-        where = "" if args.output == "-" else f" -> {args.output}"
-        print(f"atheena: imported {label} ({summary}, input "
-              f"{'x'.join(map(str, shape))}){where} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    where = "" if args.output == "-" else f" -> {args.output}"
+    _say(args, f"imported {label} ({summary}, input {'x'.join(map(str, shape))}){where} "
+               f"in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def exit_summary(module) -> str:
+    """'; exit 0 after stages.0.2' per early exit: the layer it leaves the backbone after."""
+    from atheena.analysis.network import exit_forks
+
+    parts = [f"exit {k} after {where}" for k, where in exit_forks(module)]
+    return "; " + ", ".join(parts) if parts else ""
+
+
+def cmd_train(args) -> int:
+    import io
+
+    import torch
+
+    from atheena.fileio import write_atomic_bytes
+    from atheena.data import calibration_set, training_set
+    from atheena.train import TrainConfig, train
+
+    if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
+        raise errors.AtheenaError("--epochs and --batch-size must be at least 1 and --lr positive")
+    # examples start from fresh weights seeded by --seed (or from --weights), never from the shipped ones
+    torch.manual_seed(args.seed)
+    model, label, _, shape = load_network(args, use_shipped_weights=False)
+    train_data, eval_data = training_set(args.data), calibration_set(args.data)
+    if tuple(train_data.images.shape[1:]) != tuple(shape):
+        raise errors.AtheenaError(f"the data's images are {'x'.join(map(str, train_data.images.shape[1:]))} but "
+                                  f"{label} expects {'x'.join(map(str, shape))}")
+    weights = parse_weights(args.exit_weights) if args.exit_weights else None
+    _say(args, f"training {label} on {train_data.description}; evaluating on {eval_data.description}")
+
+    def progress(r):
+        acc = " / ".join(f"{a * 100:.2f}%" for a in r.accuracy)
+        _say(args, f"epoch {r.epoch}/{args.epochs}: loss {r.loss:.4f}, accuracy per exit {acc} ({r.seconds:.1f} s)")
+
+    try:
+        train(model, train_data, eval_data, TrainConfig(args.epochs, args.batch_size, args.lr, exit_weights=weights,
+                                                        seed=args.seed), progress)
+    except ValueError as err:
+        raise errors.AtheenaError(str(err)) from None
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    write_atomic_bytes(args.output, buffer.getvalue())
+    _say(args, f"saved weights -> {args.output}")
+    return 0
+
+
+def parse_weights(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise errors.AtheenaError(f"--exit-weights '{text}' must be comma-separated numbers, e.g. 1.0,0.3") from None
+
+
+def _settings(values: list[str] | None) -> list[str]:
+    out = []
+    for value in values or []:
+        out += [s.strip() for s in value.replace(" ", ";").split(";") if s.strip()]
+    return out
+
+
+def cmd_profile(args) -> int:
+    from atheena import ir as air
+    from atheena.data import calibration_set
+    from atheena.profile import check_thresholds, profile_exits
+    from atheena.reference.fixed_point import FixedArithmetic, FixedPointFormat
+
+    fmt = FixedPointFormat.parse(args.format)
+    settings = _settings(args.thresholds)
+    if args.model and args.model.endswith(".mlir"):
+        from pathlib import Path
+
+        path = Path(args.model)
+        if not path.is_file():
+            raise errors.AtheenaError(f"IR file '{path}' not found")
+        module = air.parse(path.read_text(), air.new_context(), str(path))
+        label = str(path)
+    else:
+        from atheena.frontend import import_model
+
+        model, label, thresholds, shape = load_network(args)
+        module = import_model(model, shape, thresholds=thresholds)
+    data = calibration_set(args.data)
+    if args.samples:
+        data = data.subset(0, args.samples, f"{data.description}, first {args.samples}")
+    started = time.perf_counter()
+    _say(args, f"profiling {label} on {data.description} in {fmt} fixed point and in float")
+    profile = profile_exits(module, data, FixedArithmetic(fmt, fmt))
+    _say(args, f"ran {len(data)} images through every exit in {time.perf_counter() - started:.1f} s")
+    chosen = []
+    for setting in settings or [None]:
+        if setting is None:
+            chosen.append(profile.ir_thresholds)
+        elif setting == "auto":
+            chosen.append(profile.auto_thresholds(args.max_accuracy_drop))
+            _say(args, f"auto: thresholds {','.join(f'{t:.6g}' for t in chosen[-1])} keep fixed-point accuracy "
+                       f"within {args.max_accuracy_drop} points of the final exit alone "
+                       f"({profile.final_accuracy() * 100:.2f}%)")
+        else:
+            chosen.append(check_thresholds(parse_thresholds(setting), profile.early_exits))
+    records = [profile.record(t) for t in chosen]
+    if args.json:
+        print(json.dumps([r.as_dict() for r in records], indent=2))
+    else:
+        print(format_table(records))
+    return 0
+
+
+def format_table(records) -> str:
+    n = len(records[0].exits)
+    head = ["thresholds"] + [f"exit {k} rate / acc" for k in range(n)] + ["float acc", "fixed acc", "MACs/sample"]
+    rows = []
+    for r in records:
+        cells = [",".join(f"{t:g}" for t in r.thresholds) or "-"]
+        for e in r.exits:
+            acc = "-" if e.accuracy is None else f"{e.accuracy * 100:.2f}%"
+            cells.append(f"{e.exit_rate * 100:6.2f}% / {acc}")
+        cells += [f"{r.accuracy['float'] * 100:.2f}%", f"{r.accuracy['fixed'] * 100:.2f}%", f"{r.expected_macs:,.0f}"]
+        rows.append(cells)
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in [head, *rows]]
+    return "\n".join(lines)
 
 
 def cmd_examples(args) -> int:
     from atheena import models
 
     for name, entry in models.ENTRIES.items():
-        print(f"{name:<14} {entry.summary}; thresholds {','.join(map(str, entry.thresholds))}")
+        trained = "trained weights shipped" if models.has_trained_weights(name) else "untrained (seeded) weights"
+        print(f"{name:<14} {entry.summary}; thresholds {','.join(map(str, entry.thresholds))}; {trained}")
         print(f"{name + models.BASELINE_SUFFIX:<14}   its backbone without early exits")
     return 0
 
 
-COMMANDS = {"import": cmd_import, "examples": cmd_examples}
+COMMANDS = {"import": cmd_import, "train": cmd_train, "profile": cmd_profile, "examples": cmd_examples}
 
 
 def main(argv: list[str] | None = None) -> int:

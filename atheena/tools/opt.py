@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from atheena import errors
 
 SPLIT_MARKER = re.compile(r"^// -----[ \t]*(?:\n|$)", re.MULTILINE)
-EXPECTED = re.compile(r"expected-(error|warning|note|remark)\s*(@[^\s{]*)?\s*\{\{(.*?)\}\}")
+EXPECTED = re.compile(r"expected-(error|warning|note|remark)(-re)?\s*(@[^\s{]*)?\s*\{\{(.*?)\}\}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,14 +68,20 @@ def expectations(text: str, first_line: int) -> list[Expectation]:
     for i, line in enumerate(lines):
         for m in EXPECTED.finditer(line):
             where = first_line + i
-            offset = m.group(2) or ""
+            kind, regex, offset, message = m.group(1), m.group(2), m.group(3) or "", m.group(4)
+            if regex:
+                raise errors.AtheenaError(f"line {where}: expected-{kind}-re is not supported; "
+                                          "write the expected text as a plain substring")
             if offset == "@above":
                 where -= 1
             elif offset == "@below":
                 where += 1
-            elif offset.startswith("@+") or offset.startswith("@-"):
+            elif re.fullmatch(r"@[+-]\d+", offset):
                 where += int(offset[1:])
-            found.append(Expectation(where, m.group(1), m.group(3)))
+            elif offset:
+                raise errors.AtheenaError(f"line {where}: cannot read the location '{offset}' of an expected-{kind}; "
+                                          "use @+N, @-N, @above or @below")
+            found.append(Expectation(where, kind, message))
     return found
 
 
@@ -90,7 +96,7 @@ def check_diagnostics(diags, expected: list[Expectation], filename: str) -> list
         else:
             problems.append(f"{filename}:{d.line}:{d.col}: unexpected {d.severity}: {d.message}")
     for e in expected:
-        if not e.matched and e.kind == "error":
+        if not e.matched:
             problems.append(f"{filename}:{e.line}: expected {e.kind} \"{e.text}\" was not produced")
     return problems
 
@@ -150,31 +156,37 @@ def run(args) -> int:
         text = sys.stdin.read()
     else:
         try:
-            with open(args.input) as f:
+            with open(args.input, encoding="utf-8") as f:
                 text = f.read()
         except OSError as err:
             raise errors.AtheenaError(f"cannot read input file '{args.input}': {err.strerror}") from None
-    outputs, failed, mismatches = [], False, []
+        except UnicodeDecodeError as err:
+            raise errors.AtheenaError(f"input file '{args.input}' is not UTF-8 text (byte {err.start}); "
+                                      "MLIR files are text") from None
+    outputs, mismatches = [], []
     from atheena.ir import format_diagnostics
     from atheena.errors import IRError
 
+    failures = []
     for body, first in chunks(text, args.split_input_file):
-        asm, diags = process_chunk(body, args, filename)
+        try:
+            asm, diags = process_chunk(body, args, filename)
+        except IRError as err:  # a failed pipeline (reproducer saved): report it with the others
+            asm, diags = None, []
+            failures.append(str(err))
         if args.verify_diagnostics:
             mismatches += check_diagnostics(diags, expectations(body, 1), filename)
         elif diags:
-            raise IRError(format_diagnostics(diags))
+            failures.append(format_diagnostics(diags))
         if asm is not None:
             outputs.append(asm)
-        else:
-            failed = True
-    if args.verify_diagnostics:
-        if mismatches:
-            print("\n".join(mismatches), file=sys.stderr)
-            return 1
-        return 0
+    if args.verify_diagnostics and mismatches:
+        print("\n".join(mismatches), file=sys.stderr)
+        return 1
+    if failures:
+        raise IRError("\n".join(failures))
     write_output(args.output, "// -----\n".join(outputs))
-    return 1 if failed else 0
+    return 0
 
 
 def write_output(path: str, text: str) -> None:

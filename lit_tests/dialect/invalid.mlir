@@ -113,3 +113,48 @@ func.func @pool_padding(%x: tensor<1x4x4xf32>) -> tensor<1x7x7xf32> {
   %p = "atheena.max_pool2d"(%x) {kernel = array<i64: 2, 2>, stride = array<i64: 1, 1>, padding = array<i64: 2, 2>} : (tensor<1x4x4xf32>) -> tensor<1x7x7xf32>
   return %p : tensor<1x7x7xf32>
 }
+
+// -----
+
+func.func @i32_window(%x: tensor<1x4x4xf32>) -> tensor<1x2x2xf32> {
+  // expected-error @+1 {{'atheena.max_pool2d' op attribute 'kernel' must be an array<i64: ...>, got array<i32: 2, 2>}}
+  %p = "atheena.max_pool2d"(%x) {kernel = array<i32: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : (tensor<1x4x4xf32>) -> tensor<1x2x2xf32>
+  return %p : tensor<1x2x2xf32>
+}
+
+// -----
+
+func.func @dynamic_shape(%x: tensor<?x4x4xf32>) -> tensor<?x2x2xf32> {
+  // expected-error @+1 {{'atheena.max_pool2d' op operand #0 must be a tensor with a static shape, got tensor<?x4x4xf32>}}
+  %p = "atheena.max_pool2d"(%x) {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : (tensor<?x4x4xf32>) -> tensor<?x2x2xf32>
+  return %p : tensor<?x2x2xf32>
+}
+
+// -----
+
+func.func @f16_weights(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'atheena.linear' op attribute 'weights' must be a dense f32 tensor}}
+  %l = "atheena.linear"(%x) {weights = dense<0.5> : tensor<2x2xf16>, bias = dense<0.0> : tensor<2xf32>} : (tensor<2xf32>) -> tensor<2xf32>
+  return %l : tensor<2xf32>
+}
+
+// -----
+
+func.func @integer_stream(%x: tensor<8xi32>) -> tensor<8xi32> {
+  // expected-error @+1 {{'atheena.relu' op operand #0 must hold f32 values, got tensor<8xi32>}}
+  %r = "atheena.relu"(%x) : (tensor<8xi32>) -> tensor<8xi32>
+  return %r : tensor<8xi32>
+}
+
+// -----
+
+func.func @nested(%x: tensor<8xf32>, %c: i1) -> tensor<8xf32> {
+  %y = scf.if %c -> tensor<8xf32> {
+    // expected-error @+1 {{'atheena.relu' op must be directly in the body of a func.func (a network)}}
+    %r = "atheena.relu"(%x) : (tensor<8xf32>) -> tensor<8xf32>
+    scf.yield %r : tensor<8xf32>
+  } else {
+    scf.yield %x : tensor<8xf32>
+  }
+  return %y : tensor<8xf32>
+}

@@ -26,7 +26,7 @@ def test_grouped_strided_conv_is_valid():
         ("groups = 2", "groups = 3", "groups = 3 must divide the input channels (2)"),
         ("stride = array<i64: 2, 2>", "stride = array<i64: 0, 2>", "kernel and stride must be >= 1"),
         ("tensor<4xf32>}", "tensor<5xf32>}", "attribute 'bias' has shape [5], expected [4]"),
-        ("dense<0.1> : tensor<4x1x3x3xf32>", "dense<1> : tensor<4x1x3x3xi32>", "'weights' must be a dense floating-point"),
+        ("dense<0.1> : tensor<4x1x3x3xf32>", "dense<1> : tensor<4x1x3x3xi32>", "'weights' must be a dense f32 tensor"),
     ],
 )
 def test_conv_checks(old, new, message):

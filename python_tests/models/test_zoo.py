@@ -27,9 +27,9 @@ def test_baseline_shares_weights_with_early_exit_net():
 
 
 def test_same_name_same_weights():
-    a, b = models.get("b-lenet"), models.get("b-lenet")
+    a, b = models.get("b-lenet", trained=False), models.get("b-lenet", trained=False)
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
-    c = models.get("b-lenet", seed=1)
+    c = models.get("b-lenet", trained=False, seed=1)
     assert not torch.equal(next(a.parameters()), next(c.parameters()))
 
 

@@ -1,0 +1,183 @@
+"""Exit profiling: how many samples leave at each exit, and how accurately.
+
+The network runs once, densely (every sample through every exit), in float
+and in the hardware's fixed point.  Any choice of thresholds is then
+evaluated without running the network again: a sample takes the first early
+exit whose decision fires (the fixed-point ROM test, exactly as the RTL
+computes it; `max softmax >= t` for the float figures), else the final exit.
+
+Records (`ProfileRecord.as_dict()`) have the stable keys `thresholds`,
+`exits` (one entry per exit, the final one included: `index`, `threshold`,
+`exit_rate`, `accuracy`) and `accuracy` (`float`, `fixed`), all fractions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+from torch_mlir import ir
+
+from atheena.analysis.network import macs, sections
+from atheena.data import Dataset
+from atheena.dialects import ops as O
+from atheena.errors import AtheenaError
+from atheena.reference import interpreter
+from atheena.reference.fixed_point import FixedArithmetic, threshold_code
+from atheena.reference.float_model import FloatArithmetic
+
+
+@dataclass(frozen=True)
+class ExitStats:
+    index: int
+    threshold: float | None  # None for the final exit
+    exit_rate: float  # fraction of all samples that leave here
+    accuracy: float | None  # accuracy of those samples (None if none leave here)
+
+
+@dataclass(frozen=True)
+class ProfileRecord:
+    thresholds: list[float]
+    exits: list[ExitStats]
+    accuracy: dict  # {"float": overall float accuracy, "fixed": overall fixed-point accuracy}
+    expected_macs: float  # per sample, in fixed point, under these thresholds
+
+    def as_dict(self) -> dict:
+        return {
+            "thresholds": self.thresholds,
+            "exits": [asdict(e) for e in self.exits],
+            "accuracy": dict(self.accuracy),
+            "expected_macs": self.expected_macs,
+        }
+
+
+@dataclass
+class ExitProfile:
+    """Every exit's outcome for every calibration sample, from which records are computed."""
+
+    labels: np.ndarray
+    fixed_correct: list[np.ndarray]  # per exit, (N,) bool
+    float_correct: list[np.ndarray]
+    fixed_scores: list[np.ndarray]  # per early exit: ROM sum S (exit iff S <= T(t))
+    float_scores: list[np.ndarray]  # per early exit: max softmax (exit iff >= t)
+    ir_thresholds: list[float]
+    exit_macs: list[int]  # MACs a sample leaving at exit k has cost
+    description: str
+
+    @property
+    def early_exits(self) -> int:
+        return len(self.fixed_scores)
+
+    def exit_index(self, thresholds: Sequence[float], fixed: bool = True) -> np.ndarray:
+        """The exit each sample takes under `thresholds`."""
+        n = len(self.labels)
+        taken = np.full(n, self.early_exits)
+        for k in reversed(range(self.early_exits)):
+            if fixed:
+                fires = self.fixed_scores[k] <= threshold_code(thresholds[k])
+            else:
+                fires = self.float_scores[k] >= thresholds[k]
+            taken[fires] = k
+        return taken
+
+    def record(self, thresholds: Sequence[float]) -> ProfileRecord:
+        thresholds = [float(t) for t in thresholds]
+        fixed_exit = self.exit_index(thresholds, fixed=True)
+        float_exit = self.exit_index(thresholds, fixed=False)
+        n = len(self.labels)
+        rows = np.arange(n)
+        fixed_hit = np.stack(self.fixed_correct)[fixed_exit, rows]
+        float_hit = np.stack(self.float_correct)[float_exit, rows]
+        exits = []
+        for k in range(self.early_exits + 1):
+            here = fixed_exit == k
+            exits.append(ExitStats(
+                index=k,
+                threshold=thresholds[k] if k < self.early_exits else None,
+                exit_rate=float(here.mean()),
+                accuracy=float(fixed_hit[here].mean()) if here.any() else None,
+            ))
+        expected = float(np.asarray(self.exit_macs)[fixed_exit].mean())
+        return ProfileRecord(thresholds, exits, {"float": float(float_hit.mean()), "fixed": float(fixed_hit.mean())},
+                             expected)
+
+    def final_accuracy(self, fixed: bool = True) -> float:
+        return float((self.fixed_correct if fixed else self.float_correct)[-1].mean())
+
+    def auto_thresholds(self, max_accuracy_drop: float, grid: int = 40) -> list[float]:
+        """Thresholds that minimise expected MACs per sample (for one early exit: maximise
+        early exits) with fixed-point accuracy within `max_accuracy_drop` percentage points
+        of the final exit alone."""
+        if self.early_exits == 0:
+            return []
+        floor_accuracy = self.final_accuracy() - max_accuracy_drop / 100.0
+        candidates = []
+        for k in range(self.early_exits):
+            conf = np.sort(self.float_scores[k])
+            qs = np.quantile(conf, np.linspace(0.0, 1.0, grid))
+            values = np.unique(np.clip(np.concatenate([qs, [0.5, 0.9, 0.99, 0.999, 0.9999]]), 1e-6, 1 - 1e-9))
+            candidates.append(values)
+        best, best_cost = None, math.inf
+        for combo in itertools.product(*candidates):
+            rec = self.record(combo)
+            if rec.accuracy["fixed"] >= floor_accuracy - 1e-12 and rec.expected_macs < best_cost:
+                best, best_cost = list(combo), rec.expected_macs
+        return best if best is not None else [1 - 1e-9] * self.early_exits
+
+
+def _exit_macs(module: ir.Module | ir.Operation) -> list[int]:
+    """MACs a sample has cost when it leaves at each exit (all earlier stages and exits)."""
+    (func,) = O.network_functions(module)
+    per: dict[str, int] = {}
+    for op, section in sections(func):
+        per[section] = per.get(section, 0) + macs(op)
+    n_early = sum(op.name == "atheena.exit_decision" for op in O.body_ops(func))
+    costs, spent = [], 0
+    for k in range(n_early + 1):
+        spent += per.get(f"stage{k}", 0)
+        costs.append(spent + per.get(f"exit{k}", 0))
+        spent += per.get(f"exit{k}", 0)
+    return costs
+
+
+def profile_exits(module: ir.Module | ir.Operation, data: Dataset, arith: FixedArithmetic | None = None) -> ExitProfile:
+    """Run `module` densely on `data` in float and fixed point."""
+    (func,) = O.network_functions(module)
+    in_shape = tuple(ir.RankedTensorType(func.regions[0].blocks[0].arguments[0].type).shape)
+    if tuple(data.images.shape[1:]) != in_shape:
+        raise AtheenaError(
+            f"the data's images are {'x'.join(map(str, data.images.shape[1:]))} but the network expects "
+            f"{'x'.join(map(str, in_shape))}; profile it with data of the network's input size"
+        )
+    arith = arith or FixedArithmetic()
+    fixed = interpreter.run(module, data.images, arith, dense=True)
+    real = interpreter.run(module, data.images, FloatArithmetic(), dense=True)
+    classes = fixed.logits[-1].shape[1]
+    if data.labels.max(initial=0) >= classes:
+        raise AtheenaError(f"the data has labels up to {data.labels.max()} but the network has {classes} classes")
+    return ExitProfile(
+        labels=data.labels,
+        fixed_correct=[l.argmax(axis=1) == data.labels for l in fixed.logits],
+        float_correct=[l.argmax(axis=1) == data.labels for l in real.logits],
+        fixed_scores=fixed.scores,
+        float_scores=real.scores,
+        ir_thresholds=fixed.thresholds,
+        exit_macs=_exit_macs(module),
+        description=data.description,
+    )
+
+
+def check_thresholds(thresholds: Sequence[float], early_exits: int) -> list[float]:
+    values = [float(t) for t in thresholds]
+    if len(values) == 1 and early_exits > 1:
+        values = values * early_exits
+    if len(values) != early_exits:
+        raise AtheenaError(f"the network has {early_exits} early exit(s) but {len(values)} threshold(s) were "
+                           f"given ({','.join(map(str, values))}); give one per early exit")
+    for t in values:
+        if not 0.0 < t < 1.0:
+            raise AtheenaError(f"threshold {t} is outside (0, 1); it is the softmax probability an exit must reach")
+    return values

@@ -1,0 +1,199 @@
+"""Bit-exact fixed-point reference: what the generated hardware computes.
+
+This is the oracle the RTL is checked against, written op by op from the
+hardware's point of view.  All arithmetic is on integers ("codes"); a code
+`c` in format Qi.f stands for the real number `c / 2**f`.
+
+Rules (one each, used everywhere):
+
+* **Quantization** (input pixels, weights; done by the compiler, not the
+  hardware): `code = floor(x * 2**f + 1/2)` (nearest, ties up), saturated.
+* **Saturation**: to `[-2**(w-1), 2**(w-1) - 1]` for a w-bit word.
+* **Accumulation**: conv and linear sum `x_code * w_code` exactly in an
+  accumulator of `ACC_BITS` = 48 bits (a DSP48's P register), plus the bias
+  quantized to the accumulator's fraction (`fa + fw` bits).  The compiler
+  proves that no layer can overflow it (worst case over all inputs) and
+  refuses a network that could.
+* **Requantization** back to the activation format: add `2**(fw-1)`, shift
+  right arithmetically by `fw` (round to nearest, ties toward +infinity),
+  then saturate.
+* **ReLU** `max(c, 0)`; **max pooling** pads with the most negative code;
+  **average pooling** sums the window (zero padding counts) and multiplies by
+  `round(2**16 / (kh*kw))`, then adds `2**15` and shifts right by 16.
+* **Exit decision** without division or overflow (ARCHITECTURE section 4):
+  `max softmax >= t  <=>  sum_i exp(x_i - x_max) <= 1/t`.  With
+  `d_i = x_max - x_i >= 0` (a code), `exp(-d_i / 2**fa)` comes from a ROM of
+  unsigned UQ1.`EXP_FRAC` values `round(2**EXP_FRAC * exp(-d / 2**fa))`,
+  indexed by `d >> exp_index_shift` and 0 past its end.  The sum `S` is
+  compared with `T = floor(2**EXP_FRAC / t)`: the sample exits iff `S <= T`.
+  `S` is a sum of at most N values below `2**(EXP_FRAC+1)`: no overflow.
+* **Classification**: the class is the index of the largest logit code, the
+  lowest index among equal ones.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from torch_mlir import ir
+
+from atheena.dialects import ops as O
+from atheena.errors import AtheenaError
+from atheena.ir import layer_name
+from atheena.reference import interpreter
+from atheena.reference.interpreter import Result, conv_sums, conv_sums_int64, window_max, window_sum
+
+ACC_BITS = 48
+EXP_FRAC = 16
+AVG_SHIFT = 16
+_EXACT_IN_FLOAT64 = 2**53
+
+
+@dataclass(frozen=True)
+class FixedPointFormat:
+    """Signed fixed point: `word` bits of which `frac` are fraction bits (Q(word-frac).frac)."""
+
+    word: int = 16
+    frac: int = 8
+
+    def __post_init__(self):
+        if not (2 <= self.word <= 32 and 0 <= self.frac < self.word):
+            raise AtheenaError(f"fixed-point format Q{self.word - self.frac}.{self.frac} is not supported; "
+                               "use a word of 2-32 bits with fewer fraction bits than the word")
+
+    @property
+    def lo(self) -> int:
+        return -(2 ** (self.word - 1))
+
+    @property
+    def hi(self) -> int:
+        return 2 ** (self.word - 1) - 1
+
+    def __str__(self) -> str:
+        return f"Q{self.word - self.frac}.{self.frac}"
+
+    @staticmethod
+    def parse(text: str) -> "FixedPointFormat":
+        """'Q8.8' -> FixedPointFormat(16, 8)."""
+        try:
+            integer, frac = text.upper().removeprefix("Q").split(".")
+            return FixedPointFormat(int(integer) + int(frac), int(frac))
+        except ValueError:
+            raise AtheenaError(f"fixed-point format '{text}' must look like Q8.8 (integer.fraction bits)") from None
+
+    def saturate(self, codes: np.ndarray) -> np.ndarray:
+        return np.clip(codes, self.lo, self.hi)
+
+    def quantize(self, x: np.ndarray, frac: int | None = None, saturate: bool = True) -> np.ndarray:
+        codes = np.floor(np.asarray(x, dtype=np.float64) * 2.0 ** (self.frac if frac is None else frac) + 0.5)
+        codes = codes.astype(np.int64)
+        return self.saturate(codes) if saturate else codes
+
+    def dequantize(self, codes: np.ndarray) -> np.ndarray:
+        return np.asarray(codes, dtype=np.float64) / 2.0**self.frac
+
+
+def requantize(acc: np.ndarray, shift: int, fmt: FixedPointFormat) -> np.ndarray:
+    """Accumulator -> activation code: round to nearest (ties up) by `shift` bits, saturate."""
+    if shift > 0:
+        acc = (acc + (1 << (shift - 1))) >> shift
+    return fmt.saturate(acc)
+
+
+def exp_rom(act: FixedPointFormat, index_shift: int = 0) -> np.ndarray:
+    """ROM contents: round(2**EXP_FRAC * exp(-d / 2**frac)) for d = i << index_shift, until it reaches 0."""
+    step = 2.0 ** (index_shift - act.frac)
+    length = math.ceil(math.log(2.0 ** (EXP_FRAC + 1)) / step) + 1
+    values = np.floor(2.0**EXP_FRAC * np.exp(-np.arange(length) * step) + 0.5).astype(np.int64)
+    return values[: int(np.argmax(values == 0))] if np.any(values == 0) else values
+
+
+def threshold_code(t: float) -> int:
+    """T = floor(2**EXP_FRAC / t): exit iff the ROM sum S <= T."""
+    if not 0.0 < t < 1.0:
+        raise AtheenaError(f"threshold {t} is outside (0, 1)")
+    return math.floor(2.0**EXP_FRAC / t)
+
+
+class FixedArithmetic:
+    """The hardware's integer arithmetic; arrays hold int64 codes."""
+
+    def __init__(self, act: FixedPointFormat = FixedPointFormat(), weight: FixedPointFormat = FixedPointFormat(),
+                 exp_index_shift: int = 0):
+        self.act = act
+        self.weight = weight
+        self.exp_index_shift = exp_index_shift
+        self._params: dict = {}
+
+    @cached_property
+    def rom(self) -> np.ndarray:
+        return np.append(exp_rom(self.act, self.exp_index_shift), 0)
+
+    def input(self, x: np.ndarray) -> np.ndarray:
+        return self.act.quantize(x)
+
+    def parameters(self, op: ir.Operation) -> tuple[np.ndarray, np.ndarray]:
+        """(weight codes, bias codes at the accumulator's fraction) of a conv/linear op."""
+        key = op
+        if key not in self._params:
+            w = self.weight.quantize(O.dense(op, "weights"))
+            b = self.act.quantize(O.dense(op, "bias"), frac=self.act.frac + self.weight.frac, saturate=False)
+            per_output = np.abs(w).reshape(w.shape[0], -1).sum(axis=1)
+            bound = int((per_output * 2 ** (self.act.word - 1) + np.abs(b)).max())
+            if bound >= 2 ** (ACC_BITS - 1):
+                where = layer_name(op.location) or op.name
+                raise AtheenaError(
+                    f"{where}: the {ACC_BITS}-bit accumulator could overflow (worst case needs "
+                    f"{bound.bit_length() + 1} bits); use fewer fraction bits for weights or activations"
+                )
+            self._params[key] = (w, b, bound)
+        w, b, _ = self._params[key]
+        return w, b
+
+    def _exactly_in_float64(self, op: ir.Operation) -> bool:
+        """Sums of products are computed in float64 (fast) when every partial sum provably
+        stays below 2**53, where float64 represents integers exactly; else in int64."""
+        return self._params[op][2] < _EXACT_IN_FLOAT64
+
+    def conv2d(self, op: ir.Operation, x: np.ndarray) -> np.ndarray:
+        w, b = self.parameters(op)
+        if self._exactly_in_float64(op):
+            acc = np.rint(conv_sums(op, x, w)).astype(np.int64)
+        else:
+            acc = conv_sums_int64(op, x, w)
+        return requantize(acc + b[None, :, None, None], self.weight.frac, self.act)
+
+    def linear(self, op: ir.Operation, x: np.ndarray) -> np.ndarray:
+        w, b = self.parameters(op)
+        if self._exactly_in_float64(op):
+            acc = np.rint(x.astype(np.float64) @ w.T.astype(np.float64)).astype(np.int64)
+        else:
+            acc = x @ w.T
+        return requantize(acc + b, self.weight.frac, self.act)
+
+    def pool(self, op: ir.Operation, x: np.ndarray) -> np.ndarray:
+        if op.name == "atheena.max_pool2d":
+            return window_max(op, x).astype(np.int64)
+        kh, kw = O.int_array(op, "kernel")
+        total = window_sum(op, x).astype(np.int64)
+        multiplier = math.floor(2.0**AVG_SHIFT / (kh * kw) + 0.5)
+        return requantize(total * multiplier, AVG_SHIFT, self.act)
+
+    def relu(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
+    def exit_score(self, logits: np.ndarray) -> np.ndarray:
+        """S = sum_i ROM[(x_max - x_i) >> shift] per sample (lower = more confident)."""
+        d = (logits.max(axis=1, keepdims=True) - logits) >> self.exp_index_shift
+        return self.rom[np.minimum(d, len(self.rom) - 1)].sum(axis=1)
+
+    def exits(self, score: np.ndarray, threshold: float) -> np.ndarray:
+        return score <= threshold_code(threshold)
+
+
+def run(module: ir.Module, inputs: np.ndarray, arith: FixedArithmetic | None = None) -> Result:
+    """Evaluate the network in fixed point; `Result.logits` are integer codes."""
+    return interpreter.run(module, inputs, arith or FixedArithmetic())

@@ -1,0 +1,97 @@
+"""`annotate-exit-probabilities`: profile exits on calibration data, write the rates into the IR.
+
+Runs the network in the hardware's fixed-point arithmetic (the exit pattern
+the RTL will produce) on the calibration images and attaches:
+
+* to every `atheena` op, `reach_probability`: the fraction of samples it
+  processes (1 before the first exit, less after each);
+* to every `atheena.exit_decision`, `exit_rate` (fraction of all samples that
+  leave there) and `accuracy` (of those samples, when any leave);
+* to the network function, `atheena.profile`: overall float and fixed-point
+  accuracy, the final exit's rate and accuracy, the calibration set and the
+  number format.
+
+Options: `data` (a folder with MNIST IDX files; default: the images bundled
+with ATHEENA), `thresholds` (replace the IR's thresholds first; one per early
+exit, or one for all), `samples` (use only the first N images; 0 = all),
+`format` (fixed-point format of activations and weights, default Q8.8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch_mlir import ir
+
+from atheena.data import calibration_set
+from atheena.dialects import ops as O
+from atheena.errors import AtheenaError
+from atheena.pass_base import ModulePass, PassFailure
+from atheena.profile import check_thresholds, profile_exits
+from atheena.reference.fixed_point import FixedArithmetic, FixedPointFormat
+
+
+def annotate(func: ir.Operation, rates: list[float]) -> None:
+    """Write `reach_probability` on every op given the exit rate of each early exit."""
+    reach: dict[ir.Value, float] = {func.regions[0].blocks[0].arguments[0]: 1.0}
+    for op in O.body_ops(func):
+        if not op.name.startswith("atheena."):
+            continue
+        incoming = [reach.get(v, 0.0) for v in op.operands]
+        processed = sum(incoming) if op.name == "atheena.exit_merge" else incoming[0]
+        if op.name == "atheena.conditional_buffer":
+            rate = rates[O.int_attr(op, "exit")]
+            out = processed - rate if O.str_attr(op, "mode") == "drop_on_exit" else rate
+        else:
+            out = processed
+        for r in op.results:
+            reach[r] = max(out, 0.0)
+        op.attributes["reach_probability"] = ir.FloatAttr.get_f64(min(max(processed, 0.0), 1.0))
+
+
+@dataclass(frozen=True)
+class AnnotateExitProbabilities(ModulePass):
+    """Profile exits on calibration data and attach reach probabilities, exit rates and accuracy."""
+
+    name = "annotate-exit-probabilities"
+    data: str = ""
+    thresholds: tuple[float, ...] = ()
+    samples: int = 0
+    format: str = "Q8.8"
+
+    def apply(self, module: ir.Operation) -> None:
+        funcs = O.network_functions(module)
+        if len(funcs) != 1:
+            raise PassFailure(module, f"expected one network function, found {len(funcs)}")
+        (func,) = funcs
+        decisions = [op for op in O.body_ops(func) if op.name == "atheena.exit_decision"]
+        try:
+            fmt = FixedPointFormat.parse(self.format)
+            dataset = calibration_set(self.data or None)
+            if self.samples:
+                dataset = dataset.subset(0, self.samples, f"{dataset.description}, first {self.samples}")
+            if self.thresholds:
+                for op, t in zip(decisions, check_thresholds(self.thresholds, len(decisions))):
+                    op.attributes["threshold"] = ir.FloatAttr.get_f64(t)
+            profile = profile_exits(module, dataset, FixedArithmetic(fmt, fmt))
+        except AtheenaError as err:
+            raise PassFailure(func, str(err)) from None
+        record = profile.record(profile.ir_thresholds)
+        for op, stats in zip(decisions, record.exits):
+            op.attributes["exit_rate"] = ir.FloatAttr.get_f64(stats.exit_rate)
+            if stats.accuracy is not None:
+                op.attributes["accuracy"] = ir.FloatAttr.get_f64(stats.accuracy)
+        annotate(func, [e.exit_rate for e in record.exits])
+        final = record.exits[-1]
+        summary = {
+            "accuracy_float": ir.FloatAttr.get_f64(record.accuracy["float"]),
+            "accuracy_fixed": ir.FloatAttr.get_f64(record.accuracy["fixed"]),
+            "final_exit_rate": ir.FloatAttr.get_f64(final.exit_rate),
+            "calibration": ir.StringAttr.get(dataset.description),
+            "samples": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), len(dataset)),
+            "format": ir.StringAttr.get(str(fmt)),
+        }
+        if final.accuracy is not None:
+            summary["final_accuracy"] = ir.FloatAttr.get_f64(final.accuracy)
+        func.attributes["atheena.profile"] = ir.DictAttr.get(summary)
+

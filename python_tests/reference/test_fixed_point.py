@@ -1,0 +1,146 @@
+"""Fixed-point reference: each rule on its own, each op against float, and the exit test."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from atheena import ir as air
+from atheena.dialects import ops as O
+from atheena.errors import AtheenaError
+from atheena.reference import interpreter
+from atheena.reference.fixed_point import (
+    EXP_FRAC, FixedArithmetic, FixedPointFormat, exp_rom, requantize, threshold_code,
+)
+from atheena.reference.float_model import FloatArithmetic, max_softmax
+
+Q88 = FixedPointFormat()
+
+
+def _op(body: str, arg: str, result: str):
+    text = f"func.func @f(%x: {arg}) -> {result} {{\n  %y = {body}\n  return %y : {result}\n}}"
+    module = air.parse(text, air.new_context())
+    (func,) = O.network_functions(module)
+    return module, O.body_ops(func)[0]
+
+
+def test_quantize_rounds_half_up_and_saturates():
+    np.testing.assert_array_equal(Q88.quantize([0.5 / 256, -0.5 / 256, 1.0, 200.0, -200.0]),
+                                  [1, 0, 256, 32767, -32768])
+    assert (Q88.lo, Q88.hi, str(Q88)) == (-32768, 32767, "Q8.8")
+    assert FixedPointFormat.parse("q4.12") == FixedPointFormat(16, 12)
+    with pytest.raises(AtheenaError, match="must look like Q8.8"):
+        FixedPointFormat.parse("8.8.8")
+
+
+def test_requantize_rule():
+    # round to nearest, ties toward +infinity, arithmetic shift, then saturate
+    acc = np.array([384, 383, -384, -385, 256 * 40000])
+    np.testing.assert_array_equal(requantize(acc, 8, Q88), [2, 1, -1, -2, 32767])
+
+
+def test_exp_rom():
+    rom = exp_rom(Q88)
+    assert rom[0] == 2**EXP_FRAC and rom[-1] > 0 and np.all(np.diff(rom) <= 0)
+    d = len(rom)  # first index whose value would round to 0
+    assert math.floor(2**EXP_FRAC * math.exp(-d / 256) + 0.5) == 0
+    coarse = exp_rom(Q88, index_shift=2)
+    np.testing.assert_array_equal(coarse[:10], rom[: 40 : 4])
+
+
+def test_threshold_code():
+    assert threshold_code(0.5) == 2 ** (EXP_FRAC + 1)
+    assert threshold_code(0.996) == math.floor(65536 / 0.996)
+    with pytest.raises(AtheenaError):
+        threshold_code(1.0)
+
+
+def test_decision_matches_float_rule_away_from_the_threshold():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, (5000, 10))
+    codes = Q88.quantize(logits)
+    arith = FixedArithmetic()
+    for t in (0.5, 0.9, 0.996):
+        fixed = arith.exits(arith.exit_score(codes), t)
+        real = max_softmax(Q88.dequantize(codes)) >= t
+        margin = np.abs(max_softmax(Q88.dequantize(codes)) - t)
+        assert np.all(fixed[margin > 1e-3] == real[margin > 1e-3])
+        assert np.mean(fixed == real) > 0.995
+
+
+def test_decision_never_overflows_on_extreme_logits():
+    arith = FixedArithmetic()
+    codes = np.array([[Q88.hi] + [Q88.lo] * 9, [Q88.hi] * 10, [Q88.lo] * 10])
+    s = arith.exit_score(codes)
+    np.testing.assert_array_equal(s, [2**EXP_FRAC, 10 * 2**EXP_FRAC, 10 * 2**EXP_FRAC])
+    np.testing.assert_array_equal(arith.exits(s, 0.9), [True, False, False])
+
+
+CONV = ('"atheena.conv2d"(%x) {kernel = array<i64: 3, 3>, stride = array<i64: 2, 1>, padding = array<i64: 1, 1>, '
+        'groups = 1 : i64, weights = dense<W> : tensor<4x3x3x3xf32>, bias = dense<[0.5, -0.25, 1.0, 0.0]> : tensor<4xf32>}'
+        " : (tensor<3x6x6xf32>) -> tensor<4x3x6xf32>")
+
+
+def _weights(shape, seed=0):
+    w = np.random.default_rng(seed).normal(0, 0.3, shape).astype(np.float32)
+    return w, '"0x' + w.astype("<f4").tobytes().hex().upper() + '"'
+
+
+def test_conv_against_pytorch_within_quantization_error():
+    w, text = _weights((4, 3, 3, 3))
+    module, op = _op(CONV.replace("dense<W>", f"dense<{text}>"), "tensor<3x6x6xf32>", "tensor<4x3x6xf32>")
+    x = np.random.default_rng(1).uniform(-2, 2, (8, 3, 6, 6))
+    arith = FixedArithmetic()
+    got = Q88.dequantize(arith.conv2d(op, arith.input(x)))
+    ref = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w, dtype=torch.float64),
+                                     torch.tensor([0.5, -0.25, 1.0, 0.0], dtype=torch.float64),
+                                     stride=(2, 1), padding=1).numpy()
+    # error: input and weight rounding (half an LSB each, over 27 products) plus the output rounding
+    bound = 27 * (2.0 * 0.5 / 256 + 0.3 * 4 * 0.5 / 256) + 0.5 / 256
+    assert np.max(np.abs(got - ref)) < bound
+    np.testing.assert_allclose(FloatArithmetic().conv2d(op, x), ref, atol=1e-5)
+
+
+def test_exact_float64_path_equals_int64_path():
+    w, text = _weights((4, 3, 3, 3), seed=2)
+    _, op = _op(CONV.replace("dense<W>", f"dense<{text}>"), "tensor<3x6x6xf32>", "tensor<4x3x6xf32>")
+    codes = np.random.default_rng(3).integers(Q88.lo, Q88.hi + 1, (5, 3, 6, 6))
+    wq = Q88.quantize(w)
+    exact = interpreter.conv_sums_int64(op, codes, wq)
+    fast = np.rint(interpreter.conv_sums(op, codes, wq)).astype(np.int64)
+    np.testing.assert_array_equal(fast, exact)
+
+
+@pytest.mark.parametrize("kind", ["max_pool2d", "avg_pool2d"])
+def test_pooling_against_pytorch(kind):
+    body = (f'"atheena.{kind}"(%x) {{kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>}}'
+            " : (tensor<2x7x7xf32>) -> tensor<2x4x4xf32>")
+    module, op = _op(body, "tensor<2x7x7xf32>", "tensor<2x4x4xf32>")
+    x = np.random.default_rng(4).uniform(-3, 3, (6, 2, 7, 7))
+    arith = FixedArithmetic()
+    got = Q88.dequantize(arith.pool(op, arith.input(x)))
+    fn = torch.nn.functional.max_pool2d if kind == "max_pool2d" else torch.nn.functional.avg_pool2d
+    ref = fn(torch.tensor(Q88.dequantize(Q88.quantize(x))), 3, 2, 1).numpy()
+    assert np.max(np.abs(got - ref)) <= (0 if kind == "max_pool2d" else 0.5 / 256 + 1e-12)
+
+
+def test_linear_and_relu_against_pytorch():
+    w, text = _weights((3, 5))
+    body = (f'"atheena.linear"(%x) {{weights = dense<{text}> : tensor<3x5xf32>, bias = dense<0.125> : tensor<3xf32>}}'
+            " : (tensor<5xf32>) -> tensor<3xf32>")
+    _, op = _op(body, "tensor<5xf32>", "tensor<3xf32>")
+    x = np.random.default_rng(5).uniform(-4, 4, (10, 5))
+    arith = FixedArithmetic()
+    got = Q88.dequantize(arith.relu(arith.linear(op, arith.input(x))))
+    ref = np.maximum(x @ w.T.astype(np.float64) + 0.125, 0)
+    assert np.max(np.abs(got - ref)) < 5 * (0.5 / 256 + 4 * 0.5 / 256) + 0.5 / 256
+
+
+def test_accumulator_overflow_is_refused():
+    body = ('"atheena.linear"(%x) {weights = dense<100.0> : tensor<2x4096xf32>, bias = dense<0.0> : tensor<2xf32>}'
+            " : (tensor<4096xf32>) -> tensor<2xf32>")
+    _, op = _op(body, "tensor<4096xf32>", "tensor<2xf32>")
+    wide = FixedPointFormat(24, 16)
+    with pytest.raises(AtheenaError, match="48-bit accumulator could overflow"):
+        FixedArithmetic(wide, wide).linear(op, np.zeros((1, 4096), dtype=np.int64))
