@@ -3,6 +3,8 @@
 Public API (imported lazily, so `atheena-opt` does not pay for PyTorch):
 
 * `import_model(module, example_input, thresholds=...)` -> `atheena` MLIR module
+* `profile(network, data=None, thresholds=[...] | "auto")` -> exit rates and
+  accuracy per threshold setting (`atheena.profiling.ProfileRecord`)
 * `atheena.models` -> the reference networks
 """
 
@@ -16,7 +18,11 @@ def __getattr__(name: str):
         from atheena.frontend import import_model
 
         return import_model
+    if name == "profile":
+        from atheena.profiling import profile
+
+        return profile
     raise AttributeError(f"module 'atheena' has no attribute {name!r}")
 
 
-__all__ = ["import_model", "__version__"]
+__all__ = ["import_model", "profile", "__version__"]

@@ -27,7 +27,7 @@ from atheena.data import calibration_set
 from atheena.dialects import ops as O
 from atheena.errors import AtheenaError
 from atheena.pass_base import ModulePass, PassFailure
-from atheena.profile import check_thresholds, profile_exits
+from atheena.profiling import check_thresholds, profile_exits
 from atheena.reference.fixed_point import FixedArithmetic, FixedPointFormat
 
 

@@ -8,7 +8,7 @@ import pytest
 from atheena import data, models
 from atheena.errors import AtheenaError
 from atheena.frontend import import_model
-from atheena.profile import check_thresholds, profile_exits
+from atheena.profiling import check_thresholds, profile_exits
 from atheena.reference import fixed_point
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
@@ -88,3 +88,12 @@ def test_shipped_b_lenet_meets_the_accuracy_targets():
         assert abs(rec.accuracy["fixed"] - rec.accuracy["float"]) <= 0.003
         agree = np.mean(profile.exit_index([t], fixed=True) == profile.exit_index([t], fixed=False))
         assert agree >= 0.995
+
+
+def test_public_api_returns_one_record_per_setting():
+    import atheena
+
+    records = atheena.profile("b-lenet", samples=200, thresholds=[[0.9], 0.99, [0.5]])
+    assert [r.thresholds for r in records] == [[0.9], [0.99], [0.5]]
+    auto = atheena.profile("b-lenet", samples=200, thresholds="auto", max_accuracy_drop=0.0)
+    assert len(auto) == 1 and auto[0].accuracy["fixed"] >= records[0].accuracy["fixed"] - 0.02

@@ -213,7 +213,7 @@ def _settings(values: list[str] | None) -> list[str]:
 def cmd_profile(args) -> int:
     from atheena import ir as air
     from atheena.data import calibration_set
-    from atheena.profile import check_thresholds, profile_exits
+    from atheena.profiling import check_thresholds, profile_exits
     from atheena.reference.fixed_point import FixedArithmetic, FixedPointFormat
 
     fmt = FixedPointFormat.parse(args.format)

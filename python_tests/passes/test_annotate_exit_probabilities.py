@@ -7,7 +7,7 @@ from atheena import data, models
 from atheena.dialects import ops as O
 from atheena.frontend import import_model
 from atheena.pipeline import PipelineError, PipelineRunner
-from atheena.profile import profile_exits
+from atheena.profiling import profile_exits
 
 
 def _reach(op):

@@ -181,3 +181,55 @@ def check_thresholds(thresholds: Sequence[float], early_exits: int) -> list[floa
         if not 0.0 < t < 1.0:
             raise AtheenaError(f"threshold {t} is outside (0, 1); it is the softmax probability an exit must reach")
     return values
+
+
+def profile(
+    network,
+    data: Dataset | str | None = None,
+    thresholds: Sequence[Sequence[float] | float] | str | None = None,
+    max_accuracy_drop: float = 0.5,
+    samples: int = 0,
+    format: str = "Q8.8",
+) -> list[ProfileRecord]:
+    """Exit rates and accuracy of `network` for one or more threshold settings.
+
+    `network` is an `atheena` module (from `import_model`), a zoo name, or an
+    `nn.Module` with an `input_shape`.  `data` is a `Dataset`, an MNIST folder,
+    or None for the bundled held-out images.  `thresholds` is a list of
+    settings (each one threshold per early exit, or one for all), `"auto"`
+    (pick within `max_accuracy_drop` percentage points of the final exit), or
+    None for the thresholds in the IR.  Returns one record per setting.
+    """
+    from atheena.data import calibration_set
+    from atheena.reference.fixed_point import FixedPointFormat
+
+    module = _as_module(network)
+    dataset = data if isinstance(data, Dataset) else calibration_set(data)
+    if samples:
+        dataset = dataset.subset(0, samples, f"{dataset.description}, first {samples}")
+    fmt = FixedPointFormat.parse(format)
+    exits = profile_exits(module, dataset, FixedArithmetic(fmt, fmt))
+    if thresholds is None:
+        settings = [exits.ir_thresholds]
+    elif thresholds == "auto":
+        settings = [exits.auto_thresholds(max_accuracy_drop)]
+    else:
+        settings = [check_thresholds([s] if isinstance(s, (int, float)) else s, exits.early_exits)
+                    for s in thresholds]
+    return [exits.record(s) for s in settings]
+
+
+def _as_module(network):
+    if isinstance(network, (ir.Module, ir.Operation)):
+        return network
+    from atheena import models
+    from atheena.frontend import import_model
+
+    if isinstance(network, str):
+        model = models.get(network)
+        return import_model(model, model.input_shape)
+    shape = getattr(network, "input_shape", None)
+    if shape is None:
+        raise AtheenaError("the network has no input_shape attribute; import it first with "
+                           "atheena.import_model(model, (C, H, W)) and profile the result")
+    return import_model(network, shape)
