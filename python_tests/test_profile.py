@@ -1,7 +1,5 @@
 """Exit profiling on real data, and the accuracy of the shipped example weights."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -11,8 +9,6 @@ from atheena.frontend import import_model
 from atheena.profiling import check_thresholds, profile_exits
 from atheena.reference import fixed_point
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/mnist is not beside the project")
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +71,10 @@ def test_image_size_must_fit_the_model():
         profile_exits(module, data.calibration_set())
 
 
-@needs_shared
-def test_shipped_b_lenet_meets_the_accuracy_targets():
+def test_shipped_b_lenet_meets_the_accuracy_targets(mnist_dir):
     """Issue targets on the 2,000 held-out images (MNIST test 8000-9999)."""
     module = import_model(models.get("b-lenet"), (1, 28, 28), thresholds=[0.996])
-    profile = profile_exits(module, data.calibration_set(SHARED))
+    profile = profile_exits(module, data.calibration_set(mnist_dir))
     assert len(profile.labels) == 2000
     assert profile.final_accuracy(fixed=False) >= 0.980
     assert profile.float_correct[0].mean() >= 0.975

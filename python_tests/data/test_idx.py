@@ -10,8 +10,6 @@ from atheena import data
 from atheena.data import idx
 from atheena.errors import AtheenaError
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/mnist is not beside the project")
 
 
 def _write(folder: Path, n: int = 5, prefix: str = "t10k", gz: bool = True):
@@ -54,11 +52,10 @@ def test_bundled_set_is_held_out_images_8000_to_8999():
     assert np.bincount(d.labels, minlength=10).min() > 50
 
 
-@needs_shared
-def test_bundled_images_equal_the_real_held_out_images():
-    full = idx.load(SHARED)
+def test_bundled_images_equal_the_real_held_out_images(mnist_dir):
+    full = idx.load(mnist_dir)
     assert len(full) == 10000
-    cal = data.calibration_set(SHARED)
+    cal = data.calibration_set(mnist_dir)
     assert len(cal) == 2000 and "8000-9999" in cal.description
     bundled = data.calibration_set()
     np.testing.assert_array_equal(bundled.images, full.images[8000:9000])
