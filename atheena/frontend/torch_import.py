@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import re
 import warnings
 
 import torch
@@ -48,10 +50,27 @@ def module_path(node: torch.fx.Node) -> str | None:
     return path or None
 
 
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def node_name(node: torch.fx.Node) -> str | None:
+    """The layer path of an FX node, or for a functional call in forward() the
+    place in the user's file (`net.py:12`, file name only so output does not
+    depend on where the file lives)."""
+    path = module_path(node)
+    if path:
+        return path
+    frames = _FRAME.findall(node.meta.get("stack_trace") or "")
+    if frames:
+        file, line = frames[-1]
+        return f"{os.path.basename(file)}:{line}"
+    return None
+
+
 class _LayerLocations(ContextCache):
     def get_node_location(self, node):
-        path = module_path(node)
-        return ir.Location.name(path, context=self._c) if path else ir.Location.unknown(context=self._c)
+        name = node_name(node)
+        return ir.Location.name(name, context=self._c) if name else ir.Location.unknown(context=self._c)
 
 
 @contextlib.contextmanager
@@ -110,7 +129,7 @@ def import_torch(
         node_hint = ""
         for node in program.graph.nodes:
             if node.op == "call_function" and str(node.target) in str(err):
-                node_hint = f"{module_path(node) or node.name}: "
+                node_hint = f"{node_name(node) or node.name}: "
                 break
         raise UnsupportedModelError(
             f"{node_hint}torch-mlir could not import the model: {str(err).strip().splitlines()[0]}"
