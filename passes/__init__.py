@@ -15,6 +15,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "convert-torch-to-atheena": ("convert_torch_to_atheena", "ConvertTorchToAtheena"),
     "atheena-verify": ("atheena_verify", "AtheenaVerify"),
     "annotate-exit-probabilities": ("annotate_exit_probabilities", "AnnotateExitProbabilities"),
+    "fold": ("fold", "Fold"),
 }
 
 

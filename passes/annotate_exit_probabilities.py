@@ -25,6 +25,7 @@ from torch_mlir import ir
 
 from atheena.data import calibration_set
 from atheena.dialects import ops as O
+from atheena.dse.network import reach
 from atheena.errors import AtheenaError
 from atheena.pass_base import ModulePass, PassFailure
 from atheena.profiling import check_thresholds, profile_exits
@@ -33,20 +34,8 @@ from atheena.reference.fixed_point import FixedArithmetic, FixedPointFormat
 
 def annotate(func: ir.Operation, rates: list[float]) -> None:
     """Write `reach_probability` on every op given the exit rate of each early exit."""
-    reach: dict[ir.Value, float] = {func.regions[0].blocks[0].arguments[0]: 1.0}
-    for op in O.body_ops(func):
-        if not op.name.startswith("atheena."):
-            continue
-        incoming = [reach.get(v, 0.0) for v in op.operands]
-        processed = sum(incoming) if op.name == "atheena.exit_merge" else incoming[0]
-        if op.name == "atheena.conditional_buffer":
-            rate = rates[O.int_attr(op, "exit")]
-            out = processed - rate if O.str_attr(op, "mode") == "drop_on_exit" else rate
-        else:
-            out = processed
-        for r in op.results:
-            reach[r] = max(out, 0.0)
-        op.attributes["reach_probability"] = ir.FloatAttr.get_f64(min(max(processed, 0.0), 1.0))
+    for op, q in reach(func, rates):
+        op.attributes["reach_probability"] = ir.FloatAttr.get_f64(q)
 
 
 @dataclass(frozen=True)

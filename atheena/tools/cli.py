@@ -3,6 +3,7 @@
 * `atheena import MODEL -o out.mlir` / `--example b-lenet`: PyTorch -> `atheena` dialect.
 * `atheena train MODEL --data DIR -o weights.pt`: BranchyNet joint training.
 * `atheena profile MODEL --thresholds ...`: exit rates and accuracy on calibration data.
+* `atheena dse MODEL --board B --budgets ...`: fastest folding per budget, early exit vs baseline.
 * `atheena examples`: the built-in example networks.
 
 MODEL is `path/to/file.py:ClassName`, `--example NAME`, or (for `profile`) an
@@ -72,6 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--samples", type=int, default=0, metavar="N", help="use only the first N images")
     pr.add_argument("--format", default="Q8.8", help="fixed-point format of activations and weights (default Q8.8)")
     pr.add_argument("--json", action="store_true", help="print the records as JSON")
+
+    ds = sub.add_parser("dse", help="design space exploration: fastest folding per budget, early exit vs baseline",
+                        description="Choose every layer's folding for the highest throughput within each budget "
+                        "(exact, HiGHS), for the early-exit network and for its baseline without exits.")
+    _model_arguments(ds, mlir=True)
+    ds.add_argument("--board", default="zc706", help="built-in board (zc706, zcu102, zedboard) or a board .json "
+                    "file; several separated by commas")
+    ds.add_argument("--budgets", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0", metavar="B[,B...]",
+                    help="fractions of every device resource (default 0.1 to 1.0)")
+    ds.add_argument("--exit-probabilities", action="append", metavar="P[,P...]",
+                    help="fraction of all samples leaving at each early exit (B-LeNet in ATHEENA: 0.75); repeat or "
+                    "separate settings with ';'. Default: the IR's reach probabilities, else measured by profiling")
+    ds.add_argument("--data", metavar="DIR", help="MNIST folder for profiling when no probabilities are given")
+    ds.add_argument("--json", action="store_true", help="print the records as JSON")
+    ds.add_argument("--plot", metavar="PNG", help="write the Pareto fronts (throughput vs largest resource share)")
 
     sub.add_parser("examples", help="list the built-in example networks")
     return p
@@ -257,6 +273,90 @@ def cmd_profile(args) -> int:
     return 0
 
 
+def _floats(text: str, what: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise errors.AtheenaError(f"{what} '{text}' must be comma-separated numbers") from None
+
+
+def _load_ir_or_model(args):
+    """(atheena module, label) from an .mlir file or a PyTorch model."""
+    from atheena import ir as air
+
+    if args.model and args.model.endswith(".mlir"):
+        from pathlib import Path
+
+        path = Path(args.model)
+        if not path.is_file():
+            raise errors.AtheenaError(f"IR file '{path}' not found")
+        return air.parse(path.read_text(), air.new_context(), str(path)), str(path)
+    from atheena.frontend import import_model
+
+    model, label, thresholds, shape = load_network(args)
+    return import_model(model, shape, thresholds=thresholds), label
+
+
+def cmd_dse(args) -> int:
+    from atheena.dialects import ops as O
+    from atheena.dse.network import early_exit_count
+    from atheena.dse.sweep import plot_pareto, sweep
+
+    budgets = _floats(args.budgets, "--budgets")
+    for b in budgets:
+        if not 0.0 < b <= 1.0:
+            raise errors.AtheenaError(f"budget {b} must be in (0, 1]: a fraction of every device resource")
+    module, label = _load_ir_or_model(args)
+    (func,) = O.network_functions(module)
+    settings = [_floats(s, "--exit-probabilities") for s in _settings(args.exit_probabilities)] or None
+    annotated = all("reach_probability" in op.attributes for op in O.body_ops(func) if op.name.startswith("atheena."))
+    if settings is None and early_exit_count(func) and not annotated:
+        from atheena.data import calibration_set
+        from atheena.profiling import profile_exits
+
+        data = calibration_set(args.data)
+        record = profile_exits(module, data).record(_ir_thresholds(func))
+        settings = [[e.exit_rate for e in record.exits[:-1]]]
+        _say(args, f"measured exit probabilities {', '.join(f'{p:.3f}' for p in settings[0])} on {data.description}")
+    boards_list = [b.strip() for b in args.board.split(",") if b.strip()]
+    started = time.perf_counter()
+    records = sweep(module, boards_list, budgets, settings,
+                    progress=lambda r: _say(args, f"{r['board']} budget {r['budget']:.0%}: done"))
+    _say(args, f"optimised {len(records)} early-exit designs and their baselines in {time.perf_counter() - started:.1f} s")
+    if args.plot:
+        plot_pareto(records, args.plot, title=f"{label}: throughput vs resources")
+        _say(args, f"wrote {args.plot}")
+    if args.json:
+        print(json.dumps(records, indent=2))
+    else:
+        print(format_dse_table(records))
+    return 0
+
+
+def _ir_thresholds(func) -> list[float]:
+    from torch_mlir import ir
+
+    from atheena.dialects import ops as O
+
+    return [ir.FloatAttr(op.attributes["threshold"]).value for op in O.body_ops(func)
+            if op.name == "atheena.exit_decision"]
+
+
+def format_dse_table(records) -> str:
+    head = ["board", "exit prob.", "budget", "early-exit sps", "share", "baseline sps", "share", "gain"]
+    rows = []
+    for r in records:
+        ee, base = r["early_exit"], r["baseline"]
+        rows.append([
+            r["board"], ",".join(f"{p:.3f}" for p in r["exit_probabilities"]) or "-", f"{r['budget']:.0%}",
+            f"{ee['throughput_sps']:,.0f}" if ee else "does not fit", f"{ee['max_resource_share']:.1%}" if ee else "-",
+            f"{base['throughput_sps']:,.0f}" if base else "does not fit",
+            f"{base['max_resource_share']:.1%}" if base else "-", f"{r['gain']:.2f}x" if r["gain"] else "-",
+        ])
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in [head, *rows])
+
+
 def format_table(records) -> str:
     n = len(records[0].exits)
     head = ["thresholds"] + [f"exit {k} rate / acc" for k in range(n)] + ["float acc", "fixed acc", "MACs/sample"]
@@ -283,7 +383,8 @@ def cmd_examples(args) -> int:
     return 0
 
 
-COMMANDS = {"import": cmd_import, "train": cmd_train, "profile": cmd_profile, "examples": cmd_examples}
+COMMANDS = {"import": cmd_import, "train": cmd_train, "profile": cmd_profile, "dse": cmd_dse,
+            "examples": cmd_examples}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,63 @@
+"""FPGA boards as data: name, part, resources and clock, one JSON file each.
+
+Built-in boards live in `atheena/dse/boards/`; a user adds one by writing a
+JSON file with the same keys and passing its path wherever a board name is
+accepted (`--board my_board.json`).  No code changes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from atheena.errors import AtheenaError
+
+RESOURCES = ("dsp", "bram18", "lut", "ff")
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    part: str
+    clock_mhz: float
+    dsp: int
+    bram18: int
+    lut: int
+    ff: int
+
+    def capacity(self, kind: str) -> int:
+        return getattr(self, kind)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "part": self.part, "clock_mhz": self.clock_mhz,
+                **{k: self.capacity(k) for k in RESOURCES}}
+
+
+def _folder() -> Path:
+    return Path(str(resources.files(__package__).joinpath("boards")))
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in _folder().glob("*.json"))
+
+
+def load(name_or_path: str) -> Board:
+    """A built-in board by name (case-insensitive), or a board JSON file by path."""
+    path = Path(name_or_path)
+    if not (path.suffix == ".json" and path.is_file()):
+        path = _folder() / f"{name_or_path.lower()}.json"
+        if not path.is_file():
+            raise AtheenaError(f"unknown board '{name_or_path}'; built-in boards: {', '.join(builtin_names())}, "
+                               "or give the path of a board .json file (keys: name, part, clock_mhz, dsp, "
+                               "bram18, lut, ff)")
+    try:
+        raw = json.loads(path.read_text())
+        board = Board(**{k: raw[k] for k in ("name", "part", "clock_mhz", *RESOURCES)})
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise AtheenaError(f"board file '{path}' is not valid: {type(err).__name__}: {err}. It needs the keys "
+                           "name, part, clock_mhz, dsp, bram18, lut, ff") from None
+    if board.clock_mhz <= 0 or min(board.capacity(k) for k in RESOURCES) <= 0:
+        raise AtheenaError(f"board file '{path}': clock and every resource count must be positive")
+    return board

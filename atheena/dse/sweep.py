@@ -1,0 +1,112 @@
+"""Design-space sweeps: boards x budgets x exit probabilities, early exit vs baseline.
+
+`sweep` returns one record per (board, exit probabilities, budget) with the
+stable keys `board`, `budget`, `exit_probabilities`, `early_exit` and
+`baseline` (each: `throughput_sps`, `cycles_per_sample`, `resources` with
+`dsp`, `bram18`, `lut`, `ff`, and `max_resource_share`), and `gain`
+(early-exit throughput / baseline throughput at the same budget).  A design
+that does not fit a budget is `None` in its record.  `pareto` keeps the
+records no other beats on both throughput and resource share; `plot_pareto`
+draws the fronts.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from atheena.dse import boards as board_data
+from atheena.dse.network import baseline_layers, network_layers
+from atheena.dse.optimizer import optimise
+from atheena.errors import AtheenaError
+
+
+def _design_or_none(layers, board, budget):
+    try:
+        return optimise(layers, board, budget).summary()
+    except AtheenaError as err:
+        if "no folding" in str(err):
+            return None
+        raise
+
+
+def sweep(
+    module,
+    boards: Sequence[str] = ("zc706",),
+    budgets: Iterable[float] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+    exit_probabilities: Sequence[Sequence[float]] | None = None,
+    progress=None,
+) -> list[dict]:
+    """Optimise the early-exit network and its baseline at every point of the grid.
+
+    `exit_probabilities` is a list of settings, each the fraction of all
+    samples that leave at every early exit; None uses the reach probabilities
+    already in the IR (from `annotate-exit-probabilities`).
+    """
+    budgets = list(budgets)
+    settings = list(exit_probabilities) if exit_probabilities is not None else [None]
+    records = []
+    base_layers = baseline_layers(module)
+    for board_name in boards:
+        board = board_data.load(board_name)
+        base = {b: _design_or_none(base_layers, board, b) for b in budgets}
+        for rates in settings:
+            layers = network_layers(module, rates)
+            probs = list(rates) if rates is not None else _rates_from_ir(module)
+            for budget in budgets:
+                ee = _design_or_none(layers, board, budget)
+                gain = ee["throughput_sps"] / base[budget]["throughput_sps"] if ee and base[budget] else None
+                records.append({"board": board.name, "budget": budget, "exit_probabilities": probs,
+                                "early_exit": ee, "baseline": base[budget], "gain": gain})
+                if progress:
+                    progress(records[-1])
+    return records
+
+
+def _rates_from_ir(module) -> list[float]:
+    from torch_mlir import ir
+
+    from atheena.dialects import ops as O
+
+    (func,) = O.network_functions(module)
+    return [ir.FloatAttr(op.attributes["exit_rate"]).value for op in O.body_ops(func)
+            if op.name == "atheena.exit_decision" and "exit_rate" in op.attributes]
+
+
+def pareto(points: Iterable[dict]) -> list[dict]:
+    """Designs ({'throughput_sps', 'max_resource_share', ...}) that no other is at least as
+    fast and as small as, with one of the two strictly better; sorted by resource share."""
+    pts = [p for p in points if p]
+    front = [p for p in pts if not any(
+        (q["throughput_sps"] >= p["throughput_sps"] and q["max_resource_share"] <= p["max_resource_share"])
+        and (q["throughput_sps"] > p["throughput_sps"] or q["max_resource_share"] < p["max_resource_share"])
+        for q in pts)]
+    unique = {(p["throughput_sps"], p["max_resource_share"]): p for p in front}
+    return sorted(unique.values(), key=lambda p: (p["max_resource_share"], p["throughput_sps"]))
+
+
+def plot_pareto(records: list[dict], path: str, title: str = "") -> None:
+    """PNG: throughput against largest resource share, early-exit and baseline fronts."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from atheena.fileio import write_atomic_bytes
+    import io
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
+    for key, label, style in (("early_exit", "early exit", "o-"), ("baseline", "baseline (no exits)", "s--")):
+        front = pareto(r[key] for r in records)
+        if front:
+            ax.plot([100 * p["max_resource_share"] for p in front], [p["throughput_sps"] for p in front],
+                    style, label=label)
+    ax.set_xlabel("largest share of device resources used (%)")
+    ax.set_ylabel("throughput (samples/s)")
+    ax.set_title(title or "Pareto fronts")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    write_atomic_bytes(path, buffer.getvalue())

@@ -1,0 +1,93 @@
+"""Benchmark: early-exit throughput gains on ZC706 predicted by the exact DSE.
+
+For B-LeNet, Triple-Wins and B-AlexNet prints, per budget 10%..100%: early
+exit and baseline throughput, the gain, the gain relative to the MAC-bound
+gain, and the smallest resource share at which the early-exit design matches
+the baseline's throughput at that budget; plus optimiser wall times.
+
+Exit probabilities: measured by profiling (MNIST networks, shipped weights,
+test images 8000-9999 with --data, else the bundled 8000-8999) at each
+example's threshold, and ATHEENA's 0.75 for B-LeNet.  B-AlexNet is a CIFAR-10
+network with no data or trained weights here, so it is shown at assumed exit
+probabilities.
+
+    python benchmarks/dse_gains.py --data ../shared/data/mnist
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from atheena import data, models
+from atheena.analysis.network import macs_by_section
+from atheena.dse import boards
+from atheena.dse.network import baseline_layers, network_layers
+from atheena.dse.optimizer import cheapest, optimise
+from atheena.errors import AtheenaError
+from atheena.frontend import import_model
+from atheena.profiling import profile_exits
+
+BUDGETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+
+
+def mac_bound(module, p_exit: float) -> float:
+    m = macs_by_section(module)
+    shared, exit0, rest = m.get("stage0", 0), m.get("exit0", 0), m.get("stage1", 0)
+    return (shared + rest) / (shared + exit0 + (1 - p_exit) * rest)
+
+
+def report(name: str, module, p_exit: float, source: str, board) -> None:
+    print(f"\n{name} on {board.name}, exit probability {p_exit:.3f} ({source}); "
+          f"MAC-bound gain {mac_bound(module, p_exit):.2f}x")
+    print(f"{'budget':>6} {'early-exit sps':>15} {'baseline sps':>13} {'gain':>6} {'gain/bound':>10} "
+          f"{'EE share to match baseline':>27} {'of baseline share':>17}")
+    ee_layers, base_layers = network_layers(module, [p_exit]), baseline_layers(module)
+    started = time.perf_counter()
+    best_gain, best_ratio = 0.0, 1.0
+    for budget in BUDGETS:
+        try:
+            base = optimise(base_layers, board, budget)
+            ee = optimise(ee_layers, board, budget)
+        except AtheenaError as err:
+            print(f"{budget:>6.0%}  {str(err).split(';')[0].replace('no folding of the network', 'no design')}")
+            continue
+        match = cheapest(ee_layers, board, base.cycles_per_sample)
+        gain = ee.throughput_sps / base.throughput_sps
+        ratio = match.max_resource_share / base.max_resource_share
+        best_gain, best_ratio = max(best_gain, gain), min(best_ratio, ratio)
+        print(f"{budget:>6.0%} {ee.throughput_sps:>15,.0f} {base.throughput_sps:>13,.0f} {gain:>5.2f}x "
+              f"{gain / mac_bound(module, p_exit):>10.2f} {match.max_resource_share:>26.1%} {ratio:>17.1%}")
+    elapsed = time.perf_counter() - started
+    print(f"best gain {best_gain:.2f}x; baseline throughput matched with as little as {best_ratio:.1%} of the "
+          f"baseline's resources; sweep of {len(BUDGETS)} budgets (early exit, baseline, matching) in {elapsed:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", help="MNIST folder (default: the bundled images)")
+    args = parser.parse_args()
+    board = boards.load("zc706")
+    cal = data.calibration_set(args.data)
+    for name in ("b-lenet", "triple-wins"):
+        module = import_model(models.get(name), models.get(name).input_shape)
+        t = models.entry(name).thresholds
+        rate = profile_exits(module, cal).record(t).exits[0].exit_rate
+        report(name, module, rate, f"profiled at threshold {t[0]} on {cal.description}", board)
+        if name == "b-lenet":
+            report(name, module, 0.75, "ATHEENA's figure", board)
+    module = import_model(models.get("b-alexnet"), (3, 32, 32))
+    for p in (0.25, 0.5, 0.75):
+        report("b-alexnet", module, p, "assumed: no CIFAR-10 here", board)
+    lenet = import_model(models.get("b-lenet"), (1, 28, 28))
+    layers = network_layers(lenet, [0.75])
+    start = time.perf_counter()
+    design = optimise(layers, board, 1.0)
+    print(f"\nB-LeNet at the full ZC706: {design.throughput_sps:,.0f} samples/s "
+          f"({design.throughput_sps / 96364:.2f}x ATHEENA's A3, 96,364); DSP roofline "
+          f"{board.dsp * board.clock_mhz * 1e6 / (128000 + 121600 + 0.25 * 1227200):,.0f}; "
+          f"one optimisation {time.perf_counter() - start:.2f} s; resources {design.resources}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""`fold`: choose every layer's folding so the design is as fast as the board budget allows.
+
+Rate-balanced: a layer reached by a fraction `q` of the samples only needs to
+be `1/q` times as fast as the network, so after an exit layers get fewer
+resources.  The optimiser is exact under the performance/resource model
+(`atheena.dse`).  Reach probabilities come from `annotate-exit-probabilities`
+(the `reach_probability` attributes), or from the `exit_probabilities` option
+(fraction of all samples that leave at each early exit).
+
+Writes on every op: `folding` (dictionary of the chosen parameters) and
+`interval` (cycles per sample); on the function: `atheena.design` with the
+board, budget, clock, predicted throughput, cycles per sample and resources.
+
+Options: `board` (built-in name or board .json path; default zc706),
+`budget` (fraction of every resource, default 1.0), `exit_probabilities`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch_mlir import ir
+
+from atheena.dialects import ops as O
+from atheena.dse import boards
+from atheena.dse.network import network_layers
+from atheena.dse.optimizer import optimise
+from atheena.errors import AtheenaError
+from atheena.pass_base import ModulePass, PassFailure
+
+
+def _i64(v: int) -> ir.IntegerAttr:
+    return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), int(v))
+
+
+@dataclass(frozen=True)
+class Fold(ModulePass):
+    """Choose per-layer folding for the highest throughput within a board budget (exact, HiGHS)."""
+
+    name = "fold"
+    board: str = "zc706"
+    budget: float = 1.0
+    exit_probabilities: tuple[float, ...] = ()
+
+    def apply(self, module: ir.Operation) -> None:
+        funcs = O.network_functions(module)
+        if len(funcs) != 1:
+            raise PassFailure(module, f"expected one network function, found {len(funcs)}")
+        (func,) = funcs
+        try:
+            board = boards.load(self.board)
+            layers = network_layers(module, list(self.exit_probabilities) if self.exit_probabilities else None)
+            design = optimise(layers, board, self.budget)
+        except AtheenaError as err:
+            raise PassFailure(func, str(err)) from None
+        for layer, config in zip(design.layers, design.choice):
+            layer.op.attributes["folding"] = ir.DictAttr.get({k: _i64(v) for k, v in config.folding})
+            layer.op.attributes["interval"] = _i64(config.interval)
+        summary = {
+            "board": ir.StringAttr.get(board.name),
+            "budget": ir.FloatAttr.get_f64(self.budget),
+            "clock_mhz": ir.FloatAttr.get_f64(board.clock_mhz),
+            "throughput_sps": ir.FloatAttr.get_f64(design.throughput_sps),
+            "cycles_per_sample": ir.FloatAttr.get_f64(design.cycles_per_sample),
+            **{k: _i64(v) for k, v in design.resources.items()},
+        }
+        func.attributes["atheena.design"] = ir.DictAttr.get(summary)

@@ -1,0 +1,107 @@
+"""The optimiser is exact: it equals exhaustive enumeration on small instances."""
+
+import itertools
+import random
+
+import pytest
+
+from atheena import models
+from atheena.dse import boards
+from atheena.dse.boards import RESOURCES, Board
+from atheena.dse.model import Config, Layer
+from atheena.dse.network import baseline_layers, network_layers
+from atheena.dse.optimizer import cheapest, optimise, smallest_budget
+from atheena.errors import AtheenaError
+from atheena.frontend import import_model
+
+BOARD = Board("Tiny", "t", 100.0, dsp=40, bram18=30, lut=4000, ff=8000)
+
+
+def _random_layers(seed: int, n_layers: int = 4, n_configs: int = 5) -> list[Layer]:
+    rng = random.Random(seed)
+    layers = []
+    for li in range(n_layers):
+        configs = []
+        for k in range(n_configs):
+            par = rng.randint(1, 12)
+            configs.append(Config((("k", k),), rng.randint(50, 400) * 12 // par,
+                                  (par * rng.randint(0, 2), rng.randint(0, 8), rng.randint(50, 900), rng.randint(50, 1800))))
+        layers.append(Layer(None, "x", f"l{li}", rng.choice([1.0, 1.0, 0.5, 0.25]), configs))
+    return layers
+
+
+def _exhaustive(layers, board, budget):
+    best = None
+    for choice in itertools.product(*(layer.configs for layer in layers)):
+        used = [sum(c.resources[j] for c in choice) for j in range(4)]
+        if any(u > budget * board.capacity(k) for u, k in zip(used, RESOURCES)):
+            continue
+        t = max(layer.reach * c.interval for layer, c in zip(layers, choice))
+        best = t if best is None else min(best, t)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("budget", [0.3, 0.6, 1.0])
+def test_optimum_equals_exhaustive_search(seed, budget):
+    layers = _random_layers(seed)
+    expected = _exhaustive(layers, BOARD, budget)
+    if expected is None:
+        with pytest.raises(AtheenaError, match="smallest budget that fits is"):
+            optimise(layers, BOARD, budget)
+        return
+    design = optimise(layers, BOARD, budget)
+    assert design.cycles_per_sample == pytest.approx(expected)
+    used = design.resources
+    assert all(used[k] <= budget * BOARD.capacity(k) for k in RESOURCES)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cheapest_equals_exhaustive_search(seed):
+    layers = _random_layers(seed)
+    target = sorted(layer.reach * c.interval for layer in layers for c in layer.configs)[-3]
+    best = None
+    for choice in itertools.product(*(layer.configs for layer in layers)):
+        if max(layer.reach * c.interval for layer, c in zip(layers, choice)) > target:
+            continue
+        share = max(sum(c.resources[j] for c in choice) / BOARD.capacity(k) for j, k in enumerate(RESOURCES))
+        best = share if best is None else min(best, share)
+    design = cheapest(layers, BOARD, target)
+    assert design.max_resource_share == pytest.approx(best)
+    assert design.cycles_per_sample <= target
+
+
+def test_smallest_budget_is_reported():
+    layers = _random_layers(3)
+    need = smallest_budget(layers, BOARD)
+    optimise(layers, BOARD, min(1.0, need + 1e-6))
+    with pytest.raises(AtheenaError, match=f"smallest budget that fits is {need:.1%}"):
+        optimise(layers, BOARD, need * 0.9)
+    with pytest.raises(AtheenaError, match="budget 1.5 must be in \\(0, 1\\]"):
+        optimise(layers, BOARD, 1.5)
+
+
+@pytest.fixture(scope="module")
+def b_lenet():
+    return import_model(models.get("b-lenet"), (1, 28, 28))
+
+
+def test_b_lenet_early_exit_beats_baseline_and_is_deterministic(b_lenet):
+    zc706 = boards.load("zc706")
+    ee = optimise(network_layers(b_lenet, [0.75]), zc706, 0.5)
+    again = optimise(network_layers(b_lenet, [0.75]), zc706, 0.5)
+    base = optimise(baseline_layers(b_lenet), zc706, 0.5)
+    assert [c.folding for c in ee.choice] == [c.folding for c in again.choice]
+    assert ee.throughput_sps > 2 * base.throughput_sps
+    # the exit branch and the stages after it are reached by a quarter of the samples
+    reach = {layer.name: layer.reach for layer in ee.layers}
+    assert reach["stages.0.0"] == 1.0 and reach["stages.1.0"] == pytest.approx(0.25)
+
+
+def test_exit_probabilities_are_checked(b_lenet):
+    with pytest.raises(AtheenaError, match="1 early exit\\(s\\) but 2 exit probabilities"):
+        network_layers(b_lenet, [0.5, 0.2])
+    with pytest.raises(AtheenaError, match="must be >= 0 and sum to at most 1"):
+        network_layers(b_lenet, [1.2])
+    with pytest.raises(AtheenaError, match="run annotate-exit-probabilities first"):
+        network_layers(b_lenet)
