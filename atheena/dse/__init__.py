@@ -1,0 +1,15 @@
+"""Design space exploration: folding every layer for throughput within a board budget.
+
+* `sweep(module, boards, budgets, exit_probabilities)` -> records, early exit vs baseline
+* `pareto(points)`, `plot_pareto(records, path)` -> Pareto fronts
+* `optimise(layers, board, budget)`, `cheapest(layers, board, cycles)` -> one design
+* `boards.load(name_or_path)` -> a board; `network_layers` / `baseline_layers` -> what is folded
+"""
+
+from atheena.dse.boards import Board, load as load_board
+from atheena.dse.network import baseline_layers, network_layers
+from atheena.dse.optimizer import Design, cheapest, optimise, smallest_budget
+from atheena.dse.sweeps import pareto, plot_pareto, sweep
+
+__all__ = ["Board", "Design", "baseline_layers", "cheapest", "load_board", "network_layers", "optimise",
+           "pareto", "plot_pareto", "smallest_budget", "sweep"]

@@ -300,7 +300,7 @@ def _load_ir_or_model(args):
 def cmd_dse(args) -> int:
     from atheena.dialects import ops as O
     from atheena.dse.network import early_exit_count
-    from atheena.dse.sweep import plot_pareto, sweep
+    from atheena.dse.sweeps import plot_pareto, sweep
 
     budgets = _floats(args.budgets, "--budgets")
     for b in budgets:

@@ -1,7 +1,7 @@
 """Sweep records, Pareto fronts and plots."""
 
 from atheena import models
-from atheena.dse.sweep import pareto, plot_pareto, sweep
+from atheena.dse.sweeps import pareto, plot_pareto, sweep
 from atheena.frontend import import_model
 
 
