@@ -62,6 +62,18 @@ def sweep(
     return records
 
 
+def exit_probabilities_for(module, thresholds: Sequence[Sequence[float]], data=None) -> list[list[float]]:
+    """Exit probabilities measured by profiling (fixed point) at each threshold setting,
+    for `sweep(..., exit_probabilities=...)`; `data` as for `atheena.profile`."""
+    from atheena.data import Dataset, calibration_set
+    from atheena.profiling import check_thresholds, profile_exits
+
+    dataset = data if isinstance(data, Dataset) else calibration_set(data)
+    profile = profile_exits(module, dataset)
+    return [[e.exit_rate for e in profile.record(check_thresholds(t, profile.early_exits)).exits[:-1]]
+            for t in thresholds]
+
+
 def _rates_from_ir(module) -> list[float]:
     from torch_mlir import ir
 

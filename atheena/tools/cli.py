@@ -85,7 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--exit-probabilities", action="append", metavar="P[,P...]",
                     help="fraction of all samples leaving at each early exit (B-LeNet in ATHEENA: 0.75); repeat or "
                     "separate settings with ';'. Default: the IR's reach probabilities, else measured by profiling")
-    ds.add_argument("--data", metavar="DIR", help="MNIST folder for profiling when no probabilities are given")
+    ds.add_argument("--thresholds", action="append", metavar="T[,T...]",
+                    help="measure the exit probabilities by profiling at these thresholds (one per early exit; "
+                    "repeat or separate settings with ';') instead of giving them")
+    ds.add_argument("--data", metavar="DIR", help="MNIST folder for profiling (default: the bundled images)")
     ds.add_argument("--json", action="store_true", help="print the records as JSON")
     ds.add_argument("--plot", metavar="PNG", help="write the Pareto fronts (throughput vs largest resource share)")
 
@@ -227,26 +230,13 @@ def _settings(values: list[str] | None) -> list[str]:
 
 
 def cmd_profile(args) -> int:
-    from atheena import ir as air
     from atheena.data import calibration_set
     from atheena.profiling import check_thresholds, profile_exits
     from atheena.reference.fixed_point import FixedArithmetic, FixedPointFormat
 
     fmt = FixedPointFormat.parse(args.format)
     settings = _settings(args.thresholds)
-    if args.model and args.model.endswith(".mlir"):
-        from pathlib import Path
-
-        path = Path(args.model)
-        if not path.is_file():
-            raise errors.AtheenaError(f"IR file '{path}' not found")
-        module = air.parse(path.read_text(), air.new_context(), str(path))
-        label = str(path)
-    else:
-        from atheena.frontend import import_model
-
-        model, label, thresholds, shape = load_network(args)
-        module = import_model(model, shape, thresholds=thresholds)
+    module, label = _load_ir_or_model(args)
     data = calibration_set(args.data)
     if args.samples:
         data = data.subset(0, args.samples, f"{data.description}, first {args.samples}")
@@ -309,15 +299,19 @@ def cmd_dse(args) -> int:
     module, label = _load_ir_or_model(args)
     (func,) = O.network_functions(module)
     settings = [_floats(s, "--exit-probabilities") for s in _settings(args.exit_probabilities)] or None
+    if settings and args.thresholds:
+        raise errors.AtheenaError("give either --exit-probabilities or --thresholds (to measure them), not both")
     annotated = all("reach_probability" in op.attributes for op in O.body_ops(func) if op.name.startswith("atheena."))
-    if settings is None and early_exit_count(func) and not annotated:
+    if settings is None and early_exit_count(func) and (args.thresholds or not annotated):
         from atheena.data import calibration_set
-        from atheena.profiling import profile_exits
+        from atheena.dse.sweeps import exit_probabilities_for
 
+        thresholds = [parse_thresholds(t) for t in _settings(args.thresholds)] or [_ir_thresholds(func)]
         data = calibration_set(args.data)
-        record = profile_exits(module, data).record(_ir_thresholds(func))
-        settings = [[e.exit_rate for e in record.exits[:-1]]]
-        _say(args, f"measured exit probabilities {', '.join(f'{p:.3f}' for p in settings[0])} on {data.description}")
+        settings = exit_probabilities_for(module, thresholds, data)
+        for t, rates in zip(thresholds, settings):
+            _say(args, f"measured exit probabilities {', '.join(f'{p:.3f}' for p in rates)} at thresholds "
+                       f"{','.join(f'{x:g}' for x in t)} on {data.description}")
     boards_list = [b.strip() for b in args.board.split(",") if b.strip()]
     started = time.perf_counter()
     records = sweep(module, boards_list, budgets, settings,
