@@ -120,12 +120,19 @@ class ExitProfile:
             qs = np.quantile(conf, np.linspace(0.0, 1.0, grid))
             values = np.unique(np.clip(np.concatenate([qs, [0.5, 0.9, 0.99, 0.999, 0.9999]]), 1e-6, 1 - 1e-9))
             candidates.append(values)
+        if max_accuracy_drop < 0:
+            raise AtheenaError(f"the accuracy drop {max_accuracy_drop} must be >= 0 percentage points")
         best, best_cost = None, math.inf
         for combo in itertools.product(*candidates):
             rec = self.record(combo)
             if rec.accuracy["fixed"] >= floor_accuracy - 1e-12 and rec.expected_macs < best_cost:
-                best, best_cost = list(combo), rec.expected_macs
-        return best if best is not None else [1 - 1e-9] * self.early_exits
+                best, best_cost = [float(t) for t in combo], rec.expected_macs
+        if best is None:
+            raise AtheenaError(
+                f"no thresholds keep the accuracy within {max_accuracy_drop} points of the final exit alone "
+                f"({self.final_accuracy() * 100:.2f}%) on this data; allow a larger --max-accuracy-drop"
+            )
+        return best
 
 
 def _exit_macs(module: ir.Module | ir.Operation) -> list[int]:
@@ -152,6 +159,8 @@ def profile_exits(module: ir.Module | ir.Operation, data: Dataset, arith: FixedA
             f"the data's images are {'x'.join(map(str, data.images.shape[1:]))} but the network expects "
             f"{'x'.join(map(str, in_shape))}; profile it with data of the network's input size"
         )
+    if len(data) == 0:
+        raise AtheenaError(f"the calibration data ({data.description}) holds no images")
     arith = arith or FixedArithmetic()
     fixed = interpreter.run(module, data.images, arith, dense=True)
     real = interpreter.run(module, data.images, FloatArithmetic(), dense=True)
@@ -205,6 +214,8 @@ def profile(
 
     module = _as_module(network)
     dataset = data if isinstance(data, Dataset) else calibration_set(data)
+    if samples < 0:
+        raise AtheenaError("samples must be 0 (all images) or a positive count")
     if samples:
         dataset = dataset.subset(0, samples, f"{dataset.description}, first {samples}")
     fmt = FixedPointFormat.parse(format)

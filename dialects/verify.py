@@ -221,6 +221,41 @@ def problems(module: ir.Module | ir.Operation) -> list[Problem]:
     return found
 
 
+def _decision_source(value: ir.Value) -> ir.Operation | None:
+    """The exit_decision a decision stream comes from, through any splits."""
+    owner = value.owner
+    while isinstance(owner, ir.OpView) or isinstance(owner, ir.Operation):
+        op = owner.operation if hasattr(owner, "operation") else owner
+        if op.name == "atheena.exit_decision":
+            return op
+        if op.name != "atheena.split":
+            return None
+        owner = op.operands[0].owner
+    return None
+
+
+def _exit_structure(func: ir.Operation) -> list[Problem]:
+    """Exit decisions are numbered 0..n-1 in program order; each buffer obeys the decision of its exit."""
+    found: list[Problem] = []
+    decisions = [op for op in O.body_ops(func) if op.name == "atheena.exit_decision"]
+    for k, op in enumerate(decisions):
+        if O.int_attr(op, "exit") != k:
+            found.append((op, f"'atheena.exit_decision' op has exit = {O.int_attr(op, 'exit')}, but it is early exit "
+                              f"#{k} in program order; number the exits 0, 1, ... from the earliest"))
+    for op in O.body_ops(func):
+        if op.name != "atheena.conditional_buffer":
+            continue
+        k = O.int_attr(op, "exit")
+        source = _decision_source(op.operands[1])
+        if source is None:
+            found.append((op, "'atheena.conditional_buffer' op decision operand must come from an "
+                              "'atheena.exit_decision' (possibly through splits)"))
+        elif O.int_attr(source, "exit") != k:
+            found.append((op, f"'atheena.conditional_buffer' op has exit = {k} but obeys the decision of exit "
+                              f"{O.int_attr(source, 'exit')}"))
+    return found
+
+
 def _function_problems(func: ir.Operation) -> list[Problem]:
     found: list[Problem] = []
     for op in O.body_ops(func):
@@ -229,6 +264,8 @@ def _function_problems(func: ir.Operation) -> list[Problem]:
         if message:
             found.append((op, f"'{op.name}' op {message}"))
     found.extend(_stream_discipline(func))
+    if not found:
+        found.extend(_exit_structure(func))
     return found
 
 

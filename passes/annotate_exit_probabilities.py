@@ -57,6 +57,8 @@ class AnnotateExitProbabilities(ModulePass):
         try:
             fmt = FixedPointFormat.parse(self.format)
             dataset = calibration_set(self.data or None)
+            if self.samples < 0:
+                raise AtheenaError("option 'samples' must be 0 (all images) or a positive count")
             if self.samples:
                 dataset = dataset.subset(0, self.samples, f"{dataset.description}, first {self.samples}")
             if self.thresholds:

@@ -23,7 +23,7 @@ from torch_mlir import ir
 
 from atheena.dialects import ops as O
 from atheena.dse import boards
-from atheena.dse.network import network_layers
+from atheena.dse.network import network_layers, reach
 from atheena.dse.optimizer import optimise
 from atheena.errors import AtheenaError
 from atheena.pass_base import ModulePass, PassFailure
@@ -53,6 +53,9 @@ class Fold(ModulePass):
             design = optimise(layers, board, self.budget)
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
+        if self.exit_probabilities:  # the IR states the reach the design was folded for
+            for op, q in reach(func, list(self.exit_probabilities)):
+                op.attributes["reach_probability"] = ir.FloatAttr.get_f64(q)
         for layer, config in zip(design.layers, design.choice):
             layer.op.attributes["folding"] = ir.DictAttr.get({k: _i64(v) for k, v in config.folding})
             layer.op.attributes["interval"] = _i64(config.interval)

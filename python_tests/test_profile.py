@@ -49,6 +49,12 @@ def test_auto_thresholds_respect_the_accuracy_bound(b_lenet_profile):
         profile.record(profile.auto_thresholds(0.0)).exits[0].exit_rate
 
 
+def test_auto_thresholds_refuse_an_impossible_bound(b_lenet_profile):
+    _, profile = b_lenet_profile
+    with pytest.raises(AtheenaError, match="must be >= 0"):
+        profile.auto_thresholds(-1.0)
+
+
 def test_three_exit_auto_search():
     module = import_model(models.get("b-lenet-3"), (1, 28, 28))
     profile = profile_exits(module, data.calibration_set().subset(0, 300, "first 300"))

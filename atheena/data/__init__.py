@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from atheena.data.idx import Dataset, load
+from atheena.errors import AtheenaError
 
 HELD_OUT_START = 8000
 BUNDLED_RANGE = (8000, 9000)
@@ -38,13 +39,29 @@ def calibration_set(folder: str | Path | None = None) -> Dataset:
 
 
 def training_set(folder: str | Path) -> Dataset:
-    """Training images: the train split if present, else test images 0-7,999."""
-    try:
+    """Training images: the train split if the folder has one, else test images 0-7,999.
+
+    Falling back to the test split needs all 10,000 test images, so that training
+    (0-7,999) and evaluation (8,000-9,999) never share an image.
+    """
+    folder = Path(folder)
+    if _find_split(folder, "train"):
         return load(folder, "train")
-    except Exception:
-        data = load(folder, "test")
-        stop = min(HELD_OUT_START, len(data))
-        return data.subset(0, stop, f"MNIST test images 0-{stop - 1} from {folder}")
+    data = load(folder, "test")
+    if len(data) != 10000:
+        raise AtheenaError(
+            f"'{folder}' has no train split and its test split holds {len(data)} images, not MNIST's 10,000: "
+            "training on it would overlap the evaluation images. Give a folder with the train split, or the "
+            "full test split"
+        )
+    return data.subset(0, HELD_OUT_START, f"MNIST test images 0-{HELD_OUT_START - 1} from {folder}")
+
+
+def _find_split(folder: Path, split: str) -> bool:
+    from atheena.data.idx import SPLIT_PREFIX, _find
+
+    prefix = SPLIT_PREFIX[split]
+    return bool(_find(folder, f"{prefix}-images-idx3-ubyte") or _find(folder, f"{prefix}-labels-idx1-ubyte"))
 
 
 __all__ = ["Dataset", "bundled_folder", "calibration_set", "load", "training_set"]

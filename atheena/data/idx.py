@@ -10,6 +10,7 @@ is an `AtheenaError` naming the file.
 from __future__ import annotations
 
 import gzip
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def _read(path: Path) -> bytes:
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rb") as f:
             return f.read()
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:
         raise AtheenaError(f"cannot read '{path}': {err}. The file is damaged; download it again.") from None
 
 

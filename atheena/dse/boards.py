@@ -8,6 +8,7 @@ accepted (`--board my_board.json`).  No code changes.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -58,6 +59,11 @@ def load(name_or_path: str) -> Board:
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise AtheenaError(f"board file '{path}' is not valid: {type(err).__name__}: {err}. It needs the keys "
                            "name, part, clock_mhz, dsp, bram18, lut, ff") from None
-    if board.clock_mhz <= 0 or min(board.capacity(k) for k in RESOURCES) <= 0:
-        raise AtheenaError(f"board file '{path}': clock and every resource count must be positive")
+    clock_ok = isinstance(board.clock_mhz, (int, float)) and not isinstance(board.clock_mhz, bool) \
+        and math.isfinite(board.clock_mhz) and board.clock_mhz > 0
+    counts_ok = all(isinstance(board.capacity(k), int) and not isinstance(board.capacity(k), bool)
+                    and board.capacity(k) > 0 for k in RESOURCES)
+    if not (clock_ok and counts_ok and isinstance(board.name, str)):
+        raise AtheenaError(f"board file '{path}': clock_mhz must be a positive number and dsp, bram18, lut, ff "
+                           "positive whole numbers")
     return board

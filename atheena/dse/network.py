@@ -9,6 +9,7 @@ reached by every sample.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 from torch_mlir import ir
@@ -61,7 +62,7 @@ def network_layers(module, exit_rates: Sequence[float] | None = None) -> list[La
         if len(rates) != n_early:
             raise AtheenaError(f"the network has {n_early} early exit(s) but {len(rates)} exit probabilities were "
                                "given; give one per early exit (the fraction of all samples that leave there)")
-        if any(r < 0 for r in rates) or sum(rates) > 1 + 1e-9:
+        if any(not math.isfinite(r) or r < 0 for r in rates) or sum(rates) > 1 + 1e-9:
             raise AtheenaError(f"exit probabilities {rates} must be >= 0 and sum to at most 1 (each is the "
                                "fraction of all samples that leave at that exit)")
         pairs = reach(func, rates)
@@ -71,6 +72,9 @@ def network_layers(module, exit_rates: Sequence[float] | None = None) -> list[La
             raise AtheenaError("the network's reach probabilities are unknown: run annotate-exit-probabilities "
                                "first, or give the exit probabilities (fraction of samples leaving at each exit)")
         pairs = [(op, ir.FloatAttr(op.attributes["reach_probability"]).value if n_early else 1.0) for op in ops]
+        if any(not (math.isfinite(q) and 0.0 <= q <= 1.0) for _, q in pairs):
+            raise AtheenaError("a reach_probability in the IR is not a probability in [0, 1]; run "
+                               "annotate-exit-probabilities again")
     return [Layer(op, op.name.removeprefix("atheena."), _name(op, i), q, layer_configs(op), module)
             for i, (op, q) in enumerate(pairs)]
 

@@ -107,11 +107,24 @@ def plot_pareto(records: list[dict], path: str, title: str = "") -> None:
     import io
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
-    for key, label, style in (("early_exit", "early exit", "o-"), ("baseline", "baseline (no exits)", "s--")):
-        front = pareto(r[key] for r in records)
+    groups: dict = {}
+    for r in records:  # one front per board and exit-probability setting
+        groups.setdefault((r["board"], tuple(r["exit_probabilities"])), []).append(r)
+    several_boards = len({b for b, _ in groups}) > 1
+    baselines_drawn = set()
+    for (board, probs), rows in groups.items():
+        where = f" {board}" if several_boards else ""
+        setting = f", exit prob. {','.join(f'{p:.2f}' for p in probs)}" if len(groups) > 1 else ""
+        front = pareto(r["early_exit"] for r in rows)
         if front:
             ax.plot([100 * p["max_resource_share"] for p in front], [p["throughput_sps"] for p in front],
-                    style, label=label)
+                    "o-", label=f"early exit{where}{setting}")
+        if board not in baselines_drawn:
+            baselines_drawn.add(board)
+            front = pareto(r["baseline"] for r in rows)
+            if front:
+                ax.plot([100 * p["max_resource_share"] for p in front], [p["throughput_sps"] for p in front],
+                        "s--", label=f"baseline (no exits){where}")
     ax.set_xlabel("largest share of device resources used (%)")
     ax.set_ylabel("throughput (samples/s)")
     ax.set_title(title or "Pareto fronts")

@@ -88,9 +88,13 @@ class FixedPointFormat:
         return np.clip(codes, self.lo, self.hi)
 
     def quantize(self, x: np.ndarray, frac: int | None = None, saturate: bool = True) -> np.ndarray:
-        codes = np.floor(np.asarray(x, dtype=np.float64) * 2.0 ** (self.frac if frac is None else frac) + 0.5)
-        codes = codes.astype(np.int64)
-        return self.saturate(codes) if saturate else codes
+        scaled = np.asarray(x, dtype=np.float64) * 2.0 ** (self.frac if frac is None else frac)
+        if np.isnan(scaled).any():
+            raise AtheenaError("cannot quantize NaN values; check the model's weights and the input data")
+        # clip in float first: casting an out-of-range float to int64 wraps around
+        limit = float(2**62) if not saturate else None
+        codes = np.floor(np.clip(scaled + 0.5, self.lo, self.hi) if saturate else np.clip(scaled + 0.5, -limit, limit))
+        return codes.astype(np.int64)
 
     def dequantize(self, codes: np.ndarray) -> np.ndarray:
         return np.asarray(codes, dtype=np.float64) / 2.0**self.frac
@@ -112,10 +116,14 @@ def exp_rom(act: FixedPointFormat, index_shift: int = 0) -> np.ndarray:
 
 
 def threshold_code(t: float) -> int:
-    """T = floor(2**EXP_FRAC / t): exit iff the ROM sum S <= T."""
+    """T = floor(2**EXP_FRAC / t): exit iff the ROM sum S <= T.
+
+    T is capped at 2**(EXP_FRAC + 16): S never exceeds (number of classes) * 2**EXP_FRAC,
+    so a tinier threshold (every sample exits) needs no larger constant.
+    """
     if not 0.0 < t < 1.0:
         raise AtheenaError(f"threshold {t} is outside (0, 1)")
-    return math.floor(2.0**EXP_FRAC / t)
+    return min(math.floor(2.0**EXP_FRAC / t), 2 ** (EXP_FRAC + 16))
 
 
 class FixedArithmetic:
@@ -141,8 +149,10 @@ class FixedArithmetic:
         if key not in self._params:
             w = self.weight.quantize(O.dense(op, "weights"))
             b = self.act.quantize(O.dense(op, "bias"), frac=self.act.frac + self.weight.frac, saturate=False)
-            per_output = np.abs(w).reshape(w.shape[0], -1).sum(axis=1)
-            bound = int((per_output * 2 ** (self.act.word - 1) + np.abs(b)).max())
+            # worst case |sum| over all inputs, in Python integers (numpy int64 would wrap silently)
+            per_output = [int(v) for v in np.abs(w).reshape(w.shape[0], -1).astype(object).sum(axis=1)]
+            rounding = 1 << (self.weight.frac - 1) if self.weight.frac else 0
+            bound = max(p * 2 ** (self.act.word - 1) + abs(int(c)) + rounding for p, c in zip(per_output, b))
             if bound >= 2 ** (ACC_BITS - 1):
                 where = layer_name(op.location) or op.name
                 raise AtheenaError(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 
@@ -216,16 +217,16 @@ def cmd_train(args) -> int:
 
 
 def parse_weights(text: str) -> list[float]:
-    try:
-        return [float(v) for v in text.split(",")]
-    except ValueError:
-        raise errors.AtheenaError(f"--exit-weights '{text}' must be comma-separated numbers, e.g. 1.0,0.3") from None
+    values = _floats(text, "--exit-weights")
+    if any(v < 0 for v in values):
+        raise errors.AtheenaError(f"--exit-weights '{text}' must not be negative")
+    return values
 
 
 def _settings(values: list[str] | None) -> list[str]:
     out = []
     for value in values or []:
-        out += [s.strip() for s in value.replace(" ", ";").split(";") if s.strip()]
+        out += [s.replace(" ", "") for s in value.split(";") if s.strip()]
     return out
 
 
@@ -236,6 +237,10 @@ def cmd_profile(args) -> int:
 
     fmt = FixedPointFormat.parse(args.format)
     settings = _settings(args.thresholds)
+    if args.samples < 0:
+        raise errors.AtheenaError("--samples must be 0 (all images) or a positive count")
+    if args.max_accuracy_drop < 0:
+        raise errors.AtheenaError("--max-accuracy-drop must be >= 0 percentage points")
     module, label = _load_ir_or_model(args)
     data = calibration_set(args.data)
     if args.samples:
@@ -250,7 +255,7 @@ def cmd_profile(args) -> int:
             chosen.append(profile.ir_thresholds)
         elif setting == "auto":
             chosen.append(profile.auto_thresholds(args.max_accuracy_drop))
-            _say(args, f"auto: thresholds {','.join(f'{t:.6g}' for t in chosen[-1])} keep fixed-point accuracy "
+            _say(args, f"auto: thresholds {','.join(repr(t) for t in chosen[-1])} keep fixed-point accuracy "
                        f"within {args.max_accuracy_drop} points of the final exit alone "
                        f"({profile.final_accuracy() * 100:.2f}%)")
         else:
@@ -265,22 +270,40 @@ def cmd_profile(args) -> int:
 
 def _floats(text: str, what: str) -> list[float]:
     try:
-        return [float(v) for v in text.split(",") if v.strip()]
+        values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise errors.AtheenaError(f"{what} '{text}' must be comma-separated numbers") from None
+        values = []
+    if not values or not all(math.isfinite(v) for v in values):
+        raise errors.AtheenaError(f"{what} '{text}' must be comma-separated finite numbers")
+    return values
 
 
 def _load_ir_or_model(args):
-    """(atheena module, label) from an .mlir file or a PyTorch model."""
+    """(atheena module, label) from an .mlir file or a PyTorch model; the IR is verified."""
     from atheena import ir as air
+    from atheena.dialects import ops as O
+    from atheena.dialects import verify
 
     if args.model and args.model.endswith(".mlir"):
         from pathlib import Path
 
+        if args.example:
+            raise errors.AtheenaError("give either an .mlir file or --example NAME, not both")
         path = Path(args.model)
         if not path.is_file():
             raise errors.AtheenaError(f"IR file '{path}' not found")
-        return air.parse(path.read_text(), air.new_context(), str(path)), str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise errors.AtheenaError(f"IR file '{path}' is not UTF-8 text") from None
+        module = air.parse(text, air.new_context(), str(path))
+        found = verify.problems(module)
+        if found:
+            raise errors.IRError(f"{path} is not a valid atheena network:\n" + "\n".join(m for _, m in found))
+        if len(O.network_functions(module)) != 1:
+            raise errors.AtheenaError(f"{path} must hold exactly one network (a func.func with atheena ops), "
+                                      f"it holds {len(O.network_functions(module))}")
+        return module, str(path)
     from atheena.frontend import import_model
 
     model, label, thresholds, shape = load_network(args)
@@ -301,6 +324,8 @@ def cmd_dse(args) -> int:
     settings = [_floats(s, "--exit-probabilities") for s in _settings(args.exit_probabilities)] or None
     if settings and args.thresholds:
         raise errors.AtheenaError("give either --exit-probabilities or --thresholds (to measure them), not both")
+    if (settings or args.thresholds) and not early_exit_count(func):
+        raise errors.AtheenaError(f"{label} has no early exits, so exit probabilities and thresholds do not apply")
     annotated = all("reach_probability" in op.attributes for op in O.body_ops(func) if op.name.startswith("atheena."))
     if settings is None and early_exit_count(func) and (args.thresholds or not annotated):
         from atheena.data import calibration_set

@@ -158,3 +158,28 @@ func.func @nested(%x: tensor<8xf32>, %c: i1) -> tensor<8xf32> {
   }
   return %y : tensor<8xf32>
 }
+
+// -----
+
+func.func @exit_numbering(%x: tensor<3xf32>) -> tensor<i1> {
+  // expected-error @+1 {{'atheena.exit_decision' op has exit = 3, but it is early exit #0 in program order}}
+  %d = "atheena.exit_decision"(%x) {threshold = 0.9 : f64, exit = 3 : i64} : (tensor<3xf32>) -> tensor<i1>
+  return %d : tensor<i1>
+}
+
+// -----
+
+func.func @buffer_obeys_other_exit(%x: tensor<3xf32>, %y: tensor<8xf32>) -> tensor<8xf32> {
+  %d = "atheena.exit_decision"(%x) {threshold = 0.9 : f64, exit = 0 : i64} : (tensor<3xf32>) -> tensor<i1>
+  // expected-error @+1 {{'atheena.conditional_buffer' op has exit = 1 but obeys the decision of exit 0}}
+  %b = "atheena.conditional_buffer"(%y, %d) {mode = "drop_on_exit", exit = 1 : i64} : (tensor<8xf32>, tensor<i1>) -> tensor<8xf32>
+  return %b : tensor<8xf32>
+}
+
+// -----
+
+func.func @decision_from_nowhere(%y: tensor<8xf32>, %d: tensor<i1>) -> tensor<8xf32> {
+  // expected-error @+1 {{'atheena.conditional_buffer' op decision operand must come from an 'atheena.exit_decision'}}
+  %b = "atheena.conditional_buffer"(%y, %d) {mode = "drop_on_exit", exit = 0 : i64} : (tensor<8xf32>, tensor<i1>) -> tensor<8xf32>
+  return %b : tensor<8xf32>
+}

@@ -39,11 +39,31 @@ def test_torchvision_layout(tmp_path):
     assert len(idx.load(tmp_path)) == 5
 
 
-def test_training_set_falls_back_to_test_images_below_8000(tmp_path):
+def test_training_never_overlaps_the_evaluation_images(tmp_path):
     _write(tmp_path, n=20)
-    assert len(data.training_set(tmp_path)) == 20  # fewer than 8000 test images: all of them
+    with pytest.raises(AtheenaError, match="has no train split and its test split holds 20 images"):
+        data.training_set(tmp_path)
     _write(tmp_path, n=12, prefix="train")
     assert len(data.training_set(tmp_path)) == 12  # a train split wins
+
+
+def test_empty_and_deflate_damaged_files(tmp_path):
+    _write(tmp_path, n=0)
+    assert len(idx.load(tmp_path)) == 0
+    from atheena import models
+    from atheena.frontend import import_model
+    from atheena.profiling import profile_exits
+
+    module = import_model(models.get("b-lenet"), (1, 28, 28))
+    with pytest.raises(AtheenaError, match="holds no images"):
+        profile_exits(module, data.calibration_set(tmp_path))
+    _write(tmp_path, n=50)
+    images = tmp_path / "t10k-images-idx3-ubyte.gz"
+    raw = bytearray(images.read_bytes())
+    raw[len(raw) // 2 : len(raw) // 2 + 16] = bytes(16)
+    images.write_bytes(bytes(raw))
+    with pytest.raises(AtheenaError, match="cannot read .* damaged"):
+        idx.load(tmp_path)
 
 
 def test_bundled_set_is_held_out_images_8000_to_8999():

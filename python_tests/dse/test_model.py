@@ -89,3 +89,14 @@ def test_user_board_file(tmp_path):
     f.write_text('{"name": "Mine"}')
     with pytest.raises(AtheenaError, match="is not valid: KeyError"):
         boards.load(str(f))
+
+
+@pytest.mark.parametrize("bad", ['"fast"', "NaN", "true"])
+def test_board_values_are_checked(tmp_path, bad):
+    f = tmp_path / "b.json"
+    f.write_text('{"name": "B", "part": "x", "clock_mhz": %s, "dsp": 10, "bram18": 20, "lut": 1000, "ff": 2000}' % bad)
+    with pytest.raises(AtheenaError, match="clock_mhz must be a positive number"):
+        boards.load(str(f))
+    f.write_text('{"name": "B", "part": "x", "clock_mhz": 100, "dsp": 10.5, "bram18": 20, "lut": 1000, "ff": 2000}')
+    with pytest.raises(AtheenaError, match="positive whole numbers"):
+        boards.load(str(f))

@@ -103,5 +103,17 @@ def test_exit_probabilities_are_checked(b_lenet):
         network_layers(b_lenet, [0.5, 0.2])
     with pytest.raises(AtheenaError, match="must be >= 0 and sum to at most 1"):
         network_layers(b_lenet, [1.2])
+    with pytest.raises(AtheenaError, match="must be >= 0 and sum to at most 1"):
+        network_layers(b_lenet, [float("nan")])
     with pytest.raises(AtheenaError, match="run annotate-exit-probabilities first"):
         network_layers(b_lenet)
+
+
+def test_second_stage_picks_the_cheapest_of_the_fastest():
+    fast_big = Config((("k", 0),), 10, (20, 0, 100, 100))
+    fast_small = Config((("k", 1),), 10, (5, 0, 100, 100))
+    slow = Config((("k", 2),), 40, (1, 0, 100, 100))
+    layers = [Layer(None, "x", "a", 1.0, [fast_big, fast_small, slow]),
+              Layer(None, "x", "b", 1.0, [Config((("k", 0),), 10, (1, 0, 10, 10))])]
+    design = optimise(layers, BOARD, 1.0)
+    assert design.choice[0] is fast_small and design.cycles_per_sample == 10

@@ -144,3 +144,65 @@ def test_accumulator_overflow_is_refused():
     wide = FixedPointFormat(24, 16)
     with pytest.raises(AtheenaError, match="48-bit accumulator could overflow"):
         FixedArithmetic(wide, wide).linear(op, np.zeros((1, 4096), dtype=np.int64))
+
+
+def test_accumulator_check_uses_exact_integers():
+    # Q16.16 weights of 32.0 over 1024 inputs: 1024 * 2**21 * 2**31 = 2**62 would wrap in int64
+    body = ('"atheena.linear"(%x) {weights = dense<32.0> : tensor<2x1024xf32>, bias = dense<0.0> : tensor<2xf32>}'
+            " : (tensor<1024xf32>) -> tensor<2xf32>")
+    _, op = _op(body, "tensor<1024xf32>", "tensor<2xf32>")
+    q16 = FixedPointFormat(32, 16)
+    with pytest.raises(AtheenaError, match="48-bit accumulator could overflow"):
+        FixedArithmetic(q16, q16).linear(op, np.zeros((1, 1024), dtype=np.int64))
+
+
+def test_quantize_clips_before_casting():
+    np.testing.assert_array_equal(Q88.quantize([1e17, -1e17, np.inf]), [Q88.hi, Q88.lo, Q88.hi])
+    with pytest.raises(AtheenaError, match="NaN"):
+        Q88.quantize([np.nan])
+    assert threshold_code(1e-300) == 2 ** (EXP_FRAC + 16)
+
+
+def _integer_conv(x, w, b, stride, pad, groups, act, weight):
+    """Convolution written out sample by sample in Python integers: an independent oracle."""
+    n, c, h, wd = x.shape
+    f, cg, kh, kw = w.shape
+    ho, wo = (h + 2 * pad[0] - kh) // stride[0] + 1, (wd + 2 * pad[1] - kw) // stride[1] + 1
+    out = np.zeros((n, f, ho, wo), dtype=np.int64)
+    for ni, fi, i, j in np.ndindex(n, f, ho, wo):
+        g = fi // (f // groups)
+        acc = int(b[fi])
+        for ci, a, bb in np.ndindex(cg, kh, kw):
+            y, xx = i * stride[0] + a - pad[0], j * stride[1] + bb - pad[1]
+            if 0 <= y < h and 0 <= xx < wd:
+                acc += int(x[ni, g * cg + ci, y, xx]) * int(w[fi, ci, a, bb])
+        if weight.frac:
+            acc = (acc + (1 << (weight.frac - 1))) >> weight.frac
+        out[ni, fi, i, j] = min(max(acc, act.lo), act.hi)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_conv_is_bit_exact_against_an_integer_oracle(seed):
+    rng = np.random.default_rng(seed)
+    act = FixedPointFormat(int(rng.choice([12, 16])), int(rng.integers(0, 10)))
+    weight = FixedPointFormat(16, int(rng.integers(0, 14)))
+    groups = int(rng.choice([1, 2]))
+    c, f = groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3))
+    kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    sh, sw, ph, pw = (int(v) for v in rng.integers([1, 1, 0, 0], [3, 3, 2, 2]))
+    h, wd = int(rng.integers(kh, 7)), int(rng.integers(kw, 7))
+    ho, wo = (h + 2 * ph - kh) // sh + 1, (wd + 2 * pw - kw) // sw + 1
+    w = rng.normal(0, 1.5, (f, c // groups, kh, kw)).astype(np.float32)
+    b = rng.normal(0, 2, f).astype(np.float32)
+    hexw = lambda a: '"0x' + a.astype("<f4").tobytes().hex().upper() + '"'
+    body = (f'"atheena.conv2d"(%x) {{kernel = array<i64: {kh}, {kw}>, stride = array<i64: {sh}, {sw}>, '
+            f"padding = array<i64: {ph}, {pw}>, groups = {groups} : i64, weights = dense<{hexw(w)}> : "
+            f"tensor<{f}x{c // groups}x{kh}x{kw}xf32>, bias = dense<{hexw(b)}> : tensor<{f}xf32>}}"
+            f" : (tensor<{c}x{h}x{wd}xf32>) -> tensor<{f}x{ho}x{wo}xf32>")
+    _, op = _op(body, f"tensor<{c}x{h}x{wd}xf32>", f"tensor<{f}x{ho}x{wo}xf32>")
+    x = rng.integers(act.lo, act.hi + 1, (3, c, h, wd))
+    got = FixedArithmetic(act, weight).conv2d(op, x)
+    bias_acc = np.floor(b.astype(np.float64) * 2.0 ** (act.frac + weight.frac) + 0.5).astype(np.int64)
+    expected = _integer_conv(x, weight.quantize(w), bias_acc, (sh, sw), (ph, pw), groups, act, weight)
+    np.testing.assert_array_equal(got, expected)
