@@ -1,0 +1,1 @@
+"""Hardware: streaming kernels generated with PyCDE, SystemVerilog emission, RTL simulation."""
