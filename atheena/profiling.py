@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 from torch_mlir import ir
 
-from atheena.analysis.network import macs, sections
+from atheena.analysis.network import macs_by_section
 from atheena.data import Dataset
 from atheena.dialects import ops as O
 from atheena.errors import AtheenaError
@@ -138,10 +138,8 @@ class ExitProfile:
 def _exit_macs(module: ir.Module | ir.Operation) -> list[int]:
     """MACs a sample has cost when it leaves at each exit (all earlier stages and exits)."""
     (func,) = O.network_functions(module)
-    per: dict[str, int] = {}
-    for op, section in sections(func):
-        per[section] = per.get(section, 0) + macs(op)
-    n_early = sum(op.name == "atheena.exit_decision" for op in O.body_ops(func))
+    per = macs_by_section(module)
+    n_early = len(O.exit_decisions(func))
     costs, spent = [], 0
     for k in range(n_early + 1):
         spent += per.get(f"stage{k}", 0)

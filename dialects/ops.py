@@ -114,3 +114,8 @@ def network_functions(module: ir.Module | ir.Operation) -> list[ir.Operation]:
 def body_ops(func: ir.Operation) -> list[ir.Operation]:
     """Ops of a function body in program order (which is a topological order)."""
     return [op.operation for op in func.regions[0].blocks[0].operations]
+
+
+def exit_decisions(func: ir.Operation) -> list[ir.Operation]:
+    """The network's `atheena.exit_decision` ops, earliest exit first."""
+    return [op for op in body_ops(func) if op.name == "atheena.exit_decision"]

@@ -237,7 +237,7 @@ def _decision_source(value: ir.Value) -> ir.Operation | None:
 def _exit_structure(func: ir.Operation) -> list[Problem]:
     """Exit decisions are numbered 0..n-1 in program order; each buffer obeys the decision of its exit."""
     found: list[Problem] = []
-    decisions = [op for op in O.body_ops(func) if op.name == "atheena.exit_decision"]
+    decisions = O.exit_decisions(func)
     for k, op in enumerate(decisions):
         if O.int_attr(op, "exit") != k:
             found.append((op, f"'atheena.exit_decision' op has exit = {O.int_attr(op, 'exit')}, but it is early exit "

@@ -53,7 +53,7 @@ class AnnotateExitProbabilities(ModulePass):
         if len(funcs) != 1:
             raise PassFailure(module, f"expected one network function, found {len(funcs)}")
         (func,) = funcs
-        decisions = [op for op in O.body_ops(func) if op.name == "atheena.exit_decision"]
+        decisions = O.exit_decisions(func)
         try:
             fmt = FixedPointFormat.parse(self.format)
             dataset = calibration_set(self.data or None)

@@ -76,7 +76,7 @@ class Layer:
 
 
 def _where(loc: ir.Location) -> str:
-    """The model path of a layer, or a placeholder when the IR carries no names."""
+    """The model path of a layer, or '<unnamed layer>' when the IR carries no names."""
     return layer_name(loc) or "<unnamed layer>"
 
 

@@ -82,7 +82,7 @@ def macs_by_section(module: ir.Module | ir.Operation) -> dict[str, int]:
 def exit_count(module: ir.Module | ir.Operation) -> int:
     """Number of exits (early exits + the final one) of the network in `module`."""
     (func,) = O.network_functions(module)
-    return 1 + sum(op.name == "atheena.exit_decision" for op in O.body_ops(func))
+    return 1 + len(O.exit_decisions(func))
 
 
 def exit_forks(module: ir.Module | ir.Operation) -> list[tuple[int, str]]:

@@ -46,7 +46,7 @@ def _name(op: ir.Operation, index: int) -> str:
 
 
 def early_exit_count(func: ir.Operation) -> int:
-    return sum(op.name == "atheena.exit_decision" for op in O.body_ops(func))
+    return len(O.exit_decisions(func))
 
 
 def network_layers(module, exit_rates: Sequence[float] | None = None) -> list[Layer]:

@@ -80,8 +80,8 @@ def _rates_from_ir(module) -> list[float]:
     from atheena.dialects import ops as O
 
     (func,) = O.network_functions(module)
-    return [ir.FloatAttr(op.attributes["exit_rate"]).value for op in O.body_ops(func)
-            if op.name == "atheena.exit_decision" and "exit_rate" in op.attributes]
+    return [ir.FloatAttr(op.attributes["exit_rate"]).value for op in O.exit_decisions(func)
+            if "exit_rate" in op.attributes]
 
 
 def pareto(points: Iterable[dict]) -> list[dict]:

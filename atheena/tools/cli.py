@@ -357,8 +357,7 @@ def _ir_thresholds(func) -> list[float]:
 
     from atheena.dialects import ops as O
 
-    return [ir.FloatAttr(op.attributes["threshold"]).value for op in O.body_ops(func)
-            if op.name == "atheena.exit_decision"]
+    return [ir.FloatAttr(op.attributes["threshold"]).value for op in O.exit_decisions(func)]
 
 
 def format_dse_table(records) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import cache
 
-WORD = 16
+from atheena.hardware.kernels import WORD, stream_module
 
 
 @cache
@@ -26,7 +26,6 @@ def converter_module(lanes_in: int, lanes_out: int):
     """The PyCDE module class of a `lanes_in` -> `lanes_out` converter."""
     if max(lanes_in, lanes_out) % min(lanes_in, lanes_out):
         raise ValueError(f"lane counts {lanes_in} and {lanes_out}: one must divide the other")
-    from pycde import Clock, Input, Module, Output, Reset, generator
     from pycde.constructs import Mux, Reg
     from pycde.signals import BitsSignal
     from pycde.types import Bits, UInt
@@ -35,62 +34,50 @@ def converter_module(lanes_in: int, lanes_out: int):
     k = max(lanes_in, lanes_out) // min(lanes_in, lanes_out)
     cbits = max(1, (k - 1).bit_length())
 
-    class Converter(Module):
-        module_name = f"atheena_convert_{lanes_in}_to_{lanes_out}"
-        clk = Clock()
-        rst = Reset()
-        in_data = Input(Bits(w_in))
-        in_valid = Input(Bits(1))
-        out_ready = Input(Bits(1))
-        out_data = Output(Bits(w_out))
-        out_valid = Output(Bits(1))
-        in_ready = Output(Bits(1))
+    def build(p):
+        last = Bits(cbits)(k - 1)
+        zero = Bits(cbits)(0)
 
-        @generator
-        def build(p):
-            last = Bits(cbits)(k - 1)
-            zero = Bits(cbits)(0)
+        def inc(x):
+            return (x.as_uint() + UInt(cbits)(1)).as_bits()[0:cbits]
 
-            def inc(x):
-                return (x.as_uint() + UInt(cbits)(1)).as_bits()[0:cbits]
+        count = Reg(Bits(cbits), clk=p.clk, rst=p.rst, rst_value=0, name="count")
+        full = Reg(Bits(1), clk=p.clk, rst=p.rst, rst_value=0, name="full")
+        if k == 1:  # same width: a register stage
+            ready = ~full | p.out_ready
+            p.out_data = p.in_data.reg(clk=p.clk, ce=p.in_valid & ready, name="data")
+            full.assign(Mux(ready, full, p.in_valid))
+            count.assign(zero)
+            p.out_valid = full
+            p.in_ready = ready
+            return
+        if lanes_in > lanes_out:  # narrowing
+            at_last = count == last
+            fire_out = full & p.out_ready
+            ready = ~full | (p.out_ready & at_last)
+            take = p.in_valid & ready
+            data = p.in_data.reg(clk=p.clk, ce=take, name="data")
+            pieces = [data[i * w_out:(i + 1) * w_out] for i in range(k)]
+            p.out_data = Mux(count, *pieces)
+            advance = Mux(at_last, inc(count), zero)
+            count.assign(Mux(take, Mux(fire_out, count, advance), zero))
+            full.assign(Mux(take, Mux(fire_out & at_last, full, Bits(1)(0)), Bits(1)(1)))
+            p.out_valid = full
+            p.in_ready = ready
+        else:  # widening
+            at_last = count == last
+            out_free = ~full | p.out_ready
+            ready = ~at_last | out_free
+            take = p.in_valid & ready
+            regs = []
+            for i in range(k - 1):  # words of the beat being gathered, all but the last piece
+                regs.append(p.in_data.reg(clk=p.clk, ce=take & (count == Bits(cbits)(i)), name=f"part{i}"))
+            assembled = BitsSignal.concat(list(reversed(regs + [p.in_data])))
+            complete = take & at_last
+            p.out_data = assembled.reg(clk=p.clk, ce=complete, name="data")
+            count.assign(Mux(take, count, Mux(at_last, inc(count), zero)))
+            full.assign(Mux(complete, Mux(p.out_ready, full, Bits(1)(0)), Bits(1)(1)))
+            p.out_valid = full
+            p.in_ready = ready
 
-            count = Reg(Bits(cbits), clk=p.clk, rst=p.rst, rst_value=0, name="count")
-            full = Reg(Bits(1), clk=p.clk, rst=p.rst, rst_value=0, name="full")
-            if k == 1:  # same width: a register stage
-                ready = ~full | p.out_ready
-                p.out_data = p.in_data.reg(clk=p.clk, ce=p.in_valid & ready, name="data")
-                full.assign(Mux(ready, full, p.in_valid))
-                count.assign(zero)
-                p.out_valid = full
-                p.in_ready = ready
-                return
-            if lanes_in > lanes_out:  # narrowing
-                at_last = count == last
-                fire_out = full & p.out_ready
-                ready = ~full | (p.out_ready & at_last)
-                take = p.in_valid & ready
-                data = p.in_data.reg(clk=p.clk, ce=take, name="data")
-                pieces = [data[i * w_out:(i + 1) * w_out] for i in range(k)]
-                p.out_data = Mux(count, *pieces)
-                advance = Mux(at_last, inc(count), zero)
-                count.assign(Mux(take, Mux(fire_out, count, advance), zero))
-                full.assign(Mux(take, Mux(fire_out & at_last, full, Bits(1)(0)), Bits(1)(1)))
-                p.out_valid = full
-                p.in_ready = ready
-            else:  # widening
-                at_last = count == last
-                out_free = ~full | p.out_ready
-                ready = ~at_last | out_free
-                take = p.in_valid & ready
-                regs = []
-                for i in range(k - 1):  # words of the beat being gathered, all but the last piece
-                    regs.append(p.in_data.reg(clk=p.clk, ce=take & (count == Bits(cbits)(i)), name=f"part{i}"))
-                assembled = BitsSignal.concat(list(reversed(regs + [p.in_data])))
-                complete = take & at_last
-                p.out_data = assembled.reg(clk=p.clk, ce=complete, name="data")
-                count.assign(Mux(take, count, Mux(at_last, inc(count), zero)))
-                full.assign(Mux(complete, Mux(p.out_ready, full, Bits(1)(0)), Bits(1)(1)))
-                p.out_valid = full
-                p.in_ready = ready
-
-    return Converter
+    return stream_module(f"atheena_convert_{lanes_in}_to_{lanes_out}", w_in, {"out": w_out}, build)

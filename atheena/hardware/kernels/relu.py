@@ -13,42 +13,29 @@ from __future__ import annotations
 
 from functools import cache
 
-WORD = 16
+from atheena.hardware.kernels import WORD, stream_module
 
 
 @cache
 def relu_module(lanes: int):
     """The PyCDE module class of a ReLU with `lanes` lanes (one class per parameter)."""
-    from pycde import Clock, Input, Module, Output, Reset, generator
     from pycde.constructs import Mux, Reg
     from pycde.signals import BitsSignal
     from pycde.types import Bits
 
     width = WORD * lanes
 
-    class ReLU(Module):
-        module_name = f"atheena_relu_l{lanes}"
-        clk = Clock()
-        rst = Reset()
-        in_data = Input(Bits(width))
-        in_valid = Input(Bits(1))
-        out_ready = Input(Bits(1))
-        out_data = Output(Bits(width))
-        out_valid = Output(Bits(1))
-        in_ready = Output(Bits(1))
+    def build(ports):
+        full = Reg(Bits(1), clk=ports.clk, rst=ports.rst, rst_value=0, name="full")
+        ready = ~full | ports.out_ready
+        words = []
+        for i in range(lanes):
+            x = ports.in_data[i * WORD : (i + 1) * WORD]
+            words.append(Mux(x[WORD - 1], x, Bits(WORD)(0)))
+        result = BitsSignal.concat(list(reversed(words)))
+        ports.out_data = result.reg(clk=ports.clk, ce=ports.in_valid & ready, name="data")
+        full.assign(Mux(ready, full, ports.in_valid))
+        ports.out_valid = full
+        ports.in_ready = ready
 
-        @generator
-        def build(ports):
-            full = Reg(Bits(1), clk=ports.clk, rst=ports.rst, rst_value=0, name="full")
-            ready = ~full | ports.out_ready
-            words = []
-            for i in range(lanes):
-                x = ports.in_data[i * WORD : (i + 1) * WORD]
-                words.append(Mux(x[WORD - 1], x, Bits(WORD)(0)))
-            result = BitsSignal.concat(list(reversed(words)))
-            ports.out_data = result.reg(clk=ports.clk, ce=ports.in_valid & ready, name="data")
-            full.assign(Mux(ready, full, ports.in_valid))
-            ports.out_valid = full
-            ports.in_ready = ready
-
-    return ReLU
+    return stream_module(f"atheena_relu_l{lanes}", width, {"out": width}, build)

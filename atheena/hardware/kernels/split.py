@@ -11,28 +11,16 @@ from __future__ import annotations
 
 from functools import cache
 
-WORD = 16
+from atheena.hardware.kernels import WORD, stream_module
 
 
 @cache
 def split_module(lanes: int, outputs: int = 2):
     """The PyCDE module class of a split with `lanes` lanes and `outputs` consumers."""
-    from pycde import Clock, Input, Module, Output, Reset, generator
     from pycde.constructs import Mux, Reg
     from pycde.types import Bits
 
     width = WORD * lanes
-    ports = {
-        "clk": Clock(),
-        "rst": Reset(),
-        "in_data": Input(Bits(width)),
-        "in_valid": Input(Bits(1)),
-        "in_ready": Output(Bits(1)),
-    }
-    for k in range(outputs):
-        ports[f"out{k}_data"] = Output(Bits(width))
-        ports[f"out{k}_valid"] = Output(Bits(1))
-        ports[f"out{k}_ready"] = Input(Bits(1))
 
     def build(p):
         full = [Reg(Bits(1), clk=p.clk, rst=p.rst, rst_value=0, name=f"full{k}") for k in range(outputs)]
@@ -49,5 +37,5 @@ def split_module(lanes: int, outputs: int = 2):
             setattr(p, f"out{k}_valid", full[k])
         p.in_ready = ready
 
-    body = {"module_name": f"atheena_split_l{lanes}_o{outputs}", **ports, "build": generator(build)}
-    return type("Split", (Module,), body)
+    return stream_module(f"atheena_split_l{lanes}_o{outputs}", width,
+                         {f"out{k}": width for k in range(outputs)}, build)
