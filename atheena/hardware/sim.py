@@ -1,15 +1,17 @@
 """Simulate one streaming kernel in Verilator with random stalls on both sides.
 
-A C++ harness drives the kernel's input channel (valid with probability
-`p_in` each cycle) and back-pressures its output (ready with probability
-`p_out`), from a fixed seed, and records every output beat with the cycle it
-left on.  Nothing is assumed about latency: the test compares the sequence
-of output words with the reference and measures the steady-state interval
-from the output timestamps.
+A C++ harness drives every input channel (valid with probability `p_in` each
+cycle, independently per channel) and back-pressures every output channel
+(ready with probability `p_out`), from a fixed seed, and records every output
+beat with the cycle it left on.  Nothing is assumed about latency: tests
+compare the sequence of output words with the reference and measure the
+steady-state interval from the output timestamps.
+
+Ports of any width work: words travel as hex text and are split into the
+32-bit chunks Verilator uses for signals wider than 64 bits.
 
 Builds are cached by the hash of the SystemVerilog and the harness, under
-`$ATHEENA_CACHE` (default `~/.cache/atheena/verilator`).  Ports wider than
-64 bits are not supported yet (lanes x 16 <= 64).
+`$ATHEENA_CACHE` (default `~/.cache/atheena/verilator`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ _HARNESS = r"""
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <string>
 #include <vector>
+
+typedef std::vector<uint32_t> Word;  // 32-bit chunks, least significant first
 
 static uint64_t state;
 static uint32_t next_random() {  // xorshift64*, fixed seed: the same stalls every run
@@ -37,59 +43,97 @@ static uint32_t next_random() {  // xorshift64*, fixed seed: the same stalls eve
   return (uint32_t)((state * 2685821657736338717ULL) >> 32);
 }
 
+template <typename T> static void put(T& port, const Word& w) {
+  uint64_t v = w.empty() ? 0 : w[0];
+  if (w.size() > 1) v |= (uint64_t)w[1] << 32;
+  port = (T)v;
+}
+template <std::size_t N> static void put(VlWide<N>& port, const Word& w) {
+  for (std::size_t i = 0; i < N; i++) port[i] = i < w.size() ? w[i] : 0;
+}
+template <typename T> static void show(FILE* f, const T& port) { fprintf(f, "%llx", (unsigned long long)port); }
+template <std::size_t N> static void show(FILE* f, const VlWide<N>& port) {
+  std::size_t top = N - 1;
+  while (top > 0 && port[top] == 0) top--;
+  fprintf(f, "%x", port[top]);
+  for (std::size_t i = top; i-- > 0;) fprintf(f, "%08x", port[i]);
+}
+
+static std::vector<Word> load(const char* path) {
+  std::vector<Word> words;
+  FILE* f = fopen(path, "r");
+  if (!f) { fprintf(stderr, "cannot read %s\n", path); exit(2); }
+  char buf[65536];
+  while (fscanf(f, "%65535s", buf) == 1) {
+    std::string s(buf);
+    Word w;
+    for (long end = (long)s.size(); end > 0; end -= 8) {
+      long start = end - 8 > 0 ? end - 8 : 0;
+      w.push_back((uint32_t)strtoul(s.substr(start, end - start).c_str(), nullptr, 16));
+    }
+    words.push_back(w);
+  }
+  fclose(f);
+  return words;
+}
+
 int main(int argc, char** argv) {
-  if (argc != 7) { fprintf(stderr, "usage: sim IN OUT N_OUT P_IN P_OUT SEED\n"); return 2; }
-  FILE* in = fopen(argv[1], "r");
-  std::vector<uint64_t> words;
-  unsigned long long w;
-  while (fscanf(in, "%llx", &w) == 1) words.push_back(w);
-  fclose(in);
-  const size_t n_out = strtoull(argv[3], nullptr, 10);
-  const uint32_t p_in = (uint32_t)(atof(argv[4]) * 4294967295.0);
-  const uint32_t p_out = (uint32_t)(atof(argv[5]) * 4294967295.0);
-  state = strtoull(argv[6], nullptr, 10) * 0x9E3779B97F4A7C15ULL + 1;
+  // sim OUT P_IN P_OUT SEED MAX_CYCLES IN_FILE... N_OUT...
+  if (argc != 6 + NIN + NOUT) { fprintf(stderr, "usage: sim OUT P_IN P_OUT SEED MAX_CYCLES IN... N_OUT...\n"); return 2; }
+  const uint32_t p_in = (uint32_t)(atof(argv[2]) * 4294967295.0);
+  const uint32_t p_out = (uint32_t)(atof(argv[3]) * 4294967295.0);
+  state = strtoull(argv[4], nullptr, 10) * 0x9E3779B97F4A7C15ULL + 1;
+  const uint64_t limit = strtoull(argv[5], nullptr, 10);
+  std::vector<Word> words[NIN];
+  size_t sent[NIN] = {0};
+  for (int k = 0; k < NIN; k++) words[k] = load(argv[6 + k]);
+  size_t expected[NOUT], received[NOUT] = {0};
+  for (int k = 0; k < NOUT; k++) expected[k] = strtoull(argv[6 + NIN + k], nullptr, 10);
   Verilated::commandArgs(argc, argv);
   Vtop* top = new Vtop;
-  top->clk = 0; top->rst = 1; top->in_valid = 0; RESET_READY top->eval();
+  const Word zero;
+  top->clk = 0; top->rst = 1; RESET_PORTS top->eval();
   for (int i = 0; i < 4; i++) { top->clk = 1; top->eval(); top->clk = 0; top->eval(); }
   top->rst = 0; top->eval();
-  FILE* out = fopen(argv[2], "w");
-  size_t sent = 0, received[NOUT] = {0};
-  uint64_t cycle = 0, limit = 1000 + 200 * (words.size() + n_out) * 64;
+  FILE* out = fopen(argv[1], "w");
+  uint64_t cycle = 0;
+  bool offer[NIN];
   while (cycle < limit) {
     bool done = true;
-    for (int k = 0; k < NOUT; k++) done = done && received[k] >= n_out;
+    for (int k = 0; k < NOUT; k++) done = done && received[k] >= expected[k];
     if (done) break;
-    bool offer = sent < words.size() && next_random() <= p_in;
-    top->in_valid = offer;
-    top->in_data = offer ? words[sent] : 0;
-    SET_READY
+    for (int k = 0; k < NIN; k++) offer[k] = sent[k] < words[k].size() && next_random() <= p_in;
+    DRIVE_INPUTS
+    DRIVE_READY
     top->eval();
-    bool take_in = offer && top->in_ready;
     RECORD
     top->clk = 1; top->eval(); top->clk = 0; top->eval();
-    if (take_in) sent++;
     cycle++;
   }
   fclose(out);
   top->final();
   delete top;
-  for (int k = 0; k < NOUT; k++) if (received[k] != n_out) return 3;
+  for (int k = 0; k < NOUT; k++) if (received[k] != expected[k]) return 3;
   return 0;
 }
 """
 
 
-def harness(outputs: tuple[str, ...] = ("out",)) -> str:
-    """The C++ testbench for a kernel with one input channel `in` and the given output channels."""
-    reset = " ".join(f"top->{o}_ready = 0;" for o in outputs)
+def harness(inputs: tuple[str, ...] = ("in",), outputs: tuple[str, ...] = ("out",)) -> str:
+    """The C++ testbench for a kernel with the given input and output channels."""
+    reset = " ".join([f"top->{i}_valid = 0;" for i in inputs] + [f"top->{o}_ready = 0;" for o in outputs])
+    drive = "\n    ".join(
+        f"top->{i}_valid = offer[{k}]; put(top->{i}_data, offer[{k}] ? words[{k}][sent[{k}]] : zero);"
+        for k, i in enumerate(inputs))
     ready = "\n    ".join(f"top->{o}_ready = next_random() <= p_out;" for o in outputs)
     record = "\n    ".join(
-        f"if (top->{o}_valid && top->{o}_ready) {{ fprintf(out, \"{k} %llx %llu\\n\", "
-        f"(unsigned long long)top->{o}_data, (unsigned long long)cycle); received[{k}]++; }}"
-        for k, o in enumerate(outputs))
-    return (_HARNESS.replace("NOUT", str(len(outputs))).replace("RESET_READY", reset)
-            .replace("SET_READY", ready).replace("RECORD", record))
+        [f"if (offer[{k}] && top->{i}_ready) sent[{k}]++;" for k, i in enumerate(inputs)]
+        + [f"if (top->{o}_valid && top->{o}_ready) {{ fprintf(out, \"{k} \"); show(out, top->{o}_data); "
+           f"fprintf(out, \" %llu\\n\", (unsigned long long)cycle); received[{k}]++; }}"
+           for k, o in enumerate(outputs)])
+    return (_HARNESS.replace("NIN", str(len(inputs))).replace("NOUT", str(len(outputs)))
+            .replace("RESET_PORTS", reset).replace("DRIVE_INPUTS", drive).replace("DRIVE_READY", ready)
+            .replace("RECORD", record))
 
 
 @dataclass
@@ -97,6 +141,7 @@ class SimResult:
     words: list[int]  # output words of the first output channel, in order
     cycles: list[int]  # cycle each of them left on
     channels: list[list[int]] | None = None  # words of every output channel
+    channel_cycles: list[list[int]] | None = None  # and their cycles
 
     def interval(self, words_per_sample: int) -> float:
         """Steady-state cycles per sample: the spacing of outputs over the second half of the run."""
@@ -118,9 +163,10 @@ def _cache() -> Path:
     return root
 
 
-def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",)) -> Path:
+def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",),
+          inputs: tuple[str, ...] = ("in",)) -> Path:
     """Compile the kernel and the harness; returns the simulator executable (cached)."""
-    bench = harness(outputs)
+    bench = harness(inputs, outputs)
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name].encode())
@@ -129,7 +175,7 @@ def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",)) 
     exe = folder / "obj" / "sim"
     if exe.exists():
         return exe
-    tmp = folder.with_suffix(".tmp")
+    tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for name, text in files.items():
@@ -140,27 +186,46 @@ def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",)) 
            "--prefix", "Vtop", "-o", "sim", "--Mdir", "obj", "harness.cpp", *sorted(files)]
     run = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True)
     if run.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
         raise AtheenaError(f"Verilator could not build {top}:\n{run.stderr[-3000:]}")
     shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process built the same thing first
+        shutil.rmtree(tmp, ignore_errors=True)
     return exe
 
 
-def simulate(files: dict[str, str], top: str, words: list[int], n_out: int,
-             p_in: float = 1.0, p_out: float = 1.0, seed: int = 1, workdir: Path | None = None,
-             outputs: tuple[str, ...] = ("out",)) -> SimResult:
-    """Stream `words` into kernel `top` and collect `n_out` output words on every output channel."""
-    exe = build(files, top, outputs)
+def simulate(files: dict[str, str], top: str, words, n_out, p_in: float = 1.0, p_out: float = 1.0,
+             seed: int = 1, workdir: Path | None = None, outputs: tuple[str, ...] = ("out",),
+             max_cycles: int | None = None) -> SimResult:
+    """Stream words into kernel `top` and collect the expected number of output words per channel.
+
+    `words` is a list (for the single input channel `in`) or {channel: list}; `n_out` an int (the
+    same for every output channel) or {channel: count}.  Stops with an error if the outputs do not
+    all arrive within `max_cycles` (default: generous for the amount of data).
+    """
+    inputs = words if isinstance(words, dict) else {"in": words}
+    counts = n_out if isinstance(n_out, dict) else {o: n_out for o in outputs}
+    names = tuple(inputs)
+    exe = build(files, top, outputs, names)
     workdir = Path(workdir or exe.parent)
-    in_file, out_file = workdir / f"in-{seed}.hex", workdir / f"out-{seed}.txt"
-    in_file.write_text("".join(f"{w:x}\n" for w in words))
-    run = subprocess.run([str(exe), str(in_file), str(out_file), str(n_out), str(p_in), str(p_out), str(seed)],
-                         capture_output=True, text=True)
+    in_files = []
+    for name, beats in inputs.items():
+        path = workdir / f"in-{name}-{seed}.hex"
+        path.write_text("".join(f"{w:x}\n" for w in beats))
+        in_files.append(str(path))
+    out_file = workdir / f"out-{seed}.txt"
+    total = sum(len(b) for b in inputs.values()) + sum(counts.values())
+    limit = max_cycles or 10_000 + 200 * 64 * total
+    run = subprocess.run([str(exe), str(out_file), str(p_in), str(p_out), str(seed), str(limit), *in_files,
+                          *(str(counts[o]) for o in outputs)], capture_output=True, text=True)
     rows = [line.split() for line in out_file.read_text().splitlines()] if out_file.exists() else []
     channels = [[int(w, 16) for k, w, _ in rows if int(k) == c] for c in range(len(outputs))]
-    cycles = [int(t) for k, _, t in rows if k == "0"]
-    result = SimResult(channels[0], cycles, channels)
+    times = [[int(t) for k, _, t in rows if int(k) == c] for c in range(len(outputs))]
+    result = SimResult(channels[0], times[0], channels, times)
     if run.returncode != 0:
-        raise AtheenaError(f"simulation of {top} stopped after {[len(c) for c in channels]} of {n_out} outputs "
-                           f"(exit {run.returncode}): the kernel lost words or deadlocked. {run.stderr[-500:]}")
+        raise AtheenaError(f"simulation of {top} stopped after {[len(c) for c in channels]} of "
+                           f"{[counts[o] for o in outputs]} outputs (exit {run.returncode}): the kernel lost "
+                           f"words or deadlocked. {run.stderr[-500:]}")
     return result
