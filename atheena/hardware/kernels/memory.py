@@ -1,0 +1,74 @@
+"""Memories that synthesise to block RAM or LUT RAM: a ROM and a simple dual-port RAM.
+
+PyCDE has no memory construct, so these build the CIRCT `sv` ops directly: an
+unpacked array register (`reg [W-1:0] mem [0:D-1]`), filled by an `initial`
+block for a ROM or written in an `always_ff` for a RAM, with a registered
+read.  That is the pattern Yosys's memory inference (and Vivado's) maps to
+RAMB18/RAMB36 when deep and to LUT RAM when shallow, and Verilator simulates
+it as written.  Both read ports have one cycle of latency; a RAM read of the
+address being written in the same cycle returns the old word (read-first).
+"""
+
+from __future__ import annotations
+
+
+def _array(width: int, depth: int):
+    from pycde.circt import ir
+
+    return ir.Type.parse(f"!hw.inout<uarray<{depth}xi{width}>>")
+
+
+def _const(width: int, value: int):
+    from pycde.circt import ir
+    from pycde.circt.dialects import hw
+
+    return hw.ConstantOp(ir.IntegerAttr.get(ir.IntegerType.get_signless(width), value)).result
+
+
+def _addr_bits(depth: int) -> int:
+    return max(1, (depth - 1).bit_length())
+
+
+def rom(name: str, contents: list[int], width: int, addr, clk, enable=None):
+    """Registered ROM read: `data <= contents[addr]` on each clock edge where `enable` is high.
+
+    `addr` is a Bits signal of `max(1, ceil(log2(len(contents))))` bits; returns a Bits(width)
+    signal valid one cycle after the address.  Values are stored modulo 2**width.
+    """
+    from pycde.circt.dialects import sv
+    from pycde.circt import ir
+    from pycde.signals import _FromCirctValue
+
+    depth = len(contents)
+    abits = _addr_bits(depth)
+    if addr.type.width != abits:
+        raise ValueError(f"ROM {name}: address has {addr.type.width} bits, needs {abits}")
+    mem = sv.RegOp(_array(width, depth), name=name)
+    init = sv.InitialOp()
+    init.body.blocks.append()
+    with ir.InsertionPoint(init.body.blocks[0]):
+        mask = (1 << width) - 1
+        for i, value in enumerate(contents):
+            slot = sv.ArrayIndexInOutOp(mem.result, _const(abits, i))
+            sv.BPAssignOp(slot.result, _const(width, int(value) & mask))
+    word = _FromCirctValue(sv.ReadInOutOp(sv.ArrayIndexInOutOp(mem.result, addr.value).result).result)
+    return word.reg(clk=clk, ce=enable, name=f"{name}_q")
+
+
+def ram(name: str, width: int, depth: int, clk, write_enable, write_addr, write_data, read_addr, read_enable=None):
+    """Simple dual-port RAM: one write port, one registered read port (read-first).
+
+    Returns the read data, valid one cycle after `read_addr` (held while `read_enable` is low).
+    """
+    from pycde.circt.dialects import sv
+    from pycde.signals import _FromCirctValue
+
+    abits = _addr_bits(depth)
+    for label, signal in (("write", write_addr), ("read", read_addr)):
+        if signal.type.width != abits:
+            raise ValueError(f"RAM {name}: {label} address has {signal.type.width} bits, needs {abits}")
+    mem = sv.RegOp(_array(width, depth), name=name)
+    slot = sv.ArrayIndexInOutOp(mem.result, write_addr.value).result
+    write_enable.when_true(lambda: sv.PAssignOp(slot, write_data.value), clk=clk)
+    word = _FromCirctValue(sv.ReadInOutOp(sv.ArrayIndexInOutOp(mem.result, read_addr.value).result).result)
+    return word.reg(clk=clk, ce=read_enable, name=f"{name}_q")
