@@ -1,0 +1,236 @@
+"""Convolution kernel: sliding window, then a folded multiply-accumulate engine.
+
+Folding (fpgaConvNet's terms): `coarse_in` (ci) channel lanes in, `coarse_out`
+(co) filter lanes out, `fine` multipliers per dot product over the
+`kh*kw` kernel positions; `ci*co*fine` multipliers in all (one DSP48 each).
+
+Dataflow: the window (`window.py`) emits each output pixel as G = C/ci beats
+of `kh x kw x ci` words.  The engine stores them in a ping-pong window memory
+(two pixels of G beats), so the next pixel streams in while the current one
+is computed.  For each pixel it steps through filter group fg (F/co), channel
+group g (G) and kernel-position group kg (kh*kw/fine), innermost last: one
+step per cycle multiplies ci*fine window words by the weights of co filters
+and adds the co dot-product pieces into co 48-bit accumulators, which start
+from the bias.  After the last (g, kg) of a filter group the accumulators are
+requantized (round to nearest, ties up, shift by the weights' fraction bits,
+saturate to 16 bits; `atheena.reference.fixed_point`) and leave as one beat
+of co words: outputs come in HWC order, co channels per beat.
+
+Weights sit in one ROM word per step (`ci*co*fine` weights side by side), read
+in step order, so the ROM is read sequentially.  Cycles per output pixel:
+`(F/co) * G * (kh*kw/fine)`; the window adds its own schedule (one cycle per
+padded input position) and the two overlap through the ping-pong memory, so
+the interval is close to the larger of the two (exactly: `conv_interval` in
+`atheena.dse.timing`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+
+import numpy as np
+
+from atheena.hardware.kernels import WORD, stream_module
+from atheena.hardware.kernels.logic import Counter, add, const, join, sext, smul, words
+from atheena.hardware.kernels.memory import ram, rom
+from atheena.hardware.kernels.window import WindowShape, build_window
+
+ACC = 48
+
+
+def requantize_bits(acc, shift: int, word: int = WORD):
+    """Hardware requantization of a 48-bit accumulator: +2**(shift-1), >> shift, saturate."""
+    from pycde.constructs import Mux
+
+    # (acc + 2**(shift-1)) >> shift == (acc >> shift) + bit shift-1 of acc, without dropping unused bits
+    width = ACC - shift
+    if shift > 1:
+        acc.name = "rounded_away"  # its low bits are dropped on purpose (the one lint waiver, lint.vlt)
+    value = acc[shift:ACC]
+    if shift > 0:
+        value = (value.as_uint() + acc[shift - 1].as_uint()).as_bits()[0:width]  # cannot wrap: |acc| < 2**47
+    top = value[word - 1:width]  # must be all zeros or all ones to fit
+    fits = (top == const(width - word + 1, 0)) | (top == const(width - word + 1, -1))
+    sign = value[width - 1]
+    saturated = Mux(sign, const(word, (1 << (word - 1)) - 1), const(word, 1 << (word - 1)))
+    return Mux(fits, saturated, value[0:word])
+
+
+def _digest(*arrays) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        h.update(np.ascontiguousarray(np.asarray(a, dtype=np.int64)).tobytes())
+    return h.hexdigest()[:8]
+
+
+class ConvParams:
+    """Weights (F x C x kh x kw codes), bias (F codes at the accumulator's fraction) and folding.
+
+    Hashable by content so module classes can be cached per layer.
+    """
+
+    def __init__(self, shape: WindowShape, weights, bias, coarse_out: int, fine: int, shift: int):
+        self.shape = shape
+        self.weights = np.asarray(weights, dtype=np.int64)
+        self.bias = np.asarray(bias, dtype=np.int64)
+        self.coarse_out, self.fine, self.shift = coarse_out, fine, shift
+        f, c, kh, kw = self.weights.shape
+        if (c, kh, kw) != (shape.channels, *shape.kernel):
+            raise ValueError(f"weights of shape {self.weights.shape} do not match a {shape.kernel} window "
+                             f"over {shape.channels} channels")
+        if f % coarse_out or (kh * kw) % fine:
+            raise ValueError(f"coarse_out ({coarse_out}) must divide the filters ({f}) and fine ({fine}) "
+                             f"the kernel positions ({kh * kw})")
+        self.key = (shape, coarse_out, fine, shift, _digest(self.weights, self.bias))
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __eq__(self, other):
+        return isinstance(other, ConvParams) and self.key == other.key
+
+    @property
+    def filters(self) -> int:
+        return self.weights.shape[0]
+
+    def name(self) -> str:
+        return (f"atheena_conv_{self.shape.tag()}_f{self.filters}_co{self.coarse_out}_fi{self.fine}_"
+                f"{self.key[-1]}")
+
+    def weight_rom(self) -> list[int]:
+        """One word per step (fg, g, kg): weights of multiplier (o, i, f) at bits [16*((o*ci + i)*fine + f), ...)."""
+        s, co, fine = self.shape, self.coarse_out, self.fine
+        kk = s.kernel[0] * s.kernel[1]
+        w = self.weights.reshape(self.filters, s.channels, kk)
+        out = []
+        for fg in range(self.filters // co):
+            for g in range(s.groups):
+                for kg in range(kk // fine):
+                    word = 0
+                    for o in range(co):
+                        for i in range(s.lanes):
+                            for f in range(fine):
+                                k = (o * s.lanes + i) * fine + f
+                                code = int(w[fg * co + o, g * s.lanes + i, kg * fine + f]) & 0xFFFF
+                                word |= code << (WORD * k)
+                    out.append(word)
+        return out
+
+    def bias_rom(self) -> list[int]:
+        co = self.coarse_out
+        mask = (1 << ACC) - 1
+        return [sum((int(self.bias[fg * co + o]) & mask) << (ACC * o) for o in range(co))
+                for fg in range(self.filters // co)]
+
+
+def _padded_rom(name, contents, width, addr_counter, clk, enable):
+    """A ROM of at least two words (a one-word ROM would need a zero-width address)."""
+    if len(contents) == 1:
+        contents = contents * 2
+    return rom(name, contents, width, addr_counter, clk, enable)
+
+
+def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
+    """The multiply-accumulate engine; input = window beats; returns (out_data, out_valid, in_ready)."""
+    from pycde.constructs import Mux, Reg
+    from pycde.types import Bits
+
+    s, co, fine = p.shape, p.coarse_out, p.fine
+    ci, g_n = s.lanes, s.groups
+    kk = s.kernel[0] * s.kernel[1]
+    beat = WORD * kk * ci
+
+    # write side: G window beats of a pixel into slot `wslot`
+    slot_full = [Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"ce_full{k}") for k in range(2)]
+    wslot = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name="ce_wslot")
+    wg = Counter(g_n, clk, rst, "ce_wg")
+    in_ready = ~Mux(wslot, slot_full[0], slot_full[1])
+    write = in_valid & in_ready
+    abits = max(1, (2 * g_n - 1).bit_length())
+
+    def slot_addr(slot, group):
+        base = group.value.as_uint(abits)
+        return Mux(slot, base.as_bits(), (base + g_n).as_bits()[0:abits])
+
+    # read side: steps (fg, g, kg) of the pixel in slot `rslot`
+    rslot = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name="ce_rslot")
+    kg = Counter(kk // fine, clk, rst, "ce_kg")
+    g = Counter(g_n, clk, rst, "ce_g")
+    fg = Counter(p.filters // co, clk, rst, "ce_fg")
+    weight_rom = p.weight_rom()
+    step = Counter(len(weight_rom), clk, rst, "ce_t")
+    have = Mux(rslot, slot_full[0], slot_full[1])
+
+    valid1 = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name="ce_v1")
+    out_full = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name="ce_ofull")
+    out_free = ~out_full | out_ready
+    first1 = Reg(Bits(1), clk=clk, name="ce_first1")
+    last1 = Reg(Bits(1), clk=clk, name="ce_last1")
+    done1 = ~last1 | out_free  # stage 1 can complete its step this cycle
+    advance = ~valid1 | done1
+    issue = have & advance
+    pixel_done = issue & kg.last & g.last & fg.last
+
+    window = ram("ce_window", beat, 2 * g_n, clk, write, slot_addr(wslot, wg), in_data,
+                 slot_addr(rslot, g), advance)
+    weights = _padded_rom("ce_weights", weight_rom, WORD * ci * co * fine, step.value, clk, advance)
+    biases = _padded_rom("ce_bias", p.bias_rom(), ACC * co, fg.value, clk, advance)
+    kg1 = kg.value.reg(clk=clk, ce=advance, name="ce_kg1")
+
+    # stage 1: products of the step, added into the accumulators
+    pieces = words(window, kk * ci)  # word (position, lane) at position * ci + lane
+    chosen = [join([pieces[(k * fine + f) * ci + i] for i in range(ci) for f in range(fine)])
+              for k in range(kk // fine)]
+    selected = words(Mux(kg1, *chosen) if len(chosen) > 1 else chosen[0], ci * fine)  # (i, f) at i*fine + f
+    weight_words = words(weights, co * ci * fine)
+    bias_words = words(biases, co, ACC)
+    fire1 = valid1 & done1
+    results = []
+    for o in range(co):
+        products = [smul(selected[i * fine + f], weight_words[(o * ci + i) * fine + f])
+                    for i in range(ci) for f in range(fine)]
+        while len(products) > 1:  # balanced adder tree
+            products = [add(products[k], products[k + 1], ACC) if k + 1 < len(products) else products[k]
+                        for k in range(0, len(products), 2)]
+        total = sext(products[0], ACC)
+        acc = Reg(Bits(ACC), clk=clk, name=f"ce_acc{o}")
+        new = add(Mux(first1, acc, bias_words[o]), total, ACC)
+        acc.assign(Mux(fire1, acc, new))
+        results.append(requantize_bits(new, p.shift))
+    out_data = join(results).reg(clk=clk, ce=fire1 & last1, name="ce_out")
+    out_full.assign(Mux(fire1 & last1, Mux(out_ready, out_full, const(1, 0)), const(1, 1)))
+
+    first1.assign(Mux(advance, first1, (g.value == const(g.width, 0)) & (kg.value == const(kg.width, 0))))
+    last1.assign(Mux(advance, last1, g.last & kg.last))
+    valid1.assign(Mux(advance, valid1, issue))
+    for counter in (kg, step):
+        counter.step(issue)
+    g.step(issue & kg.last)
+    fg.step(issue & kg.last & g.last)
+    rslot.assign(Mux(pixel_done, rslot, ~rslot))
+    wg.step(write)
+    wslot.assign(Mux(write & wg.last, wslot, ~wslot))
+    for k in range(2):
+        filled = write & wg.last & (wslot == const(1, k))
+        freed = pixel_done & (rslot == const(1, k))
+        slot_full[k].assign(Mux(filled, Mux(freed, slot_full[k], const(1, 0)), const(1, 1)))
+    return out_data, out_full, in_ready
+
+
+@cache
+def conv_module(params: ConvParams):
+    """The PyCDE module class of one convolution layer with its weights and folding."""
+    from pycde.constructs import Wire
+    from pycde.types import Bits
+
+    s = params.shape
+
+    def build(p):
+        engine_ready = Wire(Bits(1), "engine_ready")
+        win, win_valid, ready = build_window(s, 0, p.clk, p.rst, p.in_data, p.in_valid, engine_ready)
+        data, valid, e_ready = build_engine(params, p.clk, p.rst, win, win_valid, p.out_ready)
+        engine_ready.assign(e_ready)
+        p.out_data, p.out_valid, p.in_ready = data, valid, ready
+
+    return stream_module(params.name(), WORD * s.lanes, {"out": WORD * params.coarse_out}, build)
