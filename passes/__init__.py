@@ -16,6 +16,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "atheena-verify": ("atheena_verify", "AtheenaVerify"),
     "annotate-exit-probabilities": ("annotate_exit_probabilities", "AnnotateExitProbabilities"),
     "fold": ("fold", "Fold"),
+    "size-buffers": ("size_buffers", "SizeBuffers"),
 }
 
 

@@ -93,6 +93,24 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--json", action="store_true", help="print the records as JSON")
     ds.add_argument("--plot", metavar="PNG", help="write the Pareto fronts (throughput vs largest resource share)")
 
+    sim = sub.add_parser("simulate", help="generate the RTL of a folded network and run it in Verilator on real "
+                         "samples, checked bit-exact against the fixed-point reference",
+                         description="FILE is a folded network (.mlir after the fold pass, e.g. from "
+                         "atheena-opt --pass-pipeline='builtin.module(fold{board=zc706 budget=0.3})').")
+    sim.add_argument("model", metavar="FILE", help="folded network (.mlir)")
+    sim.add_argument("--samples", type=int, default=500, metavar="N", help="images to stream (default 500)")
+    sim.add_argument("--data", metavar="DIR", help="MNIST folder (default: the bundled held-out images)")
+    sim.add_argument("--back-pressure", type=float, default=0.0, metavar="P",
+                     help="fraction of cycles the output is not ready, at random (default 0)")
+    sim.add_argument("--rtl", metavar="DIR", help="also write the SystemVerilog and file list into DIR")
+    sim.add_argument("--json", action="store_true", help="print the results as JSON")
+    sim.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and results")
+    syn = sub.add_parser("synth", help="synthesise a folded network's RTL with Yosys (synth_xilinx, xc7) and "
+                         "compare the resources with the DSE's prediction")
+    syn.add_argument("model", metavar="FILE", help="folded network (.mlir)")
+    syn.add_argument("--rtl", metavar="DIR", help="also write the SystemVerilog and file list into DIR")
+    syn.add_argument("--json", action="store_true", help="print the results as JSON")
+    syn.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and results")
     sub.add_parser("examples", help="list the built-in example networks")
     return p
 
@@ -401,7 +419,81 @@ def cmd_examples(args) -> int:
     return 0
 
 
-COMMANDS = {"import": cmd_import, "train": cmd_train, "profile": cmd_profile, "dse": cmd_dse,
+def _folded_design(args):
+    """(module, Design) of the folded .mlir in args.model, with buffers sized when possible."""
+    from atheena.hardware import flow
+
+    if not args.model.endswith(".mlir"):
+        raise errors.AtheenaError(f"'{args.model}' is not an .mlir file; fold a network first, e.g. atheena-opt "
+                                  "net.mlir --pass-pipeline='builtin.module(fold{board=zc706 budget=0.3})' -o folded.mlir")
+    args.example = None
+    module, _ = _load_ir_or_model(args)
+    flow.predicted(module)
+    if flow.needs_buffer_sizing(module):
+        from atheena.pipeline import PipelineRunner
+
+        try:
+            PipelineRunner(module.context, save_reproducer=False).run(module, "builtin.module(size-buffers)")
+            _say(args, "sized the conditional buffers (size-buffers)")
+        except errors.AtheenaError as err:
+            _say(args, f"conditional buffers keep the default depth of 2 samples ({str(err).splitlines()[0]})")
+    started = time.perf_counter()
+    design = flow.rtl(module, out_dir=args.rtl)
+    _say(args, f"generated {len(design.files)} SystemVerilog files in {time.perf_counter() - started:.1f} s"
+               + (f" -> {args.rtl}" if args.rtl else ""))
+    return module, design
+
+
+def cmd_simulate(args) -> int:
+    from atheena.data import calibration_set
+    from atheena.hardware import flow
+
+    if args.samples < 1:
+        raise errors.AtheenaError(f"--samples {args.samples} must be at least 1")
+    module, design = _folded_design(args)
+    data = calibration_set(args.data)
+    images = data.images[:args.samples]
+    _say(args, f"building the Verilator model and streaming {len(images)} images from {data.description} "
+               "(a first build of a network takes a few minutes)")
+    started = time.perf_counter()
+    result = flow.simulate(design, module, images, args.back_pressure)
+    elapsed = time.perf_counter() - started
+    record = {"samples": result.samples, "bit_exact": result.bit_exact, "mismatches": result.mismatches,
+              "missing": result.missing, "duplicated": result.duplicated,
+              "cycles_per_sample": result.cycles_per_sample, "throughput_sps": result.throughput_sps,
+              "exits": result.exits, "back_pressure": result.back_pressure,
+              "predicted": {k: flow.predicted(module)[k] for k in ("cycles_per_sample", "throughput_sps")},
+              "seconds": round(elapsed, 1)}
+    if args.json:
+        print(json.dumps(record, indent=2))
+    else:
+        verdict = "bit-exact" if result.bit_exact else (f"NOT bit-exact: {result.mismatches} wrong, "
+                                                         f"{result.missing} missing, {result.duplicated} duplicated")
+        print(f"{result.samples} samples {verdict}; exits {result.exits}; {result.cycles_per_sample:.0f} cycles per "
+              f"sample = {result.throughput_sps:,.0f} samples/s (predicted {record['predicted']['throughput_sps']:,.0f})"
+              f"; {elapsed:.0f} s")
+    return 0 if result.bit_exact else 1
+
+
+def cmd_synth(args) -> int:
+    from atheena.hardware import flow
+
+    module, design = _folded_design(args)
+    _say(args, "synthesising with Yosys (synth_xilinx -family xc7; minutes for a whole network)")
+    started = time.perf_counter()
+    used = flow.synthesize(design)
+    prediction = flow.predicted(module)
+    record = {"synthesis": used, "predicted": {k: prediction[k] for k in ("dsp", "bram18", "lut", "ff")},
+              "seconds": round(time.perf_counter() - started, 1)}
+    if args.json:
+        print(json.dumps(record, indent=2))
+    else:
+        for k in ("dsp", "bram18", "lut", "ff"):
+            print(f"{k:>7}: {used[k]:>8,} synthesised   {record['predicted'][k]:>8,} predicted")
+    return 0
+
+
+COMMANDS = {"simulate": cmd_simulate, "synth": cmd_synth, "import": cmd_import, "train": cmd_train, "profile": cmd_profile, "dse": cmd_dse,
             "examples": cmd_examples}
 
 

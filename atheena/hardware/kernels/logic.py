@@ -13,8 +13,15 @@ def bits_for(n: int) -> int:
 
 
 def const(width: int, value: int):
+    """A constant of `width` bits (two's complement of `value`)."""
     from pycde.types import Bits
 
+    if width >= 64:  # PyCDE's Bits(n)(v) misorders the 32-bit chunks of wide values: build the op directly
+        from pycde.signals import _FromCirctValue
+
+        from atheena.hardware.kernels.memory import _const
+
+        return _FromCirctValue(_const(width, value))
     return Bits(width)(value & ((1 << width) - 1))
 
 

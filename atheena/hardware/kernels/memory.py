@@ -19,10 +19,25 @@ def _array(width: int, depth: int):
 
 
 def _const(width: int, value: int):
-    from pycde.circt import ir
-    from pycde.circt.dialects import hw
-
+    ir, hw = _circt()
+    value &= (1 << width) - 1
+    if value >> (width - 1):  # as a negative number: the bindings reject an unsigned i64 at or above 2**63
+        value -= 1 << width
     return hw.ConstantOp(ir.IntegerAttr.get(ir.IntegerType.get_signless(width), value)).result
+
+
+def _circt():
+    """(ir, hw) of PyCDE's CIRCT bindings, imported once (a ROM makes thousands of constants)."""
+    global _CIRCT
+    if _CIRCT is None:
+        from pycde.circt import ir
+        from pycde.circt.dialects import hw
+
+        _CIRCT = (ir, hw)
+    return _CIRCT
+
+
+_CIRCT = None
 
 
 def _addr_bits(depth: int) -> int:

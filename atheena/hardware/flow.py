@@ -1,0 +1,72 @@
+"""The hardware flow as a Python API: folded IR -> RTL -> simulation / synthesis.
+
+    from atheena.hardware.flow import rtl, simulate, synthesize
+    design = rtl(module)                      # needs `fold` (and ideally `size-buffers`) first
+    run = simulate(design, module, images)    # bit-exact check + cycles per sample
+    used = synthesize(design)                 # Yosys resources of the whole design
+
+`predicted(module)` reads the DSE's prediction (`atheena.design`) so results
+can be put beside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from torch_mlir import ir
+
+from atheena.dialects import ops as O
+from atheena.errors import AtheenaError
+from atheena.hardware.lower import Design, lower
+from atheena.hardware.network_sim import NetworkRun
+from atheena.hardware.network_sim import run as _run
+
+
+def predicted(module) -> dict:
+    """The DSE's design summary on the network function (written by `fold`)."""
+    (func,) = O.network_functions(module)
+    if "atheena.design" not in func.attributes:
+        raise AtheenaError("the network is not folded: run the `fold` pass (atheena-opt --pass-pipeline="
+                           "'builtin.module(fold{board=zc706 budget=0.5})') before generating hardware")
+    attr = ir.DictAttr(func.attributes["atheena.design"])
+    out = {}
+    for i in range(len(attr)):
+        named = attr[i]
+        value = named.attr
+        if isinstance(value, ir.StringAttr):
+            out[named.name] = value.value
+        elif isinstance(value, ir.IntegerAttr):
+            out[named.name] = value.value
+        else:
+            out[named.name] = ir.FloatAttr(value).value
+    return out
+
+
+def needs_buffer_sizing(module) -> bool:
+    (func,) = O.network_functions(module)
+    return any(op.name == "atheena.conditional_buffer" and "depth" not in op.attributes for op in O.body_ops(func))
+
+
+def rtl(module, name: str = "atheena_top", out_dir: str | Path | None = None) -> Design:
+    """SystemVerilog of the folded network (written to `out_dir` when given)."""
+    predicted(module)  # a clear error when the network is not folded
+    design = lower(module, name)
+    if out_dir is not None:
+        design.write(Path(out_dir))
+    return design
+
+
+def simulate(design: Design, module, images: np.ndarray, back_pressure: float = 0.0, seed: int = 1) -> NetworkRun:
+    """Verilator run of `images` (N, C, H, W floats in [0, 1]) against the fixed-point reference."""
+    if not 0.0 <= back_pressure < 1.0:
+        raise AtheenaError(f"back-pressure {back_pressure} must be in [0, 1): the fraction of cycles the output "
+                           "is not ready")
+    return _run(design, module, images, predicted(module)["clock_mhz"], back_pressure, seed=seed)
+
+
+def synthesize(design: Design) -> dict[str, int]:
+    """Yosys `synth_xilinx -family xc7` resources of the whole design."""
+    from atheena.hardware.synth import synthesize as yosys_synthesize
+
+    return yosys_synthesize(design.files, design.name)
