@@ -31,26 +31,38 @@ def _find(configs, **folding):
 def test_conv_interval_and_resources_by_hand():
     op = _op(CONV, "tensor<2x8x8xf32>", "tensor<4x8x8xf32>")
     configs = model.conv_configs(op)
-    assert len(configs) == 2 * 3 * 3 * 4  # divisors of C=2, F=4, K=9, Wo=8
+    assert len(configs) == 2 * 3 * 3  # divisors of C=2, F=4, K=9 (no pixel parallelism yet)
     macs = 8 * 8 * 4 * 2 * 9
-    folded = _find(configs, coarse_in=1, coarse_out=1, fine=1, pixels=1)
-    assert folded.interval == macs  # 4608: one MAC per cycle
+    folded = _find(configs, coarse_in=1, coarse_out=1, fine=1)
+    assert folded.interval == macs  # 4608: one MAC per cycle, the window keeps ahead
     assert folded.resources[0] == 1
-    fast = _find(configs, coarse_in=2, coarse_out=4, fine=9, pixels=2)
-    # compute 4608 / 144 = 32, input 8*8*2 / (2*2) = 32, output 8*8*4 / (4*2) = 32
-    assert fast.interval == 32 and fast.resources[0] == 144
-    # weights: 72 words over 72 memories of 1 word -> LUTRAM; line buffers: 2 rows x 2 lanes x 2 pixels
-    # of (8+2)*2/(2*2) = 5 words -> LUTRAM
-    c = model.coefficients()["conv2d"]
-    lut = c["lut"][0] + c["lut"][1] * 144 + c["lut"][2] * (2 * 2 + 4 * 2) + 72 * 16 + 8 * 16
-    assert fast.resources[1:] == (0, lut, c["ff"][0] + c["ff"][1] * 144 + c["ff"][2] * 12)
+    fast = _find(configs, coarse_in=2, coarse_out=4, fine=9)
+    # one output pixel per cycle, but the window visits the 10 x 10 padded grid: 100 cycles
+    assert fast.interval == 100 and fast.resources[0] == 72
+    # weight ROM: 1 entry of 72 words -> logic; bias ROM: 1 entry of 4 x 48 bits -> logic;
+    # window memory: 2 entries of 9 x 2 words -> LUT RAM; line buffers: 2 x 10 entries of 2 words
+    est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=2, co=4, fine=9)
+    assert est.memory_lut == 72 * 16 + 4 * 48 + 4 * 48 + 2 * 4 * 6 and est.bram18 == 0
+    assert fast.resources == est.resources
+
+
+def test_conv_interval_is_the_window_schedule_when_compute_is_fast():
+    from atheena.dse.timing import conv_interval
+
+    # measured in RTL (python_tests/hardware/test_conv_kernel.py): stride 2 makes the engine wait on rows
+    assert conv_interval((10, 10), (3, 3), (2, 2), 2, [12])[0] == 256
+    assert conv_interval((12, 12), (5, 5), (1, 1), 1, [15])[0] == 970
 
 
 def test_memory_mapping():
-    assert model.memory(64) == (0, 16)  # LUTRAM up to 64 words
+    assert model.memory(32) == (0, 4 * 3)  # RAM32M: 32 x 6 bits per 4 LUTs
+    assert model.memory(64) == (0, 4 * 6)  # RAM64M: 64 x 3 bits
+    assert model.memory(64, rom=True) == (0, 16)  # a ROM in LUT6s
     assert model.memory(65) == (1, 0)
+    assert model.memory(512, width=36) == (1, 0)  # 512 x 36 fits one BRAM18
     assert model.memory(1024, copies=3) == (3, 0)
     assert model.memory(1025) == (2, 0)
+    assert model.memory(3019, width=17, rom=True) == (3, 0)  # the exp ROM: 3 x (4096 x 4)... or 2048 x 9 x 2
     assert model.memory(0) == (0, 0)
 
 
@@ -58,12 +70,45 @@ def test_linear_and_pool_intervals():
     lin = _op('"atheena.linear"(%x) {weights = dense<0.1> : tensor<10x640xf32>, bias = dense<0.0> : tensor<10xf32>}'
               " : (tensor<640xf32>) -> tensor<10xf32>", "tensor<640xf32>", "tensor<10xf32>")
     cfg = _find(model.linear_configs(lin), coarse_in=8, coarse_out=5)
-    assert cfg.interval == 6400 // 40 and cfg.resources[:2] == (40, 40)  # 40 memories of 160 words
+    # weights: 40 memories of 160 words; input ping-pong: 8 banks of 2 x 80 words; one BRAM18 each
+    assert cfg.interval == 6400 // 40 and cfg.resources[:2] == (40, 48)
     pool = _op('"atheena.max_pool2d"(%x) {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, '
                'padding = array<i64: 0, 0>} : (tensor<5x32x32xf32>) -> tensor<5x16x16xf32>',
                "tensor<5x32x32xf32>", "tensor<5x16x16xf32>")
-    cfg = _find(model.pool_configs(pool), coarse=5, pixels=2)
-    assert cfg.interval == 32 * 32 * 5 // 10 and cfg.resources[0] == 0
+    cfg = _find(model.pool_configs(pool), coarse=5)
+    assert cfg.interval == 32 * 32 and cfg.resources[0] == 0
+
+
+def test_resources_from_plain_parameters_match_the_op_configs():
+    op = _op(CONV, "tensor<2x8x8xf32>", "tensor<4x8x8xf32>")
+    est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3)
+    assert est.resources == _find(model.conv_configs(op), coarse_in=1, coarse_out=2, fine=3).resources
+    assert est.features["mults"] == 6 and est.features["window_words"] == 9
+    lin = model.linear_resources(n=16, m=4, ci=2, co=1)
+    assert lin.dsp == 2 and lin.memory_lut == 2 * 4 * 3 + 2 * 4 * 3  # weights 2 x 32 words, input 2 banks x 16 words
+    with pytest.raises(AtheenaError, match="pixel parallelism"):
+        model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3, px=2)
+
+
+def test_converter_features_follow_the_circuit():
+    def features(a, b):
+        f = model.converter_resources(a, b).features
+        return f["register_words"], f["mux_words"], f["gather_pieces"], f["count_bits"]
+
+    assert features(8, 1) == (8, 3, 0, 3)  # an 8:1 mux takes 3 LUTs per bit
+    assert features(32, 2) == (32, 14, 0, 4)  # 16:1, 7 LUTs per bit, 2 words
+    assert features(4, 2) == (4, 2, 0, 1)
+    assert features(1, 4) == (7, 0, 3, 2)
+    assert features(3, 3) == (3, 0, 0, 0)
+    with pytest.raises(ValueError):
+        model.converter_resources(2, 3)
+
+
+def test_coefficients_for_a_feature_the_model_does_not_compute_are_an_error(monkeypatch):
+    table = dict(model.coefficients(), relu={"features": ["base", "bogus"], "lut": [1, 1], "ff": [1, 1]})
+    monkeypatch.setattr(model, "coefficients", lambda: table)
+    with pytest.raises(AtheenaError, match="bogus"):
+        model.elementwise_resources("relu", 4)
 
 
 def test_pareto_prune_keeps_only_undominated():

@@ -27,7 +27,7 @@ def test_rate_balanced_folding_is_written_into_the_ir():
         folding = ir.DictAttr(op.attributes["folding"])
         if op.name == "atheena.conv2d":
             convs += 1
-            for key in ("coarse_in", "coarse_out", "fine", "pixels"):
+            for key in ("coarse_in", "coarse_out", "fine"):
                 assert ir.IntegerAttr(folding[key]).value >= 1
     assert convs == 5
     assert ir.IntegerAttr(design["dsp"]).value <= 0.4 * 2520

@@ -1,0 +1,92 @@
+"""Characterise the generated kernels with Yosys and refit the resource model.
+
+Synthesises every parameter point of the selected kernel families
+(`atheena/hardware/characterise.py`; Yosys synth_xilinx for xc7, runs cached
+under $ATHEENA_CACHE/yosys), writes the measurements to
+`atheena/dse/characterisation.json`, fits the LUT and FF coefficients of each
+family on two thirds of its points and reports, on the held-out third, DSP
+and BRAM exact matches and LUT/FF mean absolute percentage errors, for the
+current coefficients ("before") and the fitted ones ("after").  `--write`
+stores the fitted coefficients in `atheena/dse/resource_model.json`.
+
+    python benchmarks/characterise.py                          # all families
+    python benchmarks/characterise.py --families relu,split --write
+    python benchmarks/characterise.py --refit-only --write     # from the dataset, no synthesis
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from atheena.dse import fit
+from atheena.errors import reported_as_user_errors
+from atheena.hardware import characterise as ch
+
+
+def synthesise(families: list, jobs: int) -> list[dict]:
+    from tqdm import tqdm
+
+    total = sum(len(f.points) for f in families)
+    start = time.perf_counter()
+    with tqdm(total=total, desc="synthesising", unit="kernel") as bar:
+        def progress(record):
+            bar.set_postfix_str(record["top"])
+            bar.update()
+
+        records = ch.measure(families, jobs=jobs, progress=progress)
+    wall = time.perf_counter() - start
+    print(f"{total} kernels in {wall:.0f} s wall time ({jobs} Yosys jobs at a time)")
+    for family in families:
+        mine = [r for r in records if r["family"] == family.name]
+        wall, cpu = ([r[k] for r in mine] for k in ("seconds", "cpu_seconds"))
+        print(f"  {family.name:10s} Yosys per kernel: CPU mean {sum(cpu) / len(cpu):.1f} s "
+              f"({min(cpu):.1f}-{max(cpu):.1f}), wall mean {sum(wall) / len(wall):.1f} s (when first run)")
+    return records
+
+
+def report(fits: list) -> None:
+    header = (f"{'family':10s} {'fit':>4s} {'held':>4s} {'DSP ok':>7s} {'BRAM ok':>7s} "
+              f"{'LUT MAPE before/after':>22s} {'FF MAPE before/after':>21s}  coefficients (LUT; FF)")
+    print(header)
+    print("-" * len(header))
+    overall_before, overall_after = fit.Score(), fit.Score()
+    for f in fits:
+        b, a = f.before, f.after
+        overall_before.merge(b)
+        overall_after.merge(a)
+        coefs = ", ".join(f"{n}={c:g}" for n, c in zip(f.features, f.lut)) + "; " + \
+            ", ".join(f"{n}={c:g}" for n, c in zip(f.features, f.ff))
+        print(f"{f.family:10s} {f.fitted_on:4d} {a.points:4d} {a.dsp_exact:3d}/{a.points:<3d} "
+              f"{a.bram_exact:3d}/{a.points:<3d} {b.lut_mape:10.1f}% {a.lut_mape:9.1f}% "
+              f"{b.ff_mape:9.1f}% {a.ff_mape:9.1f}%  {coefs}")
+    b, a = overall_before, overall_after
+    print(f"{'overall':10s} {sum(f.fitted_on for f in fits):4d} {a.points:4d} {a.dsp_exact:3d}/{a.points:<3d} "
+          f"{a.bram_exact:3d}/{a.points:<3d} {b.lut_mape:10.1f}% {a.lut_mape:9.1f}% "
+          f"{b.ff_mape:9.1f}% {a.ff_mape:9.1f}%")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--families", help=f"comma-separated subset of: {', '.join(ch.FAMILIES)}")
+    parser.add_argument("--refit-only", action="store_true", help="fit from the stored dataset; no synthesis")
+    parser.add_argument("--write", action="store_true", help="store the fitted coefficients in resource_model.json")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="Yosys runs at a time")
+    args = parser.parse_args(argv)
+    with reported_as_user_errors("characterise"):
+        families = ch.select(args.families)
+        if not args.refit_only:
+            ch.save_dataset(synthesise(families, args.jobs))
+            print(f"wrote {ch.DATASET}")
+        records = ch.load_dataset()
+        fits = [fit.fit_family(f, records) for f in families]
+        report(fits)
+        if args.write:
+            fit.write_coefficients(fits)
+            print(f"wrote {fit.MODEL_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
