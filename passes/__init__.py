@@ -17,6 +17,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "annotate-exit-probabilities": ("annotate_exit_probabilities", "AnnotateExitProbabilities"),
     "fold": ("fold", "Fold"),
     "size-buffers": ("size_buffers", "SizeBuffers"),
+    "lower-atheena-to-handshake": ("lower_atheena_to_handshake", "LowerAtheenaToHandshake"),
 }
 
 

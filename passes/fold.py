@@ -11,8 +11,16 @@ Writes on every op: `folding` (dictionary of the chosen parameters) and
 `interval` (cycles per sample); on the function: `atheena.design` with the
 board, budget, clock, predicted throughput, cycles per sample and resources.
 
+Headroom: layers after an exit are folded for `1 + headroom` times the
+fraction of samples that reach them (capped at 1).  Hard samples arrive at
+random, so a section folded for exactly the average fraction is a queue at
+full load, whose backlog grows without bound; with headroom the conditional
+buffer in front of it stays short (`size-buffers`).  The predicted
+throughput uses the true fractions.
+
 Options: `board` (built-in name or board .json path; default zc706),
-`budget` (fraction of every resource, default 1.0), `exit_probabilities`.
+`budget` (fraction of every resource, default 1.0), `exit_probabilities`,
+`headroom` (default 0.25).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ class Fold(ModulePass):
     board: str = "zc706"
     budget: float = 1.0
     exit_probabilities: tuple[float, ...] = ()
+    headroom: float = 0.25
 
     def apply(self, module: ir.Operation) -> None:
         funcs = O.network_functions(module)
@@ -49,8 +58,17 @@ class Fold(ModulePass):
         (func,) = funcs
         try:
             board = boards.load(self.board)
+            if not 0.0 <= self.headroom <= 4.0:
+                raise AtheenaError(f"headroom {self.headroom} must be in [0, 4] (0.25 = fold the layers after an "
+                                   "exit for 25% more samples than the profiled fraction)")
             layers = network_layers(module, list(self.exit_probabilities) if self.exit_probabilities else None)
+            true_reach = [layer.reach for layer in layers]
+            for layer in layers:
+                if layer.reach < 1.0:
+                    layer.reach = min(1.0, layer.reach * (1.0 + self.headroom))
             design = optimise(layers, board, self.budget)
+            for layer, q in zip(design.layers, true_reach):  # predict with the fractions that really arrive
+                layer.reach = q
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
         if self.exit_probabilities:  # the IR states the reach the design was folded for

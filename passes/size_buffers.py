@@ -13,8 +13,8 @@ the decision kernel, a few cycles behind the logits: it gets the minimum of
 Needs the `fold` pass first (`interval` on every op, `atheena.design` on the
 function) and reach probabilities (`annotate-exit-probabilities`, or `fold`
 with `exit_probabilities`).  Writes `depth` (i64) on every conditional
-buffer and `atheena.buffers` on the function: per exit, depth and the
-simulated loss.
+buffer, `atheena.buffers` on the function (per exit: depth and simulated
+loss), and adds the buffers' extra memory to the resources in `atheena.design`.
 
 Options: `max_loss` (default 0.02, i.e. 2%).
 """
@@ -28,6 +28,7 @@ from torch_mlir import ir
 
 from atheena.dialects import ops as O
 from atheena.dse.buffers import MIN_DEPTH, buffer_depth
+from atheena.dse.model import buffer_resources, coefficients
 from atheena.pass_base import ModulePass, PassFailure
 
 
@@ -74,12 +75,25 @@ class SizeBuffers(ModulePass):
         design = ir.DictAttr(func.attributes["atheena.design"])
         interval = ir.FloatAttr(design["cycles_per_sample"]).value
         summary = {}
+        extra = [0, 0, 0, 0]  # resources beyond what `fold` counted (it assumed the default depth)
+
+        def set_depth(op, depth: int) -> None:
+            c, *hw = O.shape_of(op.operands[0])
+            words = c * (hw[0] * hw[1] if hw else 1)
+            lanes = ir.IntegerAttr(ir.DictAttr(op.attributes["folding"])["coarse"]).value
+            before = O.int_attr(op, "depth") if "depth" in op.attributes else coefficients()[
+                "conditional_buffer_depth_samples"]
+            for k, (new, old) in enumerate(zip(buffer_resources(words, depth, lanes).resources,
+                                               buffer_resources(words, before, lanes).resources)):
+                extra[k] += new - old
+            op.attributes["depth"] = _i64(depth)
+
         for op in ops:
             if op.name != "atheena.conditional_buffer":
                 continue
             exit_index = O.int_attr(op, "exit")
             if O.str_attr(op, "mode") == "forward_on_exit":
-                op.attributes["depth"] = _i64(MIN_DEPTH)
+                set_depth(op, MIN_DEPTH)
                 continue
             q_here = _float(op, "reach_probability")
             after = _branch(op.results[0], ops, "atheena.exit_decision")
@@ -93,6 +107,10 @@ class SizeBuffers(ModulePass):
             latency = sum(O.int_attr(o, "interval") for o in branch)
             cont = q_next / q_here if q_here > 0 else 0.0
             depth, loss = buffer_depth(cont, interval, float(service), float(latency), self.max_loss)
-            op.attributes["depth"] = _i64(depth)
+            set_depth(op, depth)
             summary[f"exit{exit_index}"] = ir.DictAttr.get({"depth": _i64(depth), "loss": ir.FloatAttr.get_f64(loss)})
         func.attributes["atheena.buffers"] = ir.DictAttr.get(summary)
+        entries = {design[i].name: design[i].attr for i in range(len(design))}
+        for k, kind in enumerate(("dsp", "bram18", "lut", "ff")):
+            entries[kind] = _i64(ir.IntegerAttr(entries[kind]).value + extra[k])
+        func.attributes["atheena.design"] = ir.DictAttr.get(entries)

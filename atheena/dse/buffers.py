@@ -36,28 +36,29 @@ MAX_DEPTH = 64
 
 
 def throughput(depth: float, cont: np.ndarray, interval: float, service: float, latency: float) -> float:
-    """Samples per cycle through a buffer of `depth` samples for the exit pattern `cont` (True = continues)."""
+    """Samples per cycle through a buffer of `depth` samples for the exit pattern `cont` (True = continues).
+
+    The buffer releases slots in sample order (it applies decisions in order): an exiting sample's
+    slot frees once its decision is known *and* every earlier sample has left, so exiting samples
+    queue behind a continuing one that the next section has not finished reading.
+    """
     n = len(cont)
-    arrival = np.empty(n)
-    leave = np.full(n, -math.inf)  # cycle a sample frees its slot
     t = 0.0
     busy_until = 0.0
-    held: list[float] = []  # free times of the samples in the buffer, oldest first
+    last_free = 0.0
+    frees: list[float] = []  # release cycle of every sample, in order (non-decreasing)
     for i in range(n):
-        # wait until a slot is free (the oldest held sample leaves first)
-        held = [f for f in held if f > t]
-        if len(held) >= depth:
-            t = max(t, sorted(held)[len(held) - int(depth)])
-            held = [f for f in held if f > t]
-        arrival[i] = t
+        if i >= depth:  # wait for the slot of sample i - depth
+            t = max(t, frees[i - int(depth)])
         decided = t + latency
         if cont[i]:
             start = max(decided, busy_until)
             busy_until = start + service
-            leave[i] = busy_until
+            leave = busy_until
         else:
-            leave[i] = decided
-        held.append(leave[i])
+            leave = decided
+        last_free = max(last_free, leave)
+        frees.append(last_free)
         t += interval
     return n / max(t, busy_until)
 

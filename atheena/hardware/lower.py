@@ -69,9 +69,9 @@ class Stream:
 class Design:
     """The lowered design: files, top module name and the channel facts a harness needs."""
 
-    name: str
+    name: str  # the top module (the lowered handshake.func)
     files: dict[str, str]
-    top: str
+    sim_top: str  # the same with the kernels' port names, for the Verilator harness
     lanes_in: int
     input_words: int
     classes: int
@@ -87,7 +87,7 @@ class Design:
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in self.files.items():
             write_atomic(folder / name, text)
-        order = sorted(n for n in self.files if n.endswith(".sv") and n != f"{self.top}.sv") + [f"{self.top}.sv"]
+        order = sorted(n for n in self.files if n.endswith(".sv") and n != f"{self.name}.sv") + [f"{self.name}.sv"]
         write_atomic(folder / "filelist.f", "".join(f"{n}\n" for n in order))
         write_atomic(folder / "handshake.mlir", self.handshake)
 
@@ -119,9 +119,9 @@ class _Builder:
         self.lines.append(f"    {v}:{len(outs)} = handshake.instance @{name}({args}) : ({in_types}) -> ({out_types})")
         return [f"{v}#{k}" for k in range(len(outs))]
 
-    def buffer(self, s: Stream) -> Stream:
+    def buffer(self, s: Stream, slots: int = FIFO_SLOTS) -> Stream:
         v = self.fresh()
-        self.lines.append(f"    {v} = handshake.buffer [{FIFO_SLOTS}] fifo {s.value} : i{s.width}")
+        self.lines.append(f"    {v} = handshake.buffer [{slots}] fifo {s.value} : i{s.width}")
         return Stream(v, s.lanes, s.words, s.bits, s.chw, s.exit)
 
     def fork(self, s: Stream, n: int) -> list[Stream]:
@@ -140,9 +140,19 @@ class _Builder:
         (v,) = self.instance(converter_module(s.lanes, lanes), [s])
         return self.buffer(Stream(v, lanes, s.words, 0, s.chw))
 
-    def kernel(self, kernel, inputs: list[Stream], lanes_out: int, words_out: int, bits: int = 0) -> Stream:
+    def kernel(self, kernel, inputs: list[Stream], lanes_out: int, words_out: int, bits: int = 0,
+               fifo: int = FIFO_SLOTS) -> Stream:
+        """Instantiate a kernel; its output goes through a FIFO of `fifo` beats."""
         (v,) = self.instance(kernel, inputs)
-        return self.buffer(Stream(v, lanes_out, words_out, bits))
+        out = Stream(v, lanes_out, words_out, bits)
+        return self.fifo(out, fifo) if fifo > FIFO_SLOTS else self.buffer(out)
+
+    def fifo(self, s: Stream, depth: int) -> Stream:
+        """A RAM FIFO of `depth` beats (window kernels' bursts; see kernels/fifo.py)."""
+        from atheena.hardware.kernels.fifo import fifo_module
+
+        (v,) = self.instance(fifo_module(s.width, depth), [s])
+        return Stream(v, s.lanes, s.words, s.bits, s.chw, s.exit)
 
 
 def _folding(op: ir.Operation) -> dict[str, int]:
@@ -169,15 +179,35 @@ def _hwc_columns(weights: np.ndarray, chw: tuple[int, int, int] | None) -> np.nd
     return weights.reshape(weights.shape[0], c, h, w).transpose(0, 2, 3, 1).reshape(weights.shape[0], -1)
 
 
+def _row_fifo(b: _Builder, s: Stream, op: ir.Operation) -> Stream:
+    """A window kernel's input FIFO: `ph + 1` rows of its input map.
+
+    The window stops taking input while its engine computes the rows its
+    bottom padding completes (and whenever its ping-pong memory is full), and
+    at a fork the other branch would stall with it.  Upstream keeps producing
+    meanwhile; `ph + 1` input rows hold what arrives during the longest such
+    pause of a layer that is not the bottleneck (measured on B-LeNet: without
+    it the second convolution's end-of-sample pause cost the first one 14%).
+    """
+    c, _, w = O.shape_of(op.operands[0])
+    ph = O.int_array(op, "padding")[0]
+    depth = (ph + 1) * w * c // s.lanes
+    return b.fifo(s, depth) if depth > FIFO_SLOTS else s
+
+
 def _check_pixels(op: ir.Operation, folding: dict[str, int]) -> None:
     if folding.get("pixels", 1) != 1:
         raise AtheenaError(f"{layer_name(op.location) or op.name}: folding pixels={folding['pixels']} has no "
                            "hardware yet; fold with the current DSE (it only chooses pixels=1)")
 
 
-def lower(module: ir.Module | ir.Operation, name: str = "atheena_top", id_depth: int = ID_DEPTH_DEFAULT,
+def lower(module: ir.Module | ir.Operation, name: str = "atheena_top", id_depth: int | None = None,
           arith: FixedArithmetic | None = None) -> Design:
-    """The SystemVerilog design of the folded network in `module`."""
+    """The SystemVerilog design of the folded network in `module`.
+
+    `id_depth` (ids the exit merge can keep per exit) defaults to enough for every sample that
+    can be in flight: twice the conditional buffers' depths plus slack, at least 64.
+    """
     from atheena.hardware.kernels.conditional_buffer import conditional_buffer_module
     from atheena.hardware.kernels.conv import ConvParams, conv_module
     from atheena.hardware.kernels.exit_decision import exit_decision_module
@@ -191,6 +221,10 @@ def lower(module: ir.Module | ir.Operation, name: str = "atheena_top", id_depth:
         raise AtheenaError(f"expected one network function to lower, found {len(funcs)}")
     (func,) = funcs
     arith = arith or FixedArithmetic()
+    if id_depth is None:
+        depths = [O.int_attr(op, "depth") for op in O.body_ops(func)
+                  if op.name == "atheena.conditional_buffer" and "depth" in op.attributes]
+        id_depth = max(ID_DEPTH_DEFAULT, 1 << (2 * sum(depths) + 16).bit_length())
     b = _Builder(arith, id_depth)
     block = func.regions[0].blocks[0]
     arg = block.arguments[0]
@@ -226,14 +260,16 @@ def lower(module: ir.Module | ir.Operation, name: str = "atheena_top", id_depth:
             weights, bias = arith.parameters(op)
             shape = _window(op, folding["coarse_in"])
             params = ConvParams(shape, weights, bias, folding["coarse_out"], folding["fine"], arith.weight.frac)
-            src = b.lanes(env[op.operands[0]], folding["coarse_in"])
+            src = _row_fifo(b, b.lanes(env[op.operands[0]], folding["coarse_in"]), op)
             f, ho, wo = O.shape_of(op.results[0])
-            env[op.results[0]] = b.kernel(conv_module(params), [src], folding["coarse_out"], f * ho * wo)
+            env[op.results[0]] = b.kernel(conv_module(params), [src], folding["coarse_out"], f * ho * wo,
+                                          fifo=wo * f // folding["coarse_out"])
         elif kind in ("max_pool2d", "avg_pool2d"):
             shape = _window(op, folding["coarse"])
-            src = b.lanes(env[op.operands[0]], folding["coarse"])
+            src = _row_fifo(b, b.lanes(env[op.operands[0]], folding["coarse"]), op)
             f, ho, wo = O.shape_of(op.results[0])
-            env[op.results[0]] = b.kernel(pool_module(shape, kind[:3]), [src], folding["coarse"], f * ho * wo)
+            env[op.results[0]] = b.kernel(pool_module(shape, kind[:3]), [src], folding["coarse"], f * ho * wo,
+                                          fifo=wo * f // folding["coarse"])
         elif kind == "relu":
             src = b.lanes(env[op.operands[0]], folding["coarse"])
             env[op.results[0]] = b.kernel(relu_module(folding["coarse"]), [src], folding["coarse"], src.words)
@@ -253,8 +289,11 @@ def lower(module: ir.Module | ir.Operation, name: str = "atheena_top", id_depth:
             env[op.results[0]] = s
         elif kind == "conditional_buffer":
             data = b.lanes(env[op.operands[0]], folding["coarse"])
-            decision = env[op.operands[1]]
             depth = O.int_attr(op, "depth") if "depth" in op.attributes else 2
+            # The buffer takes a decision only when the previous sample is gone (forwarded or dropped);
+            # queue the decisions of every sample it can hold, so that forwarding a sample never stops
+            # the exit decision (and with it the exit branch and the fork in front) behind it.
+            decision = b.buffer(env[op.operands[1]], slots=depth + FIFO_SLOTS)
             forward_on = 1 if O.str_attr(op, "mode") == "forward_on_exit" else 0
             kernel = conditional_buffer_module(data.words, folding["coarse"], depth, forward_on)
             out = b.kernel(kernel, [data, decision], folding["coarse"], data.words)

@@ -1,0 +1,94 @@
+"""Benchmark: early-exit vs baseline throughput measured in RTL simulation (Verilator).
+
+For each budget, folds the early-exit network (exit probabilities profiled on
+the calibration images at the network's thresholds) and its no-exit baseline
+with the same optimiser, lowers both to SystemVerilog, simulates both on the
+same images and prints predicted and measured throughput, the predicted and
+measured gain, bit-exactness and the wall times.  With --synth it also
+synthesises both with Yosys and prints resources beside the predictions.
+
+    python benchmarks/rtl_gains.py --example b-lenet --budgets 0.3,0.5 --samples 2000 --data ../shared/data/mnist
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from atheena import models
+from atheena.data import calibration_set
+from atheena.frontend import import_model
+from atheena.hardware import flow
+from atheena.pipeline import PipelineRunner
+
+
+def folded(name: str, budget: float, board: str, data_dir: str | None, samples: int):
+    entry = models.entry(name)
+    baseline = name.endswith(models.BASELINE_SUFFIX)
+    module = import_model(models.get(name), entry.build().input_shape,
+                          thresholds=None if baseline else entry.thresholds)
+    steps = [] if baseline else [f"annotate-exit-probabilities{{samples={samples}"
+                                 + (f" data={data_dir}" if data_dir else "") + "}"]
+    steps += [f"fold{{board={board} budget={budget}}}"] + ([] if baseline else ["size-buffers"])
+    PipelineRunner(module.context, save_reproducer=False).run(module, f"builtin.module({','.join(steps)})")
+    return module
+
+
+def measure(name: str, module, images, synth: bool) -> dict:
+    started = time.perf_counter()
+    design = flow.rtl(module, name=name.replace("-", "_"))
+    lowered = time.perf_counter() - started
+    run = flow.simulate(design, module, images)
+    simulated = time.perf_counter() - started - lowered
+    record = {"network": name, "predicted": flow.predicted(module), "bit_exact": run.bit_exact,
+              "exits": run.exits, "cycles_per_sample": run.cycles_per_sample,
+              "throughput_sps": run.throughput_sps, "lower_s": round(lowered, 1), "simulate_s": round(simulated, 1)}
+    if synth:
+        started = time.perf_counter()
+        record["synthesis"] = flow.synthesize(design)
+        record["synth_s"] = round(time.perf_counter() - started, 1)
+    return record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--example", default="b-lenet")
+    parser.add_argument("--budgets", default="0.5")
+    parser.add_argument("--board", default="zc706")
+    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--data", help="MNIST folder (default: the bundled images)")
+    parser.add_argument("--synth", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    images = calibration_set(args.data).images[:args.samples]
+    records = []
+    for budget in [float(b) for b in args.budgets.split(",")]:
+        pair = []
+        for name in (args.example, args.example + models.BASELINE_SUFFIX):
+            module = folded(name, budget, args.board, args.data, len(images))
+            pair.append(measure(name, module, images, args.synth))
+        ee, base = pair
+        row = {"budget": budget, "early_exit": ee, "baseline": base,
+               "predicted_gain": ee["predicted"]["throughput_sps"] / base["predicted"]["throughput_sps"],
+               "measured_gain": ee["throughput_sps"] / base["throughput_sps"]}
+        records.append(row)
+        if not args.json:
+            for r in pair:
+                p = r["predicted"]
+                print(f"{r['network']:<18} budget {budget:.0%}: predicted {p['throughput_sps']:>9,.0f} sps "
+                      f"({p['cycles_per_sample']:.0f} cyc), measured {r['throughput_sps']:>9,.0f} sps "
+                      f"({r['cycles_per_sample']:.0f} cyc, {r['throughput_sps'] / p['throughput_sps'] - 1:+.1%}), "
+                      f"bit-exact {r['bit_exact']}, exits {r['exits']}, lower {r['lower_s']} s, "
+                      f"simulate {r['simulate_s']} s")
+                if "synthesis" in r:
+                    s = r["synthesis"]
+                    print("    synthesis " + ", ".join(f"{k} {s[k]:,} (predicted {p[k]:,})"
+                                                       for k in ("dsp", "bram18", "lut", "ff")) + f"; {r['synth_s']} s")
+            print(f"  gain: predicted {row['predicted_gain']:.2f}x, measured {row['measured_gain']:.2f}x")
+    if args.json:
+        print(json.dumps(records, indent=2, default=float))
+
+
+if __name__ == "__main__":
+    main()
