@@ -29,13 +29,10 @@ from __future__ import annotations
 
 import gc
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-
-import numpy as np
 
 from atheena.dse import model
 from atheena.errors import AtheenaError
@@ -77,156 +74,6 @@ _CONVERSIONS = [(1, 1), (2, 1), (1, 2), (4, 1), (2, 4), (1, 4), (4, 2), (3, 1), 
                 (1, 8), (8, 2), (8, 4), (4, 8), (16, 1), (1, 16), (8, 8), (16, 4), (4, 16), (16, 2), (16, 16),
                 (32, 4), (2, 32)]
 
-
-def _codes(shape: tuple, out: int) -> tuple[np.ndarray, np.ndarray]:
-    """Weight and bias codes of realistic size for a layer with `out` outputs: weights ~ N(0, 0.15)
-    in Q8.8, biases ~ N(0, 0.5) at the accumulator's fraction (Q.16), from a seed fixed per shape."""
-    rng = np.random.default_rng(list(shape))
-    weights = np.clip(np.rint(rng.normal(0, 0.15 * 2**8, shape)), -2**15, 2**15 - 1).astype(np.int64)
-    return weights, np.rint(rng.normal(0, 0.5 * 2**16, out)).astype(np.int64)
-
-
-def _window_shape(p):
-    from atheena.hardware.kernels.window import WindowShape
-
-    k, s, pad = p["k"], p.get("s", 1), p.get("p", 0)
-    return WindowShape(p["c"], p["h"], p["w"], (k, k), (s, s), (pad, pad), p["ci"])
-
-
-def _conv_codes(p):
-    return _codes((p["f"], p["c"], p["k"], p["k"]), p["f"])
-
-
-def _conv(p):
-    from atheena.hardware.kernels.conv import ConvParams, conv_module
-
-    params = ConvParams(_window_shape(p), *_conv_codes(p), p["co"], p["fine"], shift=8)
-    return conv_module(params), params.name()
-
-
-def _conv_model(p):
-    weights, bias = _conv_codes(p)
-    return model.conv_resources(p["c"], p["w"], p["f"], p["k"], p["k"], p.get("p", 0), 1, p["ci"], p["co"],
-                                p["fine"], weights=weights, bias=bias)
-
-
-def _conv_point(c, h, w, f, k, s, pad, ci, co, fine):
-    return {"c": c, "h": h, "w": w, "f": f, "k": k, "s": s, "p": pad, "ci": ci, "co": co, "fine": fine}
-
-
-# The convolutions of B-LeNet, b-lenet-3 and Triple-Wins (shapes as imported), over the foldings the
-# DSE picks for them on a ZC706 and around them, from one multiplier to fully unfolded; by multipliers.
-_CONVS = [_conv_point(*x) for x in [
-    (1, 28, 28, 5, 5, 1, 4, 1, 1, 1), (5, 16, 16, 10, 3, 1, 1, 1, 1, 1), (10, 10, 10, 20, 5, 1, 3, 1, 1, 1),
-    (32, 12, 12, 64, 3, 1, 0, 1, 1, 1), (1, 28, 28, 32, 3, 1, 0, 1, 2, 1), (5, 16, 16, 10, 5, 1, 4, 1, 2, 1),
-    (5, 16, 16, 10, 3, 1, 1, 1, 1, 3), (1, 28, 28, 32, 3, 1, 0, 1, 1, 3), (10, 10, 10, 20, 5, 1, 3, 2, 2, 1),
-    (1, 28, 28, 5, 5, 1, 4, 1, 1, 5), (5, 16, 16, 10, 3, 1, 1, 5, 1, 1), (32, 26, 26, 16, 3, 2, 0, 4, 2, 1),
-    (10, 10, 10, 10, 3, 1, 1, 2, 5, 1), (5, 16, 16, 10, 5, 1, 4, 1, 2, 5), (5, 16, 16, 10, 3, 1, 1, 5, 1, 3),
-    (10, 10, 10, 20, 5, 1, 3, 2, 2, 5), (10, 10, 10, 10, 3, 1, 1, 2, 10, 1), (1, 28, 28, 32, 3, 1, 0, 1, 8, 3),
-    (1, 28, 28, 5, 5, 1, 4, 1, 1, 25), (5, 16, 16, 10, 5, 1, 4, 1, 5, 5), (5, 16, 16, 10, 3, 1, 1, 5, 2, 3),
-    (32, 26, 26, 16, 3, 2, 0, 4, 8, 1), (1, 28, 28, 32, 3, 1, 0, 1, 16, 3), (10, 10, 10, 20, 5, 1, 3, 10, 1, 5),
-    (32, 12, 12, 64, 3, 1, 0, 8, 8, 1), (64, 10, 10, 64, 3, 1, 0, 2, 4, 9), (5, 16, 16, 10, 3, 1, 1, 5, 5, 3),
-    (32, 26, 26, 16, 3, 2, 0, 4, 8, 3), (10, 10, 10, 20, 5, 1, 3, 2, 2, 25), (1, 28, 28, 5, 5, 1, 4, 1, 5, 25),
-    (5, 16, 16, 10, 5, 1, 4, 1, 5, 25), (32, 12, 12, 64, 3, 1, 0, 8, 16, 1), (32, 26, 26, 32, 3, 1, 0, 16, 1, 9),
-    (5, 16, 16, 10, 3, 1, 1, 5, 10, 3),
-]]
-
-
-def _pool(kind):
-    def build(p):
-        from atheena.hardware.kernels.pool import pool_module
-
-        module = pool_module(_window_shape(p), kind)
-        return module, module.__name__
-
-    return build
-
-
-def _pool_model(kind):
-    return lambda p: model.pool_resources(f"{kind}_pool2d", p["c"], p["w"], p["k"], p.get("p", 0), p["ci"])
-
-
-# Pooling layers of the three networks (2x2, stride 2) and 3x3 windows (stride 1 and 2, padded), by lanes.
-_POOLS = [{"c": c, "h": h, "w": w, "k": k, "s": s, "p": pad, "ci": ci} for c, h, w, k, s, pad, ci in [
-    (5, 32, 32, 2, 2, 0, 1), (10, 16, 16, 2, 2, 0, 1), (20, 12, 12, 2, 2, 0, 1), (32, 24, 24, 2, 2, 0, 1),
-    (64, 8, 8, 2, 2, 0, 1), (8, 16, 16, 3, 1, 1, 1), (16, 12, 12, 3, 2, 1, 1), (10, 20, 20, 2, 2, 0, 2),
-    (10, 16, 16, 2, 2, 0, 2), (16, 12, 12, 2, 2, 0, 2), (32, 24, 24, 2, 2, 0, 2), (8, 16, 16, 3, 1, 1, 2),
-    (20, 12, 12, 2, 2, 0, 4), (64, 8, 8, 2, 2, 0, 4), (16, 12, 12, 3, 2, 1, 4), (5, 32, 32, 2, 2, 0, 5),
-    (10, 16, 16, 2, 2, 0, 5), (10, 10, 10, 2, 2, 0, 5), (32, 24, 24, 2, 2, 0, 8), (8, 16, 16, 3, 1, 1, 8),
-    (10, 16, 16, 2, 2, 0, 10), (20, 12, 12, 2, 2, 0, 10), (16, 12, 12, 3, 2, 1, 16), (32, 24, 24, 2, 2, 0, 32),
-]]
-
-
-def _linear_codes(p):
-    weights, bias = _codes((p["m"], p["n"]), p["m"])
-    return weights, bias
-
-
-def _linear(p):
-    from atheena.hardware.kernels.linear import linear_module
-
-    module = linear_module(*_linear_codes(p), p["ci"], p["co"])
-    return module, module.__name__
-
-
-def _linear_model(p):
-    weights, bias = _linear_codes(p)
-    return model.linear_resources(p["n"], p["m"], p["ci"], p["co"], weights=weights, bias=bias)
-
-
-# The linear layers of the three networks over the foldings the DSE picks and around them, then
-# small fully unfolded layers (constant weights: 0 and +-2**k take no DSP); by multipliers.
-_LINEARS = [{"n": n, "m": m, "ci": ci, "co": co} for n, m, ci, co in [
-    (640, 10, 1, 1), (720, 10, 1, 1), (200, 10, 1, 1), (250, 10, 1, 1), (64, 16, 1, 1), (640, 10, 2, 1),
-    (720, 10, 1, 2), (200, 200, 1, 2), (640, 10, 2, 2), (200, 200, 1, 4), (250, 10, 1, 5), (640, 10, 1, 5),
-    (200, 200, 1, 5), (1024, 200, 2, 4), (576, 200, 3, 5), (200, 200, 1, 10), (1024, 200, 2, 10),
-    (576, 200, 1, 25), (640, 10, 8, 5), (32, 10, 4, 10), (16, 4, 16, 4), (640, 10, 16, 10), (24, 8, 24, 8),
-]]
-
-
-def _decision(p):
-    from atheena.hardware.kernels.exit_decision import exit_decision_module
-
-    module = exit_decision_module(p["n"], p["t"])
-    return module, module.__name__
-
-
-_DECISIONS = [{"n": n, "t": t} for n, t in [
-    (2, 0.6), (3, 0.9), (4, 0.99), (5, 0.75), (8, 0.996), (10, 0.6), (10, 0.996), (16, 0.8), (20, 0.99),
-    (32, 0.7), (50, 0.9), (64, 0.95), (100, 0.99), (128, 0.5), (200, 0.9),
-]]
-
-
-def _buffer(p):
-    from atheena.hardware.kernels.conditional_buffer import conditional_buffer_module
-
-    module = conditional_buffer_module(p["words"], p["lanes"], p["depth"], p["forward_on"])
-    return module, module.__name__
-
-
-# Exit logits (forward on exit) and backbone maps (drop on exit) of the three networks, over the lanes
-# the DSE picks and the depths size-buffers chooses (2 to 11 samples); by storage.
-_BUFFERS = [{"words": w, "lanes": l, "depth": d, "forward_on": fo} for w, l, d, fo in [
-    (10, 1, 2, 1), (10, 1, 4, 1), (10, 2, 2, 1), (10, 1, 11, 1), (10, 5, 8, 1), (20, 1, 3, 1), (100, 1, 2, 0),
-    (200, 2, 2, 0), (250, 5, 4, 0), (1000, 1, 2, 0), (1280, 1, 2, 0), (1280, 5, 2, 0), (1000, 2, 4, 0),
-    (1280, 1, 4, 0), (1000, 10, 11, 0), (1280, 1, 11, 0), (1280, 5, 11, 0), (5408, 4, 2, 0), (5408, 8, 4, 0),
-    (21632, 4, 2, 0), (21632, 8, 4, 0), (21632, 4, 11, 0),
-]]
-
-
-def _merge(p):
-    from atheena.hardware.kernels.exit_merge import exit_merge_module
-
-    module = exit_merge_module(p["exits"], p["words"], p["id_depth"])
-    return module, module.__name__
-
-
-_MERGES = [{"exits": e, "words": w, "id_depth": d} for e, w, d in [
-    (2, 1, 16), (2, 10, 16), (2, 10, 32), (2, 1, 64), (2, 10, 64), (2, 20, 64), (3, 10, 16), (3, 1, 64),
-    (3, 10, 64), (2, 10, 128), (2, 100, 64), (4, 10, 32), (3, 20, 64), (4, 10, 64), (2, 10, 256),
-    (3, 10, 128), (4, 1, 128), (4, 20, 64),
-]]
-
 FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("relu", "relu", ("base", "lanes"),
            [{"lanes": n} for n in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)],
@@ -237,24 +84,6 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("convert", "convert", ("base", "register_words", "mux_words", "gather_pieces", "count_bits"),
            [{"lanes_in": a, "lanes_out": b} for a, b in _CONVERSIONS],
            _convert, lambda p: model.converter_resources(p["lanes_in"], p["lanes_out"])),
-    Family("conv2d", "conv2d", ("base", "mults", "tree_adds", "acc_lanes", "window_words", "select_bits", "sr_ff",
-                                "sr_srl", "memory_ff", "count_bits"),
-           _CONVS, _conv, _conv_model),
-    Family("max_pool2d", "max_pool2d", ("base", "lanes", "reduce_words", "window_words", "sr_ff", "sr_srl",
-                                        "memory_ff", "count_bits"),
-           _POOLS, _pool("max"), _pool_model("max")),
-    Family("avg_pool2d", "avg_pool2d", ("base", "lanes", "reduce_words", "window_words", "sr_ff", "sr_srl",
-                                        "memory_ff", "count_bits"),
-           _POOLS, _pool("avg"), _pool_model("avg")),
-    Family("linear", "linear", ("base", "mults", "shifts", "ci", "co", "memory_ff", "constant", "count_bits"),
-           _LINEARS, _linear, _linear_model),
-    Family("exit_decision", "exit_decision", ("base", "index_bits", "sum_bits", "memory_ff"),
-           _DECISIONS, _decision, lambda p: model.decision_resources(p["n"])),
-    Family("conditional_buffer", "conditional_buffer", ("base", "lanes", "memory_ff", "addr_bits", "beat_bits",
-                                                        "depth_bits"),
-           _BUFFERS, _buffer, lambda p: model.buffer_resources(p["words"], p["depth"], p["lanes"])),
-    Family("exit_merge", "exit_merge", ("base", "inputs", "out_bits", "memory_ff", "mux_bits", "fifo_bits"),
-           _MERGES, _merge, lambda p: model.merge_resources(p["exits"], p["words"], p["id_depth"])),
 ]}
 
 
@@ -270,26 +99,16 @@ def select(names: str | None) -> list[Family]:
     return [f for f in FAMILIES.values() if f.name in wanted]
 
 
-# A packed array initialised with an assignment pattern, `wire [N:0][M:0] x = '{a, b, ...};`, as CIRCT
-# emits a Mux over constants (`kernels/logic.py` `table`, e.g. the window's row and column kinds).
-# Yosys rejects the pattern on a packed array; the concatenation `{a, b, ...}` means the same.
-_PACKED_PATTERN = re.compile(r"^(\s*wire\s+(?:\[[^\]]+\]\s*){2,}\w+\s*=\s*)'\{", re.MULTILINE)
-
-
 def _emit(module, top: str) -> dict[str, str]:
-    """SystemVerilog of one kernel, as Yosys reads it (see `_PACKED_PATTERN`).
-
-    PyCDE runs gc.collect() ~30 times per System, which costs seconds when much is alive
-    (torch loaded); freezing what is alive now makes it milliseconds.
-    """
+    """SystemVerilog of one kernel.  PyCDE runs gc.collect() ~30 times per System, which costs
+    seconds when much is alive (torch loaded); freezing what is alive now makes it milliseconds."""
     from atheena.hardware.emit import emit
 
     gc.freeze()
     try:
-        files = emit([module], top)
+        return emit([module], top)
     finally:
         gc.unfreeze()
-    return {name: _PACKED_PATTERN.sub(r"\1{", text) for name, text in files.items()}
 
 
 def measure(families: list[Family], jobs: int = 2, progress=None) -> list[dict]:
