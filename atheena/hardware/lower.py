@@ -231,7 +231,8 @@ def lower(module: ir.Module | ir.Operation, name: str = "atheena_top", id_depth:
     c, h, w = O.shape_of(arg)
     ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
     first = next((op for op in ops if op.name != "atheena.split"), None)
-    lanes_in = _folding(first).get("coarse_in", _folding(first).get("coarse", 1)) if first is not None else 1
+    first_folding = _folding(first) if first is not None else {}
+    lanes_in = first_folding.get("coarse_in", first_folding.get("coarse", 1))
     env: dict = {arg: Stream("%in", lanes_in, c * h * w)}
     decisions: dict[int, Stream] = {}  # exit -> the extra decision copy for the merge
     n_exits = len(O.exit_decisions(func)) + 1
@@ -314,7 +315,7 @@ def lower(module: ir.Module | ir.Operation, name: str = "atheena_top", id_depth:
     if n_exits == 1:  # a network without exits gives its logits as one beat per sample
         out_stream = b.lanes(out_stream, classes)
     text = _handshake_text(b, name, out_stream, lanes_in)
-    files = _to_verilog(text, b.kernels, name)
+    files = _to_verilog(text, b.kernels, name, WORD * lanes_in, out_stream.width)
     return Design(name, files, f"{name}_sim", lanes_in, c * h * w, classes, n_exits, out_stream.width, text,
                   sorted(b.kernels))
 
@@ -389,7 +390,7 @@ def _harness_top(name: str, width_in: int, width_out: int):
     return stream_module(f"{name}_sim", width_in, {"out": width_out}, build)
 
 
-def _to_verilog(text: str, kernels: dict, name: str) -> dict[str, str]:
+def _to_verilog(text: str, kernels: dict, name: str, width_in: int, width_out: int) -> dict[str, str]:
     import pycde.circt as circt
     from pycde.circt import ir as cir
     from pycde.circt import passmanager
@@ -405,13 +406,5 @@ def _to_verilog(text: str, kernels: dict, name: str) -> dict[str, str]:
             circt.export_split_verilog(module, tmp)
             files = {p.name: p.read_text() for p in sorted(Path(tmp).glob("*.sv"))}
     wrappers = [_wrapper(k, w) for w, k in sorted(kernels.items())]
-    widths = _top_widths(text, name)
-    files.update(emit(wrappers + [_harness_top(name, *widths)], f"{name}_kernels"))
+    files.update(emit(wrappers + [_harness_top(name, width_in, width_out)], f"{name}_kernels"))
     return files
-
-
-def _top_widths(text: str, name: str) -> tuple[int, int]:
-    import re
-
-    m = re.search(rf"handshake.func @{name}\(%in: i(\d+)\) -> \(i(\d+)\)", text)
-    return int(m.group(1)), int(m.group(2))

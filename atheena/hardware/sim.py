@@ -10,13 +10,12 @@ steady-state interval from the output timestamps.
 Ports of any width work: words travel as hex text and are split into the
 32-bit chunks Verilator uses for signals wider than 64 bits.
 
-Builds are cached by the hash of the SystemVerilog and the harness, under
-`$ATHEENA_CACHE` (default `~/.cache/atheena/verilator`).
+Builds are cached by the hash of the SystemVerilog and the harness
+(`atheena.hardware.cache`, under `$ATHEENA_CACHE/verilator`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from atheena.errors import AtheenaError
+from atheena.hardware.cache import cache_dir, content_key, scratch
 
 _HARNESS = r"""
 #include "Vtop.h"
@@ -168,12 +168,6 @@ def verilator() -> str:
     return exe
 
 
-def _cache() -> Path:
-    root = Path(os.environ.get("ATHEENA_CACHE", Path.home() / ".cache" / "atheena")) / "verilator"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
 _RUNTIME = ("verilated.o", "verilated_threads.o")
 
 
@@ -184,7 +178,7 @@ def _runtime_dir() -> Path:
         version = metadata.version("verilator")
     except metadata.PackageNotFoundError:
         version = "unknown"
-    return _cache() / f"runtime-{version}"
+    return cache_dir("verilator") / f"runtime-{version}"
 
 
 def _runtime_objects() -> list[Path]:
@@ -213,22 +207,12 @@ def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",),
           inputs: tuple[str, ...] = ("in",)) -> Path:
     """Compile the kernel and the harness; returns the simulator executable (cached)."""
     bench = harness(inputs, outputs)
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name].encode())
     waivers = (Path(__file__).parent / "lint.vlt").read_text()
-    digest.update(bench.encode() + top.encode() + waivers.encode())
-    folder = _cache() / digest.hexdigest()[:20]
+    folder = cache_dir("verilator") / content_key(files, bench, top, waivers, length=20)
     exe = folder / "obj" / "sim"
     if exe.exists():
         return exe
-    tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for name, text in files.items():
-        (tmp / name).write_text(text)
-    (tmp / "harness.cpp").write_text(bench)
-    (tmp / "lint.vlt").write_text(waivers)
+    tmp = scratch(folder, {**files, "harness.cpp": bench, "lint.vlt": waivers})
     env = {k: v for k, v in os.environ.items() if k != "CXXFLAGS"}  # the wrapper drops -std=c++20 otherwise
     cmd = [verilator(), "--cc", "--exe", "-O2", "-Wall", "--top-module", top, "--prefix", "Vtop", "-o", "sim",
            "--Mdir", "obj", "lint.vlt", "harness.cpp", *sorted(files)]

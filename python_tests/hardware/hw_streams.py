@@ -9,10 +9,21 @@ import numpy as np
 from atheena.reference.fixed_point import AVG_SHIFT, FixedPointFormat, requantize
 
 
+def pack(codes: np.ndarray, lanes: int) -> list[int]:
+    """Words in order -> beats of `lanes` 16-bit words, lane i in bits [16i, 16i+16)."""
+    u = (np.asarray(codes, dtype=np.int64) & 0xFFFF).reshape(-1, lanes)
+    return [int(sum(int(v) << (16 * i) for i, v in enumerate(beat))) for beat in u]
+
+
+def unpack(beats: list[int], lanes: int) -> np.ndarray:
+    """Beats -> signed 16-bit words in order (the inverse of `pack`)."""
+    words = [(b >> (16 * i)) & 0xFFFF for b in beats for i in range(lanes)]
+    return np.array([w - 0x10000 if w & 0x8000 else w for w in words], dtype=np.int64)
+
+
 def beats(tensor: np.ndarray, lanes: int) -> list[int]:
-    """A CxHxW (or N) tensor of codes as lane beats in HWC order, lowest word in the lowest bits."""
-    flat = (tensor.transpose(1, 2, 0).reshape(-1) if tensor.ndim == 3 else tensor.reshape(-1)) & 0xFFFF
-    return [sum(int(v) << (16 * k) for k, v in enumerate(flat[i:i + lanes])) for i in range(0, len(flat), lanes)]
+    """A CxHxW (or N) tensor of codes as lane beats in HWC order."""
+    return pack(tensor.transpose(1, 2, 0) if tensor.ndim == 3 else tensor, lanes)
 
 
 def padded(x: np.ndarray, shape, value: int) -> np.ndarray:

@@ -10,23 +10,13 @@ from atheena.hardware.emit import emit
 from atheena.hardware.kernels.linear import linear_module
 from atheena.hardware.sim import simulate
 from atheena.reference.fixed_point import FixedArithmetic, FixedPointFormat, requantize
+from hw_streams import pack, unpack
 
 pytestmark = pytest.mark.hw
 
 LO, HI = -(2**15), 2**15 - 1  # the 16-bit word
 Q88 = FixedArithmetic()
 NARROW = FixedArithmetic(act=FixedPointFormat(12, 6), weight=FixedPointFormat(16, 12))  # Q6.6 data, Q4.12 weights
-
-
-def _pack(codes: np.ndarray, lanes: int) -> list[int]:
-    """Words -> beats of `lanes` 16-bit words, lane i in bits [16i, 16i+16)."""
-    u = (codes.astype(np.int64) & 0xFFFF).reshape(-1, lanes)
-    return [int(sum(int(v) << (16 * i) for i, v in enumerate(beat))) for beat in u]
-
-
-def _unpack(beats: list[int], lanes: int) -> np.ndarray:
-    words = [(b >> (16 * i)) & 0xFFFF for b in beats for i in range(lanes)]
-    return np.array([w - 0x10000 if w & 0x8000 else w for w in words], dtype=np.int64)
 
 
 def _layer(n: int, m: int, seed: int, arith: FixedArithmetic = Q88):
@@ -85,10 +75,10 @@ def test_linear_bit_exact_under_stalls_and_on_rate(n, m, ci, co, samples, arith)
     top = module.__name__
     assert top.startswith(f"atheena_linear_{n}x{m}_ci{ci}_co{co}_")
     files = emit([module], top)
-    beats = _pack(x, ci)
+    beats = pack(x, ci)
     for seed, (p_in, p_out) in enumerate([(1.0, 1.0), (0.6, 0.5), (1.0, 0.2), (0.2, 1.0)]):
         result = simulate(files, top, beats, samples * m // co, p_in, p_out, seed=seed)
-        np.testing.assert_array_equal(_unpack(result.words, co).reshape(samples, m), expected,
+        np.testing.assert_array_equal(unpack(result.words, co).reshape(samples, m), expected,
                                       err_msg=f"p_in={p_in}, p_out={p_out}")
         if p_in == p_out == 1.0:
             # exact: one multiply step per cycle with no gap between passes or samples

@@ -8,19 +8,9 @@ from atheena.hardware.emit import emit
 from atheena.hardware.kernels.relu import relu_module
 from atheena.hardware.sim import simulate
 from atheena.reference.fixed_point import FixedArithmetic
+from hw_streams import pack, unpack
 
 pytestmark = pytest.mark.hw
-
-
-def _pack(codes: np.ndarray, lanes: int) -> list[int]:
-    """HWC words -> beats of `lanes` 16-bit words, lane i in bits [16i, 16i+16)."""
-    u = (codes.astype(np.int64) & 0xFFFF).reshape(-1, lanes)
-    return [int(sum(int(v) << (16 * i) for i, v in enumerate(beat))) for beat in u]
-
-
-def _unpack(beats: list[int], lanes: int) -> np.ndarray:
-    words = [(b >> (16 * i)) & 0xFFFF for b in beats for i in range(lanes)]
-    return np.array([w - 0x10000 if w & 0x8000 else w for w in words], dtype=np.int64)
 
 
 @pytest.mark.parametrize("lanes", [1, 2, 4])
@@ -29,9 +19,9 @@ def test_relu_bit_exact_under_random_stalls(lanes, p_in, p_out):
     files = emit([relu_module(lanes)], f"relu{lanes}")
     rng = np.random.default_rng(lanes)
     codes = rng.integers(-32768, 32768, 16 * 16 * 4 * 3)  # three 4x16x16 samples, HWC
-    beats = _pack(codes, lanes)
+    beats = pack(codes, lanes)
     result = simulate(files, f"atheena_relu_l{lanes}", beats, len(beats), p_in, p_out, seed=lanes)
-    np.testing.assert_array_equal(_unpack(result.words, lanes), FixedArithmetic().relu(codes))
+    np.testing.assert_array_equal(unpack(result.words, lanes), FixedArithmetic().relu(codes))
     if p_in == p_out == 1.0:
         # the model's interval for a 4x16x16 map with `lanes` lanes
         words_per_sample = 4 * 16 * 16 // lanes
