@@ -41,13 +41,14 @@ def synthesise(families: list, jobs: int) -> list[dict]:
     for family in families:
         mine = [r for r in records if r["family"] == family.name]
         wall, cpu = ([r[k] for r in mine] for k in ("seconds", "cpu_seconds"))
-        print(f"  {family.name:10s} Yosys per kernel: CPU mean {sum(cpu) / len(cpu):.1f} s "
+        print(f"  {family.name:18s} Yosys per kernel: CPU mean {sum(cpu) / len(cpu):.1f} s "
               f"({min(cpu):.1f}-{max(cpu):.1f}), wall mean {sum(wall) / len(wall):.1f} s (when first run)")
     return records
 
 
 def report(fits: list) -> None:
-    header = (f"{'family':10s} {'fit':>4s} {'held':>4s} {'DSP ok':>7s} {'BRAM ok':>7s} "
+    width = max([len(f.family) for f in fits] + [7])
+    header = (f"{'family':{width}s} {'fit':>4s} {'held':>4s} {'DSP ok':>7s} {'BRAM ok':>7s} "
               f"{'LUT MAPE before/after':>22s} {'FF MAPE before/after':>21s}  coefficients (LUT; FF)")
     print(header)
     print("-" * len(header))
@@ -58,11 +59,11 @@ def report(fits: list) -> None:
         overall_after.merge(a)
         coefs = ", ".join(f"{n}={c:g}" for n, c in zip(f.features, f.lut)) + "; " + \
             ", ".join(f"{n}={c:g}" for n, c in zip(f.features, f.ff))
-        print(f"{f.family:10s} {f.fitted_on:4d} {a.points:4d} {a.dsp_exact:3d}/{a.points:<3d} "
+        print(f"{f.family:{width}s} {f.fitted_on:4d} {a.points:4d} {a.dsp_exact:3d}/{a.points:<3d} "
               f"{a.bram_exact:3d}/{a.points:<3d} {b.lut_mape:10.1f}% {a.lut_mape:9.1f}% "
               f"{b.ff_mape:9.1f}% {a.ff_mape:9.1f}%  {coefs}")
     b, a = overall_before, overall_after
-    print(f"{'overall':10s} {sum(f.fitted_on for f in fits):4d} {a.points:4d} {a.dsp_exact:3d}/{a.points:<3d} "
+    print(f"{'overall':{width}s} {sum(f.fitted_on for f in fits):4d} {a.points:4d} {a.dsp_exact:3d}/{a.points:<3d} "
           f"{a.bram_exact:3d}/{a.points:<3d} {b.lut_mape:10.1f}% {a.lut_mape:9.1f}% "
           f"{b.ff_mape:9.1f}% {a.ff_mape:9.1f}%")
 

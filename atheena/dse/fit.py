@@ -2,7 +2,10 @@
 
 Per family, the logic part of a measurement (measured LUT minus the LUT RAM
 the memory model already predicts; measured FF) is regressed by least squares
-on the family's features over the fitting points; every third point
+on the family's features (`Family.used`: LUT and FF may use different
+subsets) over the fitting points, each point's error relative to its
+measurement (the score is a percentage error, and the kernels of a family
+span two orders of magnitude); every third point
 (`held_out`) is kept out of the fit and used to score the model: DSP and BRAM
 exact matches, and the mean absolute percentage error of LUT and FF.  The
 same scores are given for the coefficients currently in `resource_model.json`
@@ -21,6 +24,7 @@ from atheena.dse import model
 from atheena.errors import AtheenaError
 
 MODEL_FILE = Path(model.__file__).with_name("resource_model.json")
+RELATIVE_FLOOR = 32.0  # LUTs or FFs; see _relative_lstsq
 
 
 def held_out(index: int) -> bool:
@@ -101,11 +105,20 @@ def fit_family(family, records: list[dict]) -> FamilyFit:
     lut_logic = np.array([m["lut"] - e.memory_lut for m, e in zip(measured, estimates)], dtype=float)
     ff = np.array([m["ff"] for m in measured], dtype=float)
     train = np.array([not held_out(i) for i in range(len(points))])
-    if train.sum() < len(family.features):
-        raise AtheenaError(f"family {family.name}: {train.sum()} fitting points for {len(family.features)} "
+    unknown = sorted((set(family.used("lut")) | set(family.used("ff"))) - set(family.features))
+    if unknown:
+        raise AtheenaError(f"family {family.name}: lut_features/ff_features name {', '.join(unknown)}, "
+                           "which are not among its features")
+    used = {target: [family.features.index(f) for f in family.used(target)] for target in ("lut", "ff")}
+    most = max(len(columns) for columns in used.values())
+    if train.sum() < most:
+        raise AtheenaError(f"family {family.name}: {train.sum()} fitting points for {most} "
                            "coefficients; add parameter points")
-    lut_coef = np.linalg.lstsq(x[train], lut_logic[train], rcond=None)[0]
-    ff_coef = np.linalg.lstsq(x[train], ff[train], rcond=None)[0]
+    lut_coef = np.zeros(len(family.features))
+    ff_coef = np.zeros(len(family.features))
+    lut_coef[used["lut"]] = _relative_lstsq(x[train][:, used["lut"]], lut_logic[train],
+                                            np.array([m["lut"] for m in measured])[train])
+    ff_coef[used["ff"]] = _relative_lstsq(x[train][:, used["ff"]], ff[train], ff[train])
     before, after = Score(), Score()
     lut_pred = x @ lut_coef + [e.memory_lut for e in estimates]
     ff_pred = x @ ff_coef
@@ -117,6 +130,18 @@ def fit_family(family, records: list[dict]) -> FamilyFit:
                 "ff": float(np.max(np.abs(ff_pred - ff)))}
     return FamilyFit(family.name, family.kind, family.features, _rounded(lut_coef), _rounded(ff_coef),
                      int(train.sum()), before, after, residual)
+
+
+def _relative_lstsq(x: np.ndarray, target: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Coefficients c minimising sum(((x c - target) / max(total, RELATIVE_FLOOR))**2).
+
+    Relative errors, as they are scored: `total` is the whole measurement (for LUTs, memory
+    included); plain least squares would fit the largest kernels and leave the small ones far
+    off.  Below `RELATIVE_FLOOR` errors count as absolute ones: a LUT or two on a kernel of
+    five is the rounding of a prediction, not a model error to chase.
+    """
+    scale = 1.0 / np.maximum(total, RELATIVE_FLOOR)
+    return np.linalg.lstsq(x * scale[:, None], target * scale, rcond=None)[0]
 
 
 def _rounded(coefficients: np.ndarray) -> list[float]:

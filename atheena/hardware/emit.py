@@ -23,6 +23,11 @@ import re
 LOWERING_OPTIONS = "locationInfoStyle=none,omitVersionComment,disallowLocalVariables"
 _MODULE = re.compile(r"^module (\w+)", re.MULTILINE)
 _FILE_MARKER = re.compile(r"^// ----- 8< ----- FILE \"([^\"]+)\" ----- 8< -----$", re.MULTILINE)
+# A packed array initialised with an assignment pattern, `wire [N:0][M:0] x = '{a, b, ...};`, is how
+# CIRCT writes a Mux over constants (`kernels/logic.py` `table`, e.g. the window's row and column kinds).
+# Yosys rejects the pattern on a packed array (CIRCT's `disallowPackedArrays` does not remove it); the
+# concatenation `{a, b, ...}` means the same bits (first element in the top index), and Verilator reads both.
+PACKED_PATTERN = re.compile(r"^(\s*wire\s+(?:\[[^\]]+\]\s*){2,}\w+\s*=\s*)'\{", re.MULTILINE)
 
 
 class _OneCollection:
@@ -61,7 +66,7 @@ def emit(modules: list, name: str) -> dict[str, str]:
     parts = _FILE_MARKER.split(text)
     for i in range(1, len(parts) - 1, 2):
         if parts[i].endswith(".sv"):
-            body = parts[i + 1].strip() + "\n"
+            body = PACKED_PATTERN.sub(r"\1{", parts[i + 1].strip()) + "\n"
             module = _MODULE.search(body)
             # one module per file, named after it (what Verilator's lint and file lists expect)
             files[f"{module.group(1)}.sv" if module else parts[i]] = body

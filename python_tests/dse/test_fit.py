@@ -58,3 +58,27 @@ def test_write_coefficients_keeps_other_kinds(tmp_path):
     assert table["relu"]["features"] == ["base", "lanes"] and table["relu"]["lut"] == pytest.approx([2, 1])
     assert table["split"] == {"features": ["base"], "lut": [7], "ff": [8]}
     assert list(table) == ["_about", "relu", "split"]
+
+
+def test_lut_and_ff_may_use_different_features():
+    points = [{"lanes": n, "outputs": o} for n in (1, 2, 4, 8) for o in (2, 3)]
+    family = Family("toy", "split", ("base", "lanes", "outputs"), points, None,
+                    lambda p: model.elementwise_resources("split", p["lanes"], p["outputs"]),
+                    lut_features=("base", "outputs"), ff_features=("lanes",))
+    records = [{"family": "toy", "params": p, "top": "t",
+                "measured": {"dsp": 0, "bram18": 0, "lut": 3 + 2 * p["outputs"], "ff": 16 * p["lanes"]}}
+               for p in points]
+    result = fit.fit_family(family, records)
+    assert result.lut == pytest.approx([3, 0, 2]) and result.ff == pytest.approx([0, 16, 0])
+    assert result.after.lut_mape == pytest.approx(0) and result.after.ff_mape == pytest.approx(0)
+    with pytest.raises(AtheenaError, match="name bogus"):
+        fit.fit_family(Family("toy", "split", ("base",), points, None, family.model, lut_features=("bogus",)), records)
+
+
+def test_the_fit_minimises_relative_errors():
+    # one large kernel off the line through the small ones: least squares on absolute errors follows
+    # it (slope 15.9, the small kernels far off); on relative errors the small ones stay close
+    points = [{"lanes": n} for n in (1, 2, 3, 64, 5, 6, 7)]  # 64: a fitting point
+    records = _records(points, lut=lambda n: 10 * n if n < 64 else 1000)
+    result = fit.fit_family(_family(points), records)
+    assert 10 < result.lut[1] < 12 and result.after.lut_mape < 15

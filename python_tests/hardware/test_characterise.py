@@ -6,6 +6,7 @@ import pytest
 
 from atheena.errors import AtheenaError
 from atheena.hardware import characterise as ch
+from atheena.hardware.emit import PACKED_PATTERN
 
 
 @pytest.mark.parametrize("family", list(ch.FAMILIES.values()), ids=list(ch.FAMILIES))
@@ -44,3 +45,67 @@ def test_dataset_is_written_in_registry_order_and_merged(tmp_path):
     text = path.read_text()
     ch.save_dataset(relu, path)
     assert path.read_text() == text  # deterministic
+
+
+def test_packed_array_patterns_become_concatenations():
+    text = "module m;\n  wire [3:0][1:0] _GEN = '{2'h2, 2'h3, 2'h3, 2'h1};\n  wire [7:0] x [0:1] = '{8'h1, 8'h2};\n"
+    fixed = PACKED_PATTERN.sub(r"\1{", text)
+    assert "wire [3:0][1:0] _GEN = {2'h2" in fixed  # the same bits, in an order Yosys reads
+    assert "x [0:1] = '{8'h1" in fixed  # an unpacked array keeps its pattern
+
+
+def _memory_probe(kind: str, width: int, depth: int):
+    """One RAM (write port, registered read) or ROM (random contents, read at a counter) as the kernels
+    build them with `kernels/memory.py`."""
+    import random
+
+    from atheena.hardware.kernels import stream_module
+    from atheena.hardware.kernels.logic import Counter
+    from atheena.hardware.kernels.memory import ram, rom
+
+    a = max(1, (depth - 1).bit_length())
+    rng = random.Random(0)
+    contents = [rng.getrandbits(width) for _ in range(depth)]
+
+    def build(p):
+        d = p.in_data
+        if kind == "ram":
+            p.out_data = ram("m", width, depth, p.clk, d[0], d[2:2 + a], d[2 + 2 * a:2 + 2 * a + width],
+                             d[2 + a:2 + 2 * a], d[1])
+        else:
+            address = Counter(depth, p.clk, p.rst, "address")
+            address.step(d[0])
+            p.out_data = rom("m", contents, width, address.value, p.clk, d[1])
+        p.out_valid, p.in_ready = p.in_valid, p.out_ready
+
+    name = f"probe_{kind}_w{width}_d{depth}"
+    return stream_module(name, 2 + 2 * a + width if kind == "ram" else 2, {"out": width}, build), name
+
+
+@pytest.mark.hw
+@pytest.mark.parametrize("kind, width, depth", [
+    ("ram", 16, 128), ("ram", 16, 129), ("ram", 32, 65), ("ram", 16, 3000), ("rom", 16, 64), ("rom", 16, 527),
+    ("rom", 16, 528),
+], ids=lambda v: str(v))
+def test_memory_model_matches_yosys(kind, width, depth):
+    """Where Yosys switches between LUT RAM, logic and block RAM, and how many BRAM18, LUTs and FFs it uses."""
+    from atheena.dse import model
+    from atheena.hardware import synth
+
+    module, name = _memory_probe(kind, width, depth)
+    measured = synth.synthesize(ch._emit(module, name), name)
+    bram, lut, ff = model.memory(depth, 1, width, rom=kind == "rom")
+    counter = (depth - 1).bit_length() if kind == "rom" else 0  # the ROM's address counter
+    assert measured["bram18"] == bram and measured["ff"] - counter == ff
+    assert abs(measured["lut"] - lut) <= max(8, lut // 5)
+
+
+@pytest.mark.hw
+def test_window_kernels_synthesise():
+    """A pooling kernel (the sliding window's constant tables) goes through Yosys."""
+    from atheena.hardware import synth
+
+    family = ch.FAMILIES["max_pool2d"]
+    module, top = family.build(family.points[0])
+    measured = synth.synthesize(ch._emit(module, top), top)
+    assert measured["bram18"] == family.model(family.points[0]).bram18 == 1
