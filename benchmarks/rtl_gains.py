@@ -4,7 +4,10 @@ For each budget, folds the early-exit network (exit probabilities profiled on
 the calibration images at the network's thresholds) and its no-exit baseline
 with the same optimiser, lowers both to SystemVerilog, simulates both on the
 same images and prints predicted and measured throughput, the predicted and
-measured gain, bit-exactness and the wall times.  With --synth it also
+measured gain, bit-exactness and the wall times.  The prediction is
+size-buffers': the profiled exit sequence replayed through the conditional
+buffer, or with --shuffle (images in a random order) independent samples at
+the profiled rate; `fold`'s rate-balanced figure is printed beside it.  With --synth it also
 synthesises both with Yosys and prints resources beside the predictions.
 
     python benchmarks/rtl_gains.py --example b-lenet --budgets 0.3,0.5 --samples 2000 --data ../shared/data/mnist
@@ -16,8 +19,12 @@ import argparse
 import json
 import time
 
+import numpy as np
+from torch_mlir import ir
+
 from atheena import models
 from atheena.data import calibration_set
+from atheena.dialects import ops as O
 from atheena.frontend import import_model
 from atheena.hardware import flow
 from atheena.pipeline import PipelineRunner
@@ -35,13 +42,30 @@ def folded(name: str, budget: float, board: str, data_dir: str | None, samples: 
     return module
 
 
-def measure(name: str, module, images, synth: bool) -> dict:
+def independent_cycles(module) -> float | None:
+    """size-buffers' prediction for independent samples at the profiled rates (None without exits)."""
+    (func,) = O.network_functions(module)
+    if "atheena.buffers" not in func.attributes:
+        return None
+    buffers = ir.DictAttr(func.attributes["atheena.buffers"])
+    balanced = flow.predicted(module).get("balanced_cycles_per_sample", 0.0)
+    return max([balanced] + [ir.FloatAttr(ir.DictAttr(buffers[i].attr)["independent_cycles_per_sample"]).value
+                             for i in range(len(buffers))])
+
+
+def measure(name: str, module, images, synth: bool, shuffle: int | None = None) -> dict:
     started = time.perf_counter()
     design = flow.rtl(module, name=name.replace("-", "_"))
     lowered = time.perf_counter() - started
+    if shuffle is not None:  # the same images in a random order: no runs of hard samples
+        images = images[np.random.default_rng(shuffle).permutation(len(images))]
     run = flow.simulate(design, module, images)
     simulated = time.perf_counter() - started - lowered
-    record = {"network": name, "predicted": flow.predicted(module), "bit_exact": run.bit_exact,
+    predicted = flow.predicted(module)
+    if shuffle is not None and independent_cycles(module):
+        predicted["cycles_per_sample"] = independent_cycles(module)
+        predicted["throughput_sps"] = predicted["clock_mhz"] * 1e6 / predicted["cycles_per_sample"]
+    record = {"network": name, "predicted": predicted, "bit_exact": run.bit_exact,
               "exits": run.exits, "cycles_per_sample": run.cycles_per_sample,
               "throughput_sps": run.throughput_sps, "lower_s": round(lowered, 1), "simulate_s": round(simulated, 1)}
     if synth:
@@ -59,6 +83,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--data", help="MNIST folder (default: the bundled images)")
     parser.add_argument("--synth", action="store_true")
+    parser.add_argument("--shuffle", type=int, metavar="SEED",
+                        help="stream the images in a random order and compare with the prediction for independent "
+                             "samples (default: calibration order, against the profiled-order prediction)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     images = calibration_set(args.data).images[:args.samples]
@@ -67,7 +94,7 @@ def main() -> None:
         pair = []
         for name in (args.example, args.example + models.BASELINE_SUFFIX):
             module = folded(name, budget, args.board, args.data, len(images))
-            pair.append(measure(name, module, images, args.synth))
+            pair.append(measure(name, module, images, args.synth, args.shuffle))
         ee, base = pair
         row = {"budget": budget, "early_exit": ee, "baseline": base,
                "predicted_gain": ee["predicted"]["throughput_sps"] / base["predicted"]["throughput_sps"],
@@ -77,7 +104,8 @@ def main() -> None:
             for r in pair:
                 p = r["predicted"]
                 print(f"{r['network']:<18} budget {budget:.0%}: predicted {p['throughput_sps']:>9,.0f} sps "
-                      f"({p['cycles_per_sample']:.0f} cyc), measured {r['throughput_sps']:>9,.0f} sps "
+                      f"({p['cycles_per_sample']:.0f} cyc; rate-balanced "
+                      f"{p.get('balanced_cycles_per_sample', p['cycles_per_sample']):.0f}), measured {r['throughput_sps']:>9,.0f} sps "
                       f"({r['cycles_per_sample']:.0f} cyc, {r['throughput_sps'] / p['throughput_sps'] - 1:+.1%}), "
                       f"bit-exact {r['bit_exact']}, exits {r['exits']}, lower {r['lower_s']} s, "
                       f"simulate {r['simulate_s']} s")

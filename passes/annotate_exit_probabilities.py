@@ -8,8 +8,10 @@ the RTL will produce) on the calibration images and attaches:
 * to every `atheena.exit_decision`, `exit_rate` (fraction of all samples that
   leave there) and `accuracy` (of those samples, when any leave);
 * to the network function, `atheena.profile`: overall float and fixed-point
-  accuracy, the final exit's rate and accuracy, the calibration set and the
-  number format.
+  accuracy, the final exit's rate and accuracy, the calibration set, the
+  number format, and `exit_trace`: the exit every calibration sample took, in
+  order, one digit per sample (`size-buffers` replays it: real data is not
+  uniformly hard, and runs of hard samples decide how fast a design goes).
 
 Options: `data` (a folder with MNIST IDX files; default: the images bundled
 with ATHEENA), `thresholds` (replace the IR's thresholds first; one per early
@@ -36,6 +38,22 @@ def annotate(func: ir.Operation, rates: list[float]) -> None:
     """Write `reach_probability` on every op given the exit rate of each early exit."""
     for op, q in reach(func, rates):
         op.attributes["reach_probability"] = ir.FloatAttr.get_f64(q)
+
+
+def exit_trace(taken) -> str:
+    """The exit index of every sample as one character each (0-9, then a-z: up to 36 exits)."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return "".join(digits[int(k)] for k in taken)
+
+
+def read_exit_trace(func: ir.Operation) -> list[int] | None:
+    """The profiled exit sequence written by this pass, or None when the network was not profiled."""
+    if "atheena.profile" not in func.attributes:
+        return None
+    profile = ir.DictAttr(func.attributes["atheena.profile"])
+    if "exit_trace" not in profile:
+        return None
+    return [int(c, 36) for c in ir.StringAttr(profile["exit_trace"]).value]
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,7 @@ class AnnotateExitProbabilities(ModulePass):
             "calibration": ir.StringAttr.get(dataset.description),
             "samples": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), len(dataset)),
             "format": ir.StringAttr.get(str(fmt)),
+            "exit_trace": ir.StringAttr.get(exit_trace(profile.exit_index(profile.ir_thresholds))),
         }
         if final.accuracy is not None:
             summary["final_accuracy"] = ir.FloatAttr.get_f64(final.accuracy)

@@ -28,6 +28,7 @@ first), then for an early-exit network the 32-bit sample id and the exit index.
 from __future__ import annotations
 
 import io
+import math
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,10 +81,11 @@ class Design:
     handshake: str
     kernels: list[str] = field(default_factory=list)
 
-    def write(self, folder: Path) -> None:
+    def write(self, folder: str | Path) -> None:
         """Write every file and `filelist.f` (kernels first, the top last) into `folder`."""
         from atheena.fileio import write_atomic
 
+        folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in self.files.items():
             write_atomic(folder / name, text)
@@ -130,13 +132,20 @@ class _Builder:
         return [Stream(f"{v}#{k}", s.lanes, s.words, s.bits, s.chw, s.exit) for k in range(n)]
 
     def lanes(self, s: Stream, lanes: int) -> Stream:
-        """`s` regrouped to `lanes` words per beat (through one lane as a pivot when neither divides)."""
+        """`s` regrouped to `lanes` words per beat.
+
+        When neither lane count divides the other (5 and 2), the stream is widened to their least
+        common multiple and narrowed again: that pair moves min(lanes) words per cycle, as fast as
+        the slower neighbour.  A one-lane pivot would move one word per cycle and become the slowest
+        stage of the network (B-LeNet's exit branch ran at 2,560 instead of 1,600 cycles per sample).
+        """
         from atheena.hardware.kernels.convert import converter_module
 
         if s.lanes == lanes:
             return s
         if max(s.lanes, lanes) % min(s.lanes, lanes):
-            return self.lanes(self.lanes(s, 1), lanes)
+            pivot = math.lcm(s.lanes, lanes)
+            return self.lanes(self.lanes(s, pivot if s.words % pivot == 0 else 1), lanes)
         (v,) = self.instance(converter_module(s.lanes, lanes), [s])
         return self.buffer(Stream(v, lanes, s.words, 0, s.chw))
 

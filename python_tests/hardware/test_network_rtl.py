@@ -7,6 +7,7 @@ from atheena.hardware import flow
 from atheena.pipeline import PipelineRunner
 
 pytestmark = pytest.mark.hw
+RATE_SAMPLES = 400  # bundled digits profiled, then streamed through the RTL in the same order
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,8 @@ def folded_b_lenet():
     entry = models.entry("b-lenet")
     module = import_model(models.get("b-lenet"), entry.build().input_shape, thresholds=entry.thresholds)
     PipelineRunner(module.context, save_reproducer=False).run(
-        module, "builtin.module(fold{board=zc706 budget=0.3 exit_probabilities=0.75},size-buffers)")
+        module, f"builtin.module(annotate-exit-probabilities{{samples={RATE_SAMPLES}}},"
+                "fold{board=zc706 budget=0.3},size-buffers)")
     return module
 
 
@@ -31,6 +33,16 @@ def test_b_lenet_is_bit_exact_on_real_digits(design, folded_b_lenet):
     run = flow.simulate(design, folded_b_lenet, images)
     assert run.bit_exact, run
     assert sum(run.exits) == 60 and min(run.exits) > 0  # both exits used
+
+
+def test_b_lenet_runs_at_the_predicted_rate(design, folded_b_lenet):
+    """The prediction replays the profiled exit sequence (size-buffers); the RTL sees the same digits."""
+    images = calibration_set(None).images[:RATE_SAMPLES]
+    run = flow.simulate(design, folded_b_lenet, images)
+    predicted = flow.predicted(folded_b_lenet)
+    assert run.bit_exact, run
+    assert run.cycles_per_sample == pytest.approx(predicted["cycles_per_sample"], rel=0.05)
+    assert predicted["cycles_per_sample"] > predicted["balanced_cycles_per_sample"]  # the bursts cost something
 
 
 def test_b_lenet_loses_nothing_under_back_pressure(design, folded_b_lenet):
