@@ -185,12 +185,13 @@ class SizeBuffers(ModulePass):
         split = op.operands[0].owner
         branch = _branch(split.results[0], ops, "atheena.exit_decision")
         latency = sum(O.int_attr(o, "interval") for o in branch)
-        queue = ExitQueue(q_next / q_here if q_here > 0 else 0.0, float(interval), float(service), float(latency))
+        queue = ExitQueue(q_next / q_here if q_here > 0 else 0.0, float(interval), float(service), float(latency),
+                          reach=q_here)
         depth, _ = buffer_depth(queue, self.max_loss)
         observed = None
         if trace:  # the samples that reach this exit, in order: do they go on?
             observed = ExitQueue.replay([t > exit_index for t in trace if t >= exit_index],
-                                        float(interval), float(service), float(latency))
+                                        float(interval), float(service), float(latency), reach=q_here)
         return _Buffer(op, exit_index, queue, words, lanes, depth, observed)
 
     def _fit(self, func, buffers: list[_Buffer], base: list[int], limit: list[float], board: str,

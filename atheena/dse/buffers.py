@@ -83,12 +83,13 @@ class ExitQueue:
     samples: int = SAMPLES
     seed: int = 0
     trace: tuple[bool, ...] | None = None  # a recorded pattern (profiled data, in order) instead of Bernoulli
+    reach: float = 1.0  # fraction of the network's samples that reach this exit
 
     @classmethod
-    def replay(cls, trace, interval: float, service: float, latency: float) -> ExitQueue:
+    def replay(cls, trace, interval: float, service: float, latency: float, reach: float = 1.0) -> ExitQueue:
         """The queue fed by a recorded exit pattern (True = the sample continues past this exit)."""
         trace = tuple(bool(t) for t in trace)
-        return cls(sum(trace) / max(1, len(trace)), interval, service, latency, len(trace), trace=trace)
+        return cls(sum(trace) / max(1, len(trace)), interval, service, latency, len(trace), trace=trace, reach=reach)
 
     def pattern(self) -> np.ndarray:
         if self.trace is not None:
@@ -96,8 +97,11 @@ class ExitQueue:
         return np.random.default_rng(self.seed).random(self.samples) < self.continue_probability
 
     def cycles_per_sample(self, depth: float) -> float:
-        """Simulated cycles per sample through a buffer of `depth` samples (math.inf: unbounded)."""
-        return 1.0 / throughput(depth, self.pattern(), self.interval, self.service, self.latency)
+        """Simulated cycles per network sample through a buffer of `depth` samples (math.inf: unbounded).
+
+        The queue sees only the samples that reach its exit, a fraction `reach` of the network's.
+        """
+        return self.reach / throughput(depth, self.pattern(), self.interval, self.service, self.latency)
 
     def loss(self, depth: float) -> float:
         """Throughput lost against an unbounded buffer (0.02 = 2%)."""

@@ -38,8 +38,28 @@ class _OneCollection:
         return 0
 
 
+def _no_builtin_dialect_module() -> None:
+    """Stop MLIR looking for `pycde.circt.dialects.builtin` on every op it creates.
+
+    MLIR's Python bindings import `<package>.dialects.builtin` to find the builtin dialect's op
+    classes; PyCDE does not ship that module, so the import fails, is not remembered, and is
+    retried (a search of sys.path) for every op: a third of the time to lower B-LeNet, whose
+    weight ROMs are tens of thousands of constants.  An empty module is what the dialect has.
+    """
+    import sys
+    import types
+
+    name = "pycde.circt.dialects.builtin"
+    if name not in sys.modules:
+        try:
+            __import__(name)
+        except ImportError:
+            sys.modules[name] = types.ModuleType(name, "stands in for the builtin dialect's (absent) op classes")
+
+
 def emit(modules: list, name: str) -> dict[str, str]:
     """{file name: SystemVerilog text} for the given PyCDE module classes (and what they use)."""
+    _no_builtin_dialect_module()
     import pycde.circt as circt
     import pycde.system as pycde_system
     from pycde import System

@@ -42,3 +42,11 @@ def test_a_faster_front_needs_a_shorter_buffer():
     slow = ExitQueue(0.25, interval=100.0, service=400.0, latency=700.0, samples=2000)
     fast = ExitQueue(0.25, interval=80.0, service=400.0, latency=700.0, samples=2000)
     assert buffer_depth(fast)[0] < buffer_depth(slow)[0]
+
+
+def test_a_later_exit_counts_cycles_per_network_sample():
+    """An exit reached by 40% of the samples sees one arrival per 2.5 network samples."""
+    first = ExitQueue(0.25, interval=100.0, service=400.0, latency=700.0, samples=2000)
+    later = ExitQueue(0.25, interval=100.0, service=400.0, latency=700.0, samples=2000, reach=0.4)
+    assert later.cycles_per_sample(8) == pytest.approx(0.4 * first.cycles_per_sample(8))
+    assert later.loss(8) == pytest.approx(first.loss(8))

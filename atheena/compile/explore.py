@@ -1,0 +1,261 @@
+"""Co-exploration of exit thresholds and board budgets: which design `compile` builds.
+
+Every point of the exploration is one threshold setting (exit rates and
+accuracy measured once by profiling, `atheena.profiling.ExitProfile`) at one
+budget, with the throughput and resources that `fold` would give it.  The
+optimiser's layers are built once and only their reach probabilities change
+between points, so a point costs one HiGHS solve (about 0.2 s for B-LeNet),
+not a whole `fold` pass (about 1 s, most of it enumerating foldings).
+
+Each point is predicted the way `fold` folds: layers after an exit are
+optimised for `1 + headroom` times the fraction of samples that reach them
+(capped at 1) and the throughput is then predicted with the true fractions
+(see the `fold` pass's docstring for why).  The headroom is `fold`'s own
+default; `compile` runs the real `fold` afterwards and a test checks that it
+predicts exactly the chosen point's throughput.
+
+Choosing (`choose`):
+
+* with a budget: the point at that budget with the highest throughput (ties:
+  smaller largest resource share, then higher accuracy);
+* with a target throughput: the point needing the smallest budget to reach it
+  (`smallest_budget_for`, exact: the cheapest design under the same model);
+* with `--thresholds auto`, only points whose fixed-point accuracy is within
+  `max_accuracy_drop` percentage points of the final exit alone compete;
+  otherwise the given (or the network's own) thresholds are the only candidate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from atheena.dialects import ops as O
+from atheena.dse import boards as board_data
+from atheena.dse.network import baseline_layers, early_exit_count, network_layers, reach
+from atheena.dse.optimizer import cheapest, optimise, smallest_budget
+from atheena.errors import AtheenaError
+from atheena.profiling import ExitProfile
+
+# Thresholds tried for every early exit (one value for all exits at a time), besides the given ones.
+THRESHOLD_GRID = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999)
+# Budgets of the Pareto fronts (and of the co-exploration with `auto`), besides the chosen one.
+BUDGET_GRID = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+
+
+def fold_headroom() -> float:
+    """`fold`'s default headroom (the option `compile` runs it with)."""
+    from atheena.passes.fold import Fold
+
+    return Fold.headroom
+
+
+@dataclass
+class Point:
+    """One threshold setting at one budget and the design `fold` would build for it."""
+
+    thresholds: tuple[float, ...]
+    exit_rates: tuple[float, ...]  # fraction of all samples leaving at each early exit
+    accuracy: dict  # {"float", "fixed"} overall accuracy under these thresholds
+    budget: float
+    design: dict | None  # throughput_sps, cycles_per_sample, resources, max_resource_share; None: does not fit
+    admissible: bool | None = None  # within the accuracy drop (None when thresholds were not explored)
+
+    @property
+    def throughput_sps(self) -> float:
+        return self.design["throughput_sps"] if self.design else 0.0
+
+    def as_dict(self) -> dict:
+        return {"thresholds": list(self.thresholds), "exit_rates": list(self.exit_rates),
+                "accuracy": dict(self.accuracy), "budget": self.budget, "design": self.design,
+                "admissible": self.admissible}
+
+
+@dataclass
+class Exploration:
+    """Every point evaluated, the baseline per budget, and the chosen point."""
+
+    points: list[Point]
+    baseline: dict[float, dict | None]  # budget -> baseline design summary (None: does not fit)
+    chosen: Point
+    final_accuracy: float  # fixed-point accuracy of the final exit alone
+    max_accuracy_drop: float | None  # percentage points, when thresholds were chosen automatically
+    target_throughput: float | None = None
+    budgets: list[float] = field(default_factory=list)
+
+
+class Explorer:
+    """Predicts `fold`'s design for any exit rates and budget of one network on one board."""
+
+    def __init__(self, module, board: str, headroom: float | None = None):
+        (self.func,) = O.network_functions(module)
+        self.board = board_data.load(board)
+        self.headroom = fold_headroom() if headroom is None else headroom
+        self.early_exits = early_exit_count(self.func)
+        self.layers = network_layers(module, [0.0] * self.early_exits)
+        self.base_layers = baseline_layers(module)
+
+    def _set_reach(self, rates: Sequence[float], inflate: bool) -> None:
+        pairs = reach(self.func, list(rates))
+        for layer, (_, q) in zip(self.layers, pairs, strict=True):
+            layer.reach = min(1.0, q * (1.0 + self.headroom)) if inflate and q < 1.0 else q
+
+    def design(self, rates: Sequence[float], budget: float) -> dict | None:
+        """Summary of the design `fold` builds at `budget` for these exit rates, or None if none fits."""
+        self._set_reach(rates, inflate=True)
+        try:
+            chosen = optimise(self.layers, self.board, budget)
+        except AtheenaError as err:
+            if "no folding" in str(err):
+                return None
+            raise
+        self._set_reach(rates, inflate=False)  # predict with the fractions that really arrive
+        return chosen.summary()
+
+    def baseline(self, budget: float) -> dict | None:
+        try:
+            return optimise(self.base_layers, self.board, budget).summary()
+        except AtheenaError as err:
+            if "no folding" in str(err):
+                return None
+            raise
+
+    def smallest_budget(self) -> float:
+        """The smallest budget at which any folding of the network fits."""
+        return smallest_budget(self.layers, self.board)
+
+    def smallest_budget_for(self, rates: Sequence[float], throughput_sps: float, below: float = 1.0
+                            ) -> float | None:
+        """The smallest budget, to 1e-4, at which `fold` reaches `throughput_sps`; None if no budget
+        up to `below` (and never above 1) does.
+
+        Bounds: no design of the network reaches the target under its true reach
+        with less than `cheapest(true reach)`, and `fold` surely reaches it at
+        `cheapest(inflated reach)` (its design is at least that fast under the
+        inflated reach, so under the true one too).  Between them, bisection on
+        a 1e-4 grid (`fold`'s throughput grows with the budget).
+        """
+        cycles = self.board.clock_mhz * 1e6 / throughput_sps
+        self._set_reach(rates, inflate=True)
+        sure = cheapest(self.layers, self.board, cycles)
+        if sure is None:
+            return None
+        self._set_reach(rates, inflate=False)
+        bound = cheapest(self.layers, self.board, cycles)
+
+        def reaches(units: int) -> bool:
+            design = self.design(rates, units / 1e4)
+            return design is not None and design["throughput_sps"] >= throughput_sps
+
+        hi = min(10_000, math.ceil(sure.budget * 1e4 - 1e-6))
+        if sure.budget > 1.0 and not reaches(hi):  # beyond the whole device
+            return None
+        lo = max(1, math.floor(bound.budget * 1e4)) if bound is not None else hi
+        if lo > round(below * 1e4):  # cannot beat what the caller already has
+            return None
+        if reaches(lo):
+            return lo / 1e4
+        while hi - lo > 1:  # invariant: `lo` does not reach the target, `hi` does
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if reaches(mid) else (mid, hi)
+        return hi / 1e4
+
+    def fastest(self, rates: Sequence[float]) -> float:
+        design = self.design(rates, 1.0)
+        return design["throughput_sps"] if design else 0.0
+
+
+def candidate_thresholds(profile: ExitProfile, own: Sequence[float], auto_drop: float | None
+                         ) -> list[tuple[float, ...]]:
+    """Threshold settings to explore: the grid (one value for every early exit), `own` (the given or
+    the network's setting), and with `auto` the setting that minimises MACs within the accuracy drop."""
+    n = profile.early_exits
+    if n == 0:
+        return [()]
+    settings = {tuple([t] * n) for t in THRESHOLD_GRID}
+    settings.add(tuple(float(t) for t in own))
+    if auto_drop is not None:
+        settings.add(tuple(profile.auto_thresholds(auto_drop)))
+    return sorted(settings)
+
+
+def explore(explorer: Explorer, profile: ExitProfile, settings: list[tuple[float, ...]], own: tuple[float, ...],
+            budget: float | None, target_throughput: float | None, auto_drop: float | None,
+            bar: Callable[[Iterable, int, str], Iterable] = lambda it, n, what: it) -> Exploration:
+    """Evaluate `settings` and choose a design (see the module docstring).
+
+    Exactly one of `budget` and `target_throughput` is given.  With
+    `auto_drop` (thresholds chosen automatically), every setting within the
+    accuracy drop competes and every setting is evaluated at every budget of
+    the grid (the co-exploration); otherwise `own` is the design and the
+    other settings, evaluated at its budget, show what other thresholds
+    would give.
+    """
+    co_explore = auto_drop is not None
+    floor = profile.final_accuracy() - (auto_drop or 0.0) / 100.0
+    records = {s: profile.record(s) for s in settings}
+
+    def admissible(s) -> bool | None:
+        if auto_drop is None:
+            return None
+        return records[s].accuracy["fixed"] >= floor - 1e-12
+
+    def rates(s) -> tuple[float, ...]:
+        return tuple(e.exit_rate for e in records[s].exits[:-1])
+
+    competing = [s for s in settings if admissible(s)] if co_explore else [tuple(own)]
+    if not competing:
+        raise AtheenaError(
+            f"no thresholds keep the accuracy within {auto_drop} points of the final exit alone "
+            f"({profile.final_accuracy() * 100:.2f}%) on this data; allow a larger --max-accuracy-drop")
+    need = explorer.smallest_budget()  # whether anything fits does not depend on the rates
+    if need > 1.0:
+        raise AtheenaError(
+            f"the network does not fit on the {explorer.board.name} at all: its smallest folding needs {need:.0%} "
+            "of the board's largest-used resource; choose a larger board (--board) or a smaller network")
+    if target_throughput is not None:
+        budget = _budget_for_target(explorer, competing, rates, target_throughput)
+    elif need > budget:
+        raise AtheenaError(
+            f"the network does not fit in a budget of {budget:g} ({budget:.1%} of the {explorer.board.name}'s "
+            f"DSP, BRAM18, LUT and FF): the smallest budget that fits is {need:.4f} ({need:.1%}); give "
+            f"--budget {math.ceil(need * 1000) / 1000:g} or more")
+    budgets = sorted({*BUDGET_GRID, budget})
+    points: dict[tuple, Point] = {}
+
+    def point(s, b) -> Point:
+        if (s, b) not in points:
+            rec = records[s]
+            points[(s, b)] = Point(tuple(s), rates(s), dict(rec.accuracy), b, explorer.design(rates(s), b),
+                                   admissible(s))
+        return points[(s, b)]
+
+    grid = [(s, b) for s in settings for b in (budgets if co_explore else [budget])]
+    for s, b in bar(grid, len(grid), "thresholds x budgets" if co_explore else "thresholds"):
+        point(s, b)
+    at_budget = [point(s, budget) for s in competing if point(s, budget).design]
+    chosen = max(at_budget, key=lambda p: (p.throughput_sps, -p.design["max_resource_share"],
+                                           p.accuracy["fixed"], p.thresholds))
+    if not co_explore:
+        for b in bar(budgets, len(budgets), "budgets"):
+            point(chosen.thresholds, b)
+    baseline = {b: explorer.baseline(b) for b in bar(budgets, len(budgets), "baseline")}
+    ordered = sorted(points.values(), key=lambda p: (p.thresholds, p.budget))
+    return Exploration(ordered, baseline, chosen, profile.final_accuracy(), auto_drop, target_throughput, budgets)
+
+
+def _budget_for_target(explorer: Explorer, competing, rates, target: float) -> float:
+    """The smallest budget at which some competing setting reaches `target` samples per second."""
+    best = None
+    # the settings with the most early exits first: they usually need the least, and bound the rest
+    for s in sorted(competing, key=lambda s: -sum(rates(s))):
+        found = explorer.smallest_budget_for(rates(s), target, below=best if best is not None else 1.0)
+        if found is not None and (best is None or found < best):
+            best = found
+    if best is None:
+        best = max(explorer.fastest(rates(s)) for s in competing)
+        raise AtheenaError(
+            f"no design reaches {target:,.0f} samples/s on the {explorer.board.name}: the fastest within the "
+            f"whole device reaches {best:,.0f} samples/s at these thresholds; lower --target-throughput")
+    return best

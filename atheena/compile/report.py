@@ -1,0 +1,244 @@
+"""`report.json` and `report.md`: what `atheena compile` built and how well it works.
+
+The JSON schema is documented key by key in `docs/report-schema.md`; its
+keys are stable (new keys may be added, none renamed or removed without a new
+`schema_version`).  Fractions are fractions (0.75, not 75%), throughputs
+samples per second at the board's clock, resources counts of DSP48, BRAM18,
+LUT and FF.  Nothing in it depends on the machine or the time of the run, so
+the same inputs give the same bytes.
+
+`report.md` renders the same numbers for a reader, with the figures and the
+`atheena-opt` commands that replay each stage.
+"""
+
+from __future__ import annotations
+
+import json
+
+from torch_mlir import ir
+
+from atheena.dialects import ops as O
+from atheena.dse.model import CONFIGS
+from atheena.dse.network import network_layers
+
+SCHEMA_VERSION = 1
+RESOURCES = ("dsp", "bram18", "lut", "ff")
+
+
+def _resources(source: dict) -> dict:
+    return {k: int(source[k]) for k in RESOURCES}
+
+
+def design_summary(design: dict | None) -> dict | None:
+    """The `predicted` / `baseline` block from a design summary (or `atheena.design` on the IR)."""
+    if design is None:
+        return None
+    resources = design["resources"] if "resources" in design else _resources(design)
+    return {"throughput_sps": float(design["throughput_sps"]), "cycles_per_sample": float(design["cycles_per_sample"]),
+            "resources": _resources(resources)}
+
+
+def _folding(op: ir.Operation) -> dict:
+    attr = ir.DictAttr(op.attributes["folding"])
+    return {attr[i].name: int(ir.IntegerAttr(attr[i].attr).value) for i in range(len(attr))}
+
+
+def layer_table(module) -> list[dict]:
+    """One row per op of the folded network: folding, interval, reach and resources under the model."""
+    rows = []
+    for layer in network_layers(module):
+        op = layer.op
+        folding = _folding(op) if "folding" in op.attributes else {}
+        config = next((c for c in layer.configs if dict(c.folding) == folding), None) or next(
+            (c for c in CONFIGS[op.name](op) if dict(c.folding) == folding), None)  # pruned ones first: cheaper
+        interval = O.int_attr(op, "interval") if "interval" in op.attributes else (config.interval if config else 0)
+        resources = dict(zip(RESOURCES, config.resources)) if config else {k: 0 for k in RESOURCES}
+        row = {"name": layer.name, "op": layer.kind, "reach_probability": layer.reach, "folding": folding,
+               "interval": int(interval), "cycles_per_sample": layer.reach * interval,
+               "resources": {k: int(v) for k, v in resources.items()}}
+        if "depth" in op.attributes:
+            row["depth"] = O.int_attr(op, "depth")
+        rows.append(row)
+    return rows
+
+
+def buffer_depths(module) -> dict:
+    """{"exit0": {"depth", "loss", "cycles_per_sample", "pattern"}} from `size-buffers`."""
+    (func,) = O.network_functions(module)
+    if "atheena.buffers" not in func.attributes:
+        return {}
+    attr = ir.DictAttr(func.attributes["atheena.buffers"])
+    out = {}
+    for i in range(len(attr)):
+        entry = ir.DictAttr(attr[i].attr)
+        out[attr[i].name] = {"depth": int(ir.IntegerAttr(entry["depth"]).value),
+                             "loss": float(ir.FloatAttr(entry["loss"]).value),
+                             "cycles_per_sample": float(ir.FloatAttr(entry["cycles_per_sample"]).value),
+                             "pattern": ir.StringAttr(entry["pattern"]).value}
+    return out
+
+
+def build(*, model: str, board, budget: float, target_throughput: float | None, record, calibration: str,
+          predicted: dict, baseline: dict | None, layers: list[dict], buffers: dict, exploration,
+          simulation=None, synthesis: dict | None = None) -> dict:
+    """The report as a JSON-ready dict (see docs/report-schema.md)."""
+    predicted_block = design_summary(predicted)
+    baseline_block = design_summary(baseline)
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "model": model,
+        "board": board.name,
+        "part": board.part,
+        "clock_mhz": float(board.clock_mhz),
+        "board_resources": {k: board.capacity(k) for k in RESOURCES},
+        "budget": float(budget),
+        "target_throughput_sps": None if target_throughput is None else float(target_throughput),
+        "thresholds": [float(t) for t in record.thresholds],
+        "calibration": calibration,
+        "exits": [{"index": e.index, "threshold": e.threshold, "exit_rate": e.exit_rate, "accuracy": e.accuracy}
+                  for e in record.exits],
+        "accuracy": {"float": float(record.accuracy["float"]), "fixed": float(record.accuracy["fixed"])},
+        "predicted": predicted_block,
+        "baseline": baseline_block,
+        "gain": (predicted_block["throughput_sps"] / baseline_block["throughput_sps"]) if baseline_block else None,
+        "layers": layers,
+        "buffers": buffers,
+        "exploration": {
+            "max_accuracy_drop": exploration.max_accuracy_drop,
+            "final_exit_accuracy": exploration.final_accuracy,
+            "chosen": exploration.chosen.as_dict(),
+            "points": [p.as_dict() for p in exploration.points],
+            "baseline": [{"budget": b, "design": exploration.baseline[b]} for b in exploration.budgets],
+        },
+    }
+    if simulation is not None:
+        report["simulation"] = {
+            "samples": simulation.samples, "bit_exact": simulation.bit_exact,
+            "cycles_per_sample": float(simulation.cycles_per_sample),
+            "throughput_sps": float(simulation.throughput_sps), "exits": list(simulation.exits),
+            "mismatches": simulation.mismatches, "missing": simulation.missing, "duplicated": simulation.duplicated,
+        }
+    if synthesis is not None:
+        report["synthesis"] = {"resources": _resources(synthesis)}
+    return report
+
+
+def to_json(report: dict) -> str:
+    return json.dumps(report, indent=2) + "\n"
+
+
+# ---------------------------------------------------------------- markdown
+
+
+def _pct(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None else f"{100 * x:.{digits}f}%"
+
+
+def _sps(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _res(r: dict) -> list[str]:
+    return [f"{r[k]:,}" for k in RESOURCES]
+
+
+def markdown(report: dict, commands: list[tuple[str, str]], files: list[str]) -> str:
+    """`report.md`: the report for a reader.  `commands` are (what, shell command) to replay stages."""
+    r = report
+    out = [f"# {r['model']} on {r['board']} ({r['part']}, {r['clock_mhz']:g} MHz)", ""]
+    how = (f"the smallest budget reaching {_sps(r['target_throughput_sps'])} samples/s"
+           if r["target_throughput_sps"] else "the budget asked for")
+    out += [f"Budget: **{r['budget']:g}** of every resource ({how}). Thresholds: "
+            f"**{', '.join(f'{t:g}' for t in r['thresholds']) or 'none (no early exits)'}**. "
+            f"Exit rates and accuracy measured on {r['calibration']}.", ""]
+    ee, base = r["predicted"], r["baseline"]
+    if r["target_throughput_sps"] and ee["throughput_sps"] < r["target_throughput_sps"]:
+        out += [f"The budget was chosen for `fold`'s rate-balanced prediction; after buffer sizing (bursts of hard "
+                f"samples) the prediction is {ee['throughput_sps'] / r['target_throughput_sps'] - 1:+.1%} against "
+                "the target. A slightly larger `--budget` closes the gap.", ""]
+    out += ["## Throughput and resources", ""]
+    rows = [["early exit (predicted)", _sps(ee["throughput_sps"]), f"{ee['cycles_per_sample']:,.1f}",
+             *_res(ee["resources"])]]
+    if base:
+        rows.append(["baseline, no exits (predicted)", _sps(base["throughput_sps"]),
+                     f"{base['cycles_per_sample']:,.1f}", *_res(base["resources"])])
+    if "simulation" in r:
+        s = r["simulation"]
+        rows.append([f"early exit, RTL simulation ({s['samples']} samples)", _sps(s["throughput_sps"]),
+                     f"{s['cycles_per_sample']:,.1f}", "", "", "", ""])
+    if "synthesis" in r:
+        rows.append(["early exit, Yosys synthesis", "", "", *_res(r["synthesis"]["resources"])])
+    out += [_table(["design", "samples/s", "cycles/sample", "DSP", "BRAM18", "LUT", "FF"], rows), ""]
+    if r["gain"] is not None:
+        out += [f"Predicted gain over the baseline at the same budget: **{r['gain']:.2f}x**.", ""]
+    else:
+        out += ["The baseline does not fit this budget.", ""]
+    if "simulation" in r:
+        s = r["simulation"]
+        verdict = ("bit-exact against the fixed-point reference" if s["bit_exact"] else
+                   f"**NOT bit-exact**: {s['mismatches']} wrong, {s['missing']} missing, {s['duplicated']} duplicated")
+        out += [f"Simulation (Verilator): {s['samples']} samples, {verdict}; samples per exit {s['exits']}; "
+                f"{s['throughput_sps'] / ee['throughput_sps'] - 1:+.1%} against the predicted throughput.", ""]
+    out += ["## Exits", "", _table(["exit", "threshold", "exit rate", "accuracy of its samples"], [
+        [str(e["index"]), "final" if e["threshold"] is None else f"{e['threshold']:g}", _pct(e["exit_rate"]),
+         _pct(e["accuracy"])] for e in r["exits"]]), "",
+        f"Overall accuracy: {_pct(r['accuracy']['fixed'])} in fixed point (the hardware), "
+        f"{_pct(r['accuracy']['float'])} in float; the final exit alone: "
+        f"{_pct(r['exploration']['final_exit_accuracy'])}.", ""]
+    if r["buffers"]:
+        depths = ", ".join(f"{k}: {v['depth']} samples (simulated loss {_pct(v['loss'], 1)}; "
+                           f"{v['cycles_per_sample']:,.1f} cycles/sample with the {v['pattern']} exit sequence)"
+                           for k, v in r["buffers"].items())
+        out += [f"Conditional buffers (size-buffers): {depths}. The predicted rate is the slower of these and "
+                "the slowest layer (reach x interval below): hard samples come in runs, and while they do the "
+                "layers after the exit set the pace.", ""]
+    out += ["## Layers", "", _table(
+        ["layer", "op", "reach", "folding", "interval", "reach x interval", "DSP", "BRAM18", "LUT", "FF"],
+        [[row["name"], row["op"], f"{row['reach_probability']:.3f}",
+          " ".join(f"{k}={v}" for k, v in row["folding"].items()) or "-", f"{row['interval']:,}",
+          f"{row['cycles_per_sample']:,.1f}", *_res(row["resources"])] for row in r["layers"]]), "",
+        "![resources and cycles per layer](layers.png)", ""]
+    out += _exploration_md(r)
+    out += ["## Files", ""] + [f"* `{f}`" for f in files] + [""]
+    out += ["## Replay a stage", "", "```sh"] + [f"# {what}\n{cmd}" for what, cmd in commands] + ["```", ""]
+    return "\n".join(out)
+
+
+def _exploration_md(r: dict) -> list[str]:
+    x = r["exploration"]
+    out = ["## Design space", ""]
+    if x["max_accuracy_drop"] is not None:
+        out += [f"Thresholds chosen automatically: the fastest design whose fixed-point accuracy stays within "
+                f"{x['max_accuracy_drop']:g} percentage points of the final exit alone "
+                f"({_pct(x['final_exit_accuracy'])}).", ""]
+    at_budget = [p for p in x["points"] if p["budget"] == r["budget"]]
+    rows = []
+    for p in sorted(at_budget, key=lambda p: p["thresholds"]):
+        d = p["design"]
+        mark = " (compiled)" if p["thresholds"] == x["chosen"]["thresholds"] else ""
+        rows.append([", ".join(f"{t:g}" for t in p["thresholds"]) + mark or "-",
+                     ", ".join(_pct(e, 1) for e in p["exit_rates"]) or "-", _pct(p["accuracy"]["fixed"]),
+                     "-" if p["admissible"] is None else ("yes" if p["admissible"] else "no"),
+                     _sps(d["throughput_sps"]) if d else "does not fit",
+                     _pct(d["max_resource_share"], 1) if d else "-"])
+    out += [f"Threshold settings at budget {r['budget']:g} (predicted before buffer sizing):", "",
+            _table(["thresholds", "exit rates", "accuracy", "within drop", "samples/s", "largest share"], rows), "",
+            "![accuracy vs throughput](accuracy_throughput.png)", ""]
+    base = {b["budget"]: b["design"] for b in x["baseline"]}
+    rows = []
+    for p in sorted((p for p in x["points"] if p["thresholds"] == x["chosen"]["thresholds"]),
+                    key=lambda p: p["budget"]):
+        d, b = p["design"], base.get(p["budget"])
+        rows.append([f"{p['budget']:g}", _sps(d["throughput_sps"]) if d else "does not fit",
+                     _sps(b["throughput_sps"]) if b else "does not fit",
+                     f"{d['throughput_sps'] / b['throughput_sps']:.2f}x" if d and b else "-"])
+    out += ["Budgets at the compiled thresholds, early exit against the baseline:", "",
+            _table(["budget", "early exit samples/s", "baseline samples/s", "gain"], rows), "",
+            "![Pareto fronts](pareto.png)", ""]
+    return out
