@@ -32,7 +32,7 @@ from torch_mlir import ir
 from atheena.dialects import ops as O
 from atheena.dse import boards
 from atheena.dse.network import network_layers, reach
-from atheena.dse.optimizer import optimise
+from atheena.dse.lowering import design_resources, optimise_with_overheads
 from atheena.errors import AtheenaError
 from atheena.pass_base import ModulePass, PassFailure
 
@@ -66,7 +66,8 @@ class Fold(ModulePass):
             for layer in layers:
                 if layer.reach < 1.0:
                     layer.reach = min(1.0, layer.reach * (1.0 + self.headroom))
-            design = optimise(layers, board, self.budget)
+            # lane converters sit between layers of different lanes: counted, and kept within the budget
+            design, _ = optimise_with_overheads(module, layers, board, self.budget)
             for layer, q in zip(design.layers, true_reach):  # predict with the fractions that really arrive
                 layer.reach = q
         except AtheenaError as err:
@@ -83,6 +84,6 @@ class Fold(ModulePass):
             "clock_mhz": ir.FloatAttr.get_f64(board.clock_mhz),
             "throughput_sps": ir.FloatAttr.get_f64(design.throughput_sps),
             "cycles_per_sample": ir.FloatAttr.get_f64(design.cycles_per_sample),
-            **{k: _i64(v) for k, v in design.resources.items()},
+            **{k: _i64(v) for k, v in design_resources(func).items()},  # the layers and the converters
         }
         func.attributes["atheena.design"] = ir.DictAttr.get(summary)

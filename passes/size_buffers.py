@@ -49,7 +49,8 @@ from atheena.dialects import ops as O
 from atheena.dse import boards
 from atheena.dse.boards import RESOURCES
 from atheena.dse.buffers import MIN_DEPTH, ExitQueue, buffer_depth
-from atheena.dse.model import buffer_resources, coefficients
+from atheena.dse.lowering import design_resources
+from atheena.dse.model import coefficients, conditional_buffer_parts, parts_resources
 from atheena.errors import AtheenaError
 from atheena.pass_base import ModulePass, PassFailure
 from atheena.passes.annotate_exit_probabilities import read_exit_trace
@@ -92,7 +93,9 @@ class _Buffer:
     observed: ExitQueue | None = None  # the profiled exit sequence replayed, when the IR has it
 
     def resources(self, depth: int | None = None) -> list[int]:
-        return list(buffer_resources(self.words, self.depth if depth is None else depth, self.lanes).resources)
+        # the kernel, the queue of decisions in front of it (depth + 2 slots) and the buffer behind it
+        return list(parts_resources(conditional_buffer_parts(self.words, self.depth if depth is None else depth,
+                                                             self.lanes)))
 
 
 def _stderr(message: str) -> None:
@@ -148,8 +151,8 @@ class SizeBuffers(ModulePass):
                 "independent_cycles_per_sample": ir.FloatAttr.get_f64(b.queue.cycles_per_sample(b.depth)),
                 "pattern": ir.StringAttr.get("profiled" if b.observed else "bernoulli")})
         func.attributes["atheena.buffers"] = ir.DictAttr.get(summary)
-        totals = [base[k] + sum(b.resources()[k] for b in buffers) for k in range(len(RESOURCES))]
-        for kind, total in zip(RESOURCES, totals):
+        # the whole design at the chosen depths (the exit merge's id FIFOs grow with them too)
+        for kind, total in design_resources(func).items():
             entries[kind] = _i64(total)
         clock = ir.FloatAttr(entries["clock_mhz"]).value
         entries["balanced_cycles_per_sample"] = ir.FloatAttr.get_f64(balanced)
@@ -198,7 +201,10 @@ class SizeBuffers(ModulePass):
              budget: float) -> None:
         """Shorten backbone buffers until every resource is within the budget (or fail)."""
         def over() -> list[float]:
-            return [base[k] + sum(b.resources()[k] for b in buffers) - limit[k] for k in range(len(RESOURCES))]
+            for b in buffers:  # the whole design at these depths: the exit merge's id FIFOs grow with them too
+                b.op.attributes["depth"] = _i64(b.depth)
+            total = design_resources(func)
+            return [total[kind] - limit[k] for k, kind in enumerate(RESOURCES)]
 
         wanted = {id(b): b.depth for b in buffers}
         while any(x > 0 for x in over()):

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from atheena.dialects import ops as O
 from atheena.dse import boards as board_data
 from atheena.dse.network import baseline_layers, early_exit_count, network_layers, reach
+from atheena.dse.lowering import optimise_with_overheads
 from atheena.dse.optimizer import cheapest, optimise, smallest_budget
 from atheena.errors import AtheenaError
 from atheena.profiling import ExitProfile
@@ -105,13 +106,16 @@ class Explorer:
         """Summary of the design `fold` builds at `budget` for these exit rates, or None if none fits."""
         self._set_reach(rates, inflate=True)
         try:
-            chosen = optimise(self.layers, self.board, budget)
+            chosen, converters = optimise_with_overheads(self.func, self.layers, self.board, budget)
         except AtheenaError as err:
             if "no folding" in str(err):
                 return None
             raise
         self._set_reach(rates, inflate=False)  # predict with the fractions that really arrive
-        return chosen.summary()
+        summary = chosen.summary()  # + the lane converters between layers, as `fold` counts them
+        summary["resources"] = {k: v + converters[k] for k, v in summary["resources"].items()}
+        summary["max_resource_share"] = max(v / self.board.capacity(k) for k, v in summary["resources"].items())
+        return summary
 
     def baseline(self, budget: float) -> dict | None:
         try:

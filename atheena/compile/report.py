@@ -18,6 +18,7 @@ import json
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
+from atheena.dse.lowering import lowering_overheads
 from atheena.dse.model import CONFIGS
 from atheena.dse.network import network_layers
 
@@ -59,6 +60,10 @@ def layer_table(module) -> list[dict]:
         if "depth" in op.attributes:
             row["depth"] = O.int_attr(op, "depth")
         rows.append(row)
+    converters = lowering_overheads(module)  # between layers of different lanes: in no layer's configuration
+    if any(converters.values()):
+        rows.append({"name": "lane converters", "op": "convert", "reach_probability": 1.0, "folding": {},
+                     "interval": 0, "cycles_per_sample": 0.0, "resources": converters})
     return rows
 
 

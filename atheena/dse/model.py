@@ -15,7 +15,7 @@ exact), a linear layer takes `N*M/(ci*co)`.  DSPs are one per multiplier
 (a 16x16 product fits a DSP48; in a fully unfolded linear layer constant
 weights 0 and +-2**k take none).  Memories (weights, line buffers, window
 and input buffers, conditional buffers) map to logic, LUT RAM or BRAM18/36
-as Yosys's memory mapping chooses (`memory`, which reproduces its costs);
+as Yosys's memory mapping chooses (`atheena.dse.memory`, which reproduces its costs);
 LUT and FF follow linear models whose coefficients are data
 (`resource_model.json`), fitted to Yosys synthesis of the generated kernels
 by `benchmarks/characterise.py`.
@@ -25,8 +25,14 @@ the folding spaces do not offer it.
 
 Each op kind's resources are a function of plain parameters (shapes and
 folding), `conv_resources(...)`, `linear_resources(...)`, ..., returning an
-`Estimate`; the `*_configs(op)` functions read those parameters from an op,
-enumerate its foldings and add the interval.
+`Estimate` of its kernel alone (what characterisation measures).  A layer in
+the design costs more: `op_parts(op, folding)` lists the instances the
+lowering makes for it (the kernel, a window kernel's RAM FIFOs, the handshake
+buffer behind every kernel, a conditional buffer's decision queue, a split's
+fork), and the `*_configs(op)` functions enumerate an op's foldings with the
+interval and those parts' resources, the kernels' ROMs costed from the op's
+own weights (`parameter_codes`).  Lane converters, which depend on two
+layers' foldings, and the whole design's total are in `atheena.dse.lowering`.
 """
 
 from __future__ import annotations
@@ -42,6 +48,17 @@ import numpy as np
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
+from atheena.dse.memory import (  # noqa: F401 (memory, rom_columns: the model's public API since before the split)
+    TYPICAL_BIAS_COLUMNS,
+    TYPICAL_WEIGHT_COLUMNS,
+    _bank_columns,
+    _mux_luts,
+    _rom,
+    _rom_columns_typical,
+    memory,
+    rom_columns,
+    rom_mapping_columns,
+)
 from atheena.errors import AtheenaError
 from atheena.reference.fixed_point import FixedPointFormat, exp_rom
 
@@ -83,146 +100,8 @@ class Layer:
     module: object = None  # keeps the IR that `op` lives in alive (an op does not)
 
 
-# Yosys's memory mapping for xc7 (`memory_libmap` with synth_xilinx's libraries, lutrams_xc5v.txt and
-# brams_xc4v.txt): every candidate is costed and the cheapest taken.  A RAM here has one write port and
-# one registered read port with an enable (`kernels/memory.py`), a ROM only the read port.
-_LUTRAM = (  # LUT RAM (RAMs only): cost and width scale per cell, (address bits, bits) per cell, LUTs per cell
-    (8, 8, ((5, 4, 4), (6, 2, 4), (7, 1, 4))),  # dual port: RAM32M, 2 x RAM64X1D, RAM128X1D
-    (7, 7, ((5, 2, 4), (6, 1, 4))),  # quad port: RAM32M, RAM64M
-    (8, 7, ((5, 6, 4), (6, 3, 4))),  # simple dual port: RAM32M (32 x 6), RAM64M (64 x 3)
-)
-_BRAM = (  # block RAM: cost per cell, address bits at width 1, widths (simple dual port), BRAM18 per cell
-    (129, 14, (1, 2, 4, 9, 18, 36), 1),  # RAMB18E1
-    (257, 15, (1, 2, 4, 9, 18, 36, 72), 2),  # RAMB36E1
-)
-_ROM_LOGIC_COST = 1 / 64  # per bit of a ROM built from LUTs (synth_xilinx: memory_libmap -logic-cost-rom)
-_RAM_LOGIC_COST = 1  # per bit of a RAM built from flip-flops (never the cheapest for these RAMs)
-_BYTE = 9  # block RAM write-enable granularity
-
-
-def _mux_luts(k: int) -> int:
-    """LUTs per bit of a k:1 multiplexer built of LUT6s, each a 4:1 multiplexer (2 select inputs).
-
-    A LUT per group of 2-4 inputs, level by level (a lone input passes to the next level): 1 up
-    to 4:1, 2 for 5:1, 4 for 11:1, 5 for 16:1, as synthesis shows for block RAM read multiplexers.
-    """
-    luts = 0
-    while k > 1:
-        luts += k // 4 + (k % 4 > 1)
-        k = k // 4 + (k % 4 > 0)
-    return luts
-
-
-def _rom_luts_per_column(entries: int) -> float:
-    """LUTs per distinct bit column of a ROM built of logic and read at a counter, as every kernel ROM is.
-
-    Yosys merges the counter register into the ROM's address, so each column becomes a function
-    of the counter's next value (its bits, the enable and the wrap), not of the address alone:
-    measured with Yosys, one LUT up to 16 entries, 1.3 up to 32, then about entries / 15 (3.2 at
-    50, 4.3 at 64, 7.9 at 128, 17 at 250) where a free address would take 1, 1, 2 and 4.
-    """
-    if entries <= 16:
-        return 1.0
-    return 1.3 if entries <= 32 else entries / 15
-
-
-@cache
-def _map_memory(words: int, width: int, rom: bool, distinct: int) -> tuple[int, int, int]:
-    """(BRAM18, LUT, FF) of one memory as Yosys maps it: the cheapest of logic, LUT RAM and block RAM.
-
-    Costs as `memory_libmap` computes them: cells x cost per cell (LUT RAM: scaled by the width
-    used), 0.5 per bit of every read multiplexer input beyond the first and per write-enable
-    decoder output, 2 for a read port not shared with the write port; logic costs
-    `_ROM_LOGIC_COST` per ROM bit, `_RAM_LOGIC_COST` per RAM bit, and wins ties (the comparison
-    is against its cost truncated to an integer).  Block RAM packs the address ranges of a deep,
-    narrow memory side by side in a wide cell (6400 x 16 bits: three 512 x 72 RAMB36).  LUTs:
-    LUT RAM cells, read multiplexers and write decoders; a ROM in logic, `_rom_luts_per_column`
-    for each of its `distinct` columns (logic optimisation merges identical ones).  FFs: the read
-    register, which only block RAM absorbs.
-    """
-    best_cost = int(width * words * (_ROM_LOGIC_COST if rom else _RAM_LOGIC_COST))
-    if rom:
-        best = (0, math.ceil(distinct * _rom_luts_per_column(words)), distinct)
-    else:
-        best = (0, width * words, width)
-    candidates = []  # (cost, BRAM18, LUT, FF)
-    for cost, scale, shapes in () if rom else _LUTRAM:
-        for a, bits, luts in shapes:
-            chunks = math.ceil(words / 2**a)
-            cells = chunks * math.ceil(width / bits)
-            c = (cost - scale) * cells + scale * chunks * width // bits + 2
-            if chunks > 1:
-                c += 0.5 * (chunks - 1) * width + 0.5 * chunks
-            lut = cells * luts + (width * _mux_luts(chunks) + chunks if chunks > 1 else 0)
-            candidates.append((c, 0, lut, width))
-    for cost, a, widths, per_cell in _BRAM:
-        for b, bits in enumerate(widths):
-            chunks = math.ceil(words / 2 ** (a - b))
-            byte = 1 if rom else min(_BYTE, bits)
-            cells = math.ceil(chunks * math.ceil(width / byte) * byte / bits)
-            c = cost * cells + 2
-            if chunks > 1:
-                c += 0.5 * (chunks - 1) * width + (0 if rom else 0.5 * chunks)
-            lut = width * _mux_luts(chunks) + (0 if rom or chunks == 1 else chunks)
-            candidates.append((c, cells * per_cell, lut, (chunks - 1).bit_length()))
-    for c, *mapping in candidates:
-        if c < best_cost:
-            best_cost, best = c, tuple(mapping)
-    return best
-
-
-def memory(words: int, copies: int = 1, width: int = 16, rom: bool = False,
-           distinct: int | None = None) -> tuple[int, int, int]:
-    """(BRAM18, LUT, FF) of `copies` memories of `words` entries of `width` bits, as Yosys maps them.
-
-    Checked against Yosys for the RAMs and ROMs the kernels build: a 16-bit RAM is LUT RAM up to
-    128 entries, a ROM is logic up to 8447 bits (`_map_memory`).  For a ROM, `width` counts the
-    bit columns that are not constant (Yosys drops those before choosing) and `distinct` the
-    different ones among them (default: all), which is what a ROM built of logic keeps
-    (`rom_columns`).
-    """
-    if words <= 0 or copies <= 0 or width <= 0:
-        return 0, 0, 0
-    distinct = width if distinct is None else min(distinct, width)
-    return tuple(copies * x for x in _map_memory(words, width, rom, distinct))
-
-
-def rom_columns(contents: np.ndarray, bits: int) -> tuple[int, int]:
-    """(non-constant, distinct non-constant) bit columns of a ROM of `contents`.
-
-    `contents` is entries x fields of `bits`-bit two's complement codes.  Yosys drops a ROM's
-    constant columns before mapping it; if it becomes logic, identical columns (the copies of
-    a field's sign bit above its magnitude, or, with few entries, repeats of the at most
-    2**entries - 2 possible columns) end up as one.  A ROM of one entry (which the kernels pad
-    to two equal ones) is all constant.
-    """
-    codes = np.asarray(contents, dtype=np.int64)
-    codes = codes.reshape(codes.shape[0], -1)
-    if codes.shape[0] < 2:
-        return 0, 0
-    columns = ((codes[:, :, None] >> np.arange(bits)) & 1).reshape(codes.shape[0], -1).T
-    varying = columns[columns.min(axis=1) != columns.max(axis=1)]
-    return len(varying), (len(np.unique(varying, axis=0)) if len(varying) else 0)
-
-
-def _rom(words: int, copies: int, columns: tuple[int, int]) -> tuple[int, int, int]:
-    """`memory` of ROMs with the (non-constant, distinct) columns of `rom_columns`."""
-    return memory(words, copies, columns[0], rom=True, distinct=columns[1])
-
-
-# Distinct bit columns per field of a ROM whose contents the caller does not give (the DSE's case):
-# trained Q8.8 weights keep 7-9 of their 16 bits, 48-bit accumulator biases 10-16 (B-LeNet, Triple-Wins).
-TYPICAL_WEIGHT_COLUMNS = 9
-TYPICAL_BIAS_COLUMNS = 16
 LINEAR_BIAS_BITS = 20  # the linear kernel's bias ROM width (that of its largest bias) when the biases are not given
-
-
-def _rom_columns_typical(entries: int, fields: int, bits: int, distinct: int) -> tuple[int, int]:
-    """`rom_columns` of a ROM of unknown contents: every column varies (the `bits` of each of its
-    `fields`), `distinct` per field differ, and at most 2**entries - 2 overall."""
-    if entries < 2:
-        return 0, 0
-    return fields * bits, min(fields * distinct, 2 ** min(entries, 24) - 2)
+EXACT_LINEAR_WEIGHTS = 16384  # `parameter_codes` gives a linear layer's weights up to this many
 
 
 def logic(kind: str, features: dict[str, float]) -> tuple[float, float]:
@@ -318,7 +197,7 @@ def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: in
     steps = (f // co) * groups_in * (kk // fine)
     if weights is not None:
         codes = np.asarray(weights).reshape(f // co, co, groups_in, ci, kk // fine, fine)
-        weight_bits = rom_columns(codes.transpose(0, 2, 4, 1, 3, 5).reshape(steps, mults), 16)
+        weight_bits = rom_mapping_columns(codes.transpose(0, 2, 4, 1, 3, 5).reshape(steps, mults), 16)
     else:
         weight_bits = _rom_columns_typical(steps, mults, 16, TYPICAL_WEIGHT_COLUMNS)
     if bias is not None:
@@ -374,14 +253,15 @@ def linear_resources(n: int, m: int, ci: int, co: int, weights: np.ndarray | Non
             terms = int(np.count_nonzero(w))
         else:
             banks = w.reshape(groups, co, steps, ci).transpose(3, 1, 0, 2).reshape(mults, depth)
-            roms += [_rom(depth, 1, rom_columns(bank, 16)) for bank in banks]
+            roms += [_rom(depth, copies, columns) for columns, copies in _bank_columns(banks, 16).items()]
     elif depth > 1:
         roms.append(_rom(depth, mults, _rom_columns_typical(depth, 1, 16, TYPICAL_WEIGHT_COLUMNS)))
     if groups > 1:
         if bias is not None:
             rounded = np.asarray(bias, dtype=np.int64) + 128  # the kernel adds the rounding 2**(fw-1) (Q8.8 weights)
             width = max(int(v).bit_length() + 1 if v >= 0 else (-int(v) - 1).bit_length() + 1 for v in rounded)
-            roms += [_rom(groups, 1, rom_columns(rounded[j::co], width)) for j in range(co)]
+            roms += [_rom(groups, copies, columns)
+                     for columns, copies in _bank_columns(rounded.reshape(groups, co).T, width).items()]
         else:
             roms.append(_rom(groups, co, _rom_columns_typical(groups, 1, LINEAR_BIAS_BITS, TYPICAL_BIAS_COLUMNS)))
     bram, lut_mem, ff_mem = _total(parts + roms)
@@ -487,14 +367,211 @@ def converter_resources(lanes_in: int, lanes_out: int) -> Estimate:
     return estimate("convert", features)
 
 
-def _config(folding: dict, interval: float, est: Estimate) -> Config:
-    return Config(tuple(folding.items()), int(math.ceil(interval)), est.resources)
+def fifo_resources(width: int, depth: int) -> Estimate:
+    """RAM FIFO of `depth` beats of `width` bits (`kernels/fifo.py`) between window kernels and their neighbours.
+
+    The RAM (`memory`: LUT RAM up to 128 16-bit entries, else block RAM) and its read register, which
+    is the output register; `pointer_bits`: the write and read pointers ((depth-1).bit_length() bits
+    each) and the count (depth.bit_length() bits); `wrap`: 1 when the depth is a power of two (the
+    pointers wrap by themselves: no compare and clear, some 9 LUTs fewer).
+    """
+    bram, lut_mem, ff_mem = memory(depth, 1, width)
+    pointer = max(1, (depth - 1).bit_length())
+    features = {"pointer_bits": 2 * pointer + depth.bit_length(), "wrap": int(depth & (depth - 1) == 0),
+                "memory_ff": ff_mem}
+    return estimate("fifo", features, 0, bram, lut_mem)
+
+
+def handshake_buffer_resources(width: int, slots: int = 2) -> Estimate:
+    """CIRCT's `handshake.buffer [slots] fifo` of `width` bits (`lower-handshake-to-hw`), which the lowering
+    puts after every kernel and lane converter (2 slots) and in front of every conditional buffer's
+    decision input (its depth + 2 slots).
+
+    Each slot is a register stage with a skid register (2 x (width + 1) FFs) and a 2:1 multiplexer per bit.
+    Features: `slot_bits` (slots x width), `slots`.
+    """
+    return estimate("handshake_buffer", {"slot_bits": slots * width, "slots": slots})
+
+
+def fork_resources(outputs: int) -> Estimate:
+    """CIRCT's `handshake.fork [outputs]` (what a `split` becomes): one 'sent' flag per output, no data
+    register, so its cost does not depend on the width."""
+    return estimate("fork", {"outputs": outputs})
+
+
+# How the lowering (atheena/hardware/lower.py) surrounds the kernels; `Part`s and `op_parts` mirror it.
+FIFO_SLOTS = 2  # the handshake.buffer after every kernel and lane converter
+ID_DEPTH_MIN = 64  # the exit merge's id FIFOs hold at least this many ids
+WORD_BITS = 16
+
+
+@dataclass(frozen=True)
+class Part:
+    """One instance of the lowered design and its modelled resources.
+
+    `key` names it as the lowered handshake top does: ("kernel", op name), ("fifo", width, depth),
+    ("buffer", width, slots), ("fork", outputs) or ("convert", lanes in, lanes out).
+    """
+
+    key: tuple
+    estimate: Estimate
+
+    @property
+    def resources(self) -> tuple[int, int, int, int]:
+        return self.estimate.resources
+
+
+def fifo_part(width: int, depth: int) -> Part:
+    return Part(("fifo", width, depth), fifo_resources(width, depth))
+
+
+def buffer_part(width: int, slots: int = FIFO_SLOTS) -> Part:
+    return Part(("buffer", width, slots), handshake_buffer_resources(width, slots))
+
+
+def converter_parts(lanes_in: int, lanes_out: int, words: int = 0) -> list[Part]:
+    """A lane converter and the buffer behind it.  When neither count divides the other, through their
+    least common multiple if it divides the `words` of a sample, else through one lane."""
+    if lanes_in == lanes_out:
+        return []
+    if max(lanes_in, lanes_out) % min(lanes_in, lanes_out):
+        pivot = math.lcm(lanes_in, lanes_out)
+        pivot = pivot if words and words % pivot == 0 else 1
+        return converter_parts(lanes_in, pivot, words) + converter_parts(pivot, lanes_out, words)
+    return [Part(("convert", lanes_in, lanes_out), converter_resources(lanes_in, lanes_out)),
+            buffer_part(WORD_BITS * lanes_out)]
+
+
+def _output_stage(width: int, depth: int = FIFO_SLOTS) -> Part:
+    """What follows a kernel: a RAM FIFO of `depth` beats when deeper than a buffer, else a 2-slot buffer."""
+    return fifo_part(width, depth) if depth > FIFO_SLOTS else buffer_part(width)
+
+
+def _window_stages(kernel: Part, c: int, w: int, ph: int, lanes_in: int, row_out: int, lanes_out: int
+                   ) -> list[Part]:
+    """A window kernel with its FIFOs: `ph + 1` input rows in front, one output row (`row_out` words) behind."""
+    depth = (ph + 1) * w * c // lanes_in
+    rows = [fifo_part(WORD_BITS * lanes_in, depth)] if depth > FIFO_SLOTS else []
+    return rows + [kernel, _output_stage(WORD_BITS * lanes_out, row_out // lanes_out)]
+
+
+def parts_resources(parts: list[Part]) -> tuple[int, int, int, int]:
+    """(DSP, BRAM18, LUT, FF) of `parts`."""
+    return tuple(int(sum(x)) for x in zip(*(p.resources for p in parts))) if parts else (0, 0, 0, 0)
+
+
+def conditional_buffer_parts(words: int, depth: int, lanes: int) -> list[Part]:
+    """A conditional buffer of `depth` samples in the design: the queue of decisions in front of it (a
+    handshake buffer of depth + 2 slots), the kernel, and the buffer behind it.  What changes with the
+    depth is what `size-buffers` must count (the kernel alone is `buffer_resources`)."""
+    return [buffer_part(1, depth + FIFO_SLOTS), Part(("kernel", "atheena.conditional_buffer"),
+                                                     buffer_resources(words, depth, lanes)),
+            buffer_part(WORD_BITS * lanes)]
+
+
+def _config(folding: dict, interval: float, parts: list[Part] | Estimate) -> Config:
+    resources = parts.resources if isinstance(parts, Estimate) else parts_resources(parts)
+    return Config(tuple(folding.items()), int(math.ceil(interval)), resources)
 
 
 def _map_shape(value: ir.Value) -> tuple[int, int, int]:
     """(C, H, W) of a stream; a vector is C x 1 x 1, a decision 1 x 1 x 1."""
     shape = O.shape_of(value)
     return tuple(shape) if len(shape) == 3 else ((shape[0], 1, 1) if shape else (1, 1, 1))
+
+
+def parameter_codes(op: ir.Operation) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(weight codes, bias codes) of a conv2d or linear op as the lowering builds its ROMs, or (None, None).
+
+    The codes are those of the default fixed-point arithmetic (`FixedArithmetic`, what `lower` uses);
+    a linear layer after a flatten gets its columns in the stream's HWC order, as the lowering permutes
+    them.  They make ROM widths and the DSPs of constant weights exact; an op whose weights cannot be
+    quantised (the lowering would reject it too), or a linear layer of more than `EXACT_LINEAR_WEIGHTS`
+    (its ROM columns are counted per bank for every configuration: seconds), is costed with typical weights.
+    """
+    from atheena.reference.fixed_point import FixedArithmetic
+
+    if "weights" not in op.attributes or "bias" not in op.attributes:
+        return None, None
+    if op.name == "atheena.linear" and math.prod(O.shape_of(op.operands[0]) + O.shape_of(op.results[0])) > \
+            EXACT_LINEAR_WEIGHTS:
+        return None, None
+    try:
+        weights, bias = FixedArithmetic().parameters(op)
+    except (AtheenaError, ValueError):
+        return None, None
+    source = op.operands[0].owner
+    if op.name == "atheena.linear" and isinstance(source, ir.OpView) and source.name == "atheena.flatten":
+        c, h, w = O.shape_of(source.operands[0])
+        weights = weights.reshape(weights.shape[0], c, h, w).transpose(0, 2, 3, 1).reshape(weights.shape[0], -1)
+    return weights, bias
+
+
+def merge_id_depth(func: ir.Operation) -> int:
+    """Ids the exit merge keeps per exit (`lower`'s default): twice the conditional buffers' depths
+    plus slack, rounded up to a power of two, at least `ID_DEPTH_MIN`."""
+    depths = [O.int_attr(op, "depth") for op in O.body_ops(func)
+              if op.name == "atheena.conditional_buffer" and "depth" in op.attributes]
+    return max(ID_DEPTH_MIN, 1 << (2 * sum(depths) + 16).bit_length())
+
+
+def _buffer_depth(op: ir.Operation) -> int:
+    return O.int_attr(op, "depth") if "depth" in op.attributes else coefficients()["conditional_buffer_depth_samples"]
+
+
+def op_parts(op: ir.Operation, folding: dict, codes: tuple | None = None) -> list[Part]:
+    """The instances the lowering (`atheena/hardware/lower.py`) makes for `op` at `folding`, in its order:
+    the kernel and what only depends on the op's own folding (the FIFOs of a window kernel, the buffer behind every
+    kernel, a conditional buffer's decision queue, the fork of a split).  Lane converters depend on two
+    ops' foldings: `atheena.dse.lowering` adds them.  `codes`: `parameter_codes(op)` (computed when None).
+    """
+    kind = op.name.removeprefix("atheena.")
+    if kind in ("conv2d", "linear"):
+        weights, bias = parameter_codes(op) if codes is None else codes
+    if kind == "conv2d":
+        c, _, w = _map_shape(op.operands[0])
+        f, _, wo = _map_shape(op.results[0])
+        kh, kw = O.int_array(op, "kernel")
+        ph, pw = O.int_array(op, "padding")
+        g = O.int_attr(op, "groups")
+        ci, co, fine = folding["coarse_in"], folding["coarse_out"], folding["fine"]
+        if g != 1:  # no kernel yet (the lowering refuses it); the weights do not have the dense layout
+            weights = bias = None
+        est = conv_resources(c, w, f, kh, kw, pw, g, ci, co, fine, weights=weights, bias=bias)
+        return _window_stages(Part(("kernel", op.name), est), c, w, ph, ci, wo * f, co)
+    if kind in ("max_pool2d", "avg_pool2d"):
+        c, _, w = _map_shape(op.operands[0])
+        _, _, wo = _map_shape(op.results[0])
+        kh, kw = O.int_array(op, "kernel")
+        ph, pw = O.int_array(op, "padding")
+        lanes = folding["coarse"]
+        est = pool_resources(kind, c, w, kh, pw, lanes, kw=kw)
+        return _window_stages(Part(("kernel", op.name), est), c, w, ph, lanes, wo * c, lanes)
+    if kind == "linear":
+        n, m = O.shape_of(op.operands[0])[0], O.shape_of(op.results[0])[0]
+        est = linear_resources(n, m, folding["coarse_in"], folding["coarse_out"], weights=weights, bias=bias)
+        return [Part(("kernel", op.name), est), buffer_part(WORD_BITS * folding["coarse_out"])]
+    if kind == "relu":
+        lanes = folding["coarse"]
+        return [Part(("kernel", op.name), elementwise_resources(kind, lanes)), buffer_part(WORD_BITS * lanes)]
+    if kind == "split":  # a handshake.fork; a decision gets one more copy, for the exit merge
+        source = op.operands[0].owner
+        decision = isinstance(source, ir.OpView) and source.name == "atheena.exit_decision"
+        outputs = len(op.results) + decision
+        return [Part(("fork", outputs), fork_resources(outputs))]
+    if kind == "conditional_buffer":
+        c, h, w = _map_shape(op.operands[0])
+        return conditional_buffer_parts(c * h * w, _buffer_depth(op), folding["coarse"])
+    if kind == "exit_decision":
+        n = O.shape_of(op.operands[0])[0]
+        return [Part(("kernel", op.name), decision_resources(n)), buffer_part(1)]
+    if kind == "exit_merge":
+        exits, words = len(op.operands), O.shape_of(op.results[0])[0]
+        est = merge_resources(exits, words, merge_id_depth(op.parent))
+        return [Part(("kernel", op.name), est), buffer_part(est.features["out_bits"])]
+    if kind == "flatten":
+        return []
+    raise AtheenaError(f"{op.name}: the resource model has no parts for this op")
 
 
 def conv_configs(op: ir.Operation) -> list[Config]:
@@ -507,60 +584,54 @@ def conv_configs(op: ir.Operation) -> list[Config]:
     ph, pw = O.int_array(op, "padding")
     g = O.int_attr(op, "groups")
     padded = (h + 2 * ph, w + 2 * pw)
+    codes = parameter_codes(op)
     out = []
     for ci in divisors(c // g if g > 1 else c):
         pairs = list(itertools.product(divisors(f), divisors(kh * kw)))
         work = [(f // co) * (c // ci) * (kh * kw // fine) for co, fine in pairs]
         intervals = conv_interval(padded, (kh, kw), (sh, sw), c // ci, work)
         for (co, fine), interval in zip(pairs, intervals):
-            est = conv_resources(c, w, f, kh, kw, pw, g, ci, co, fine)
-            out.append(_config({"coarse_in": ci, "coarse_out": co, "fine": fine}, int(interval), est))
+            folding = {"coarse_in": ci, "coarse_out": co, "fine": fine}
+            out.append(_config(folding, int(interval), op_parts(op, folding, codes)))
     return out
 
 
 def linear_configs(op: ir.Operation) -> list[Config]:
+    """Every (ci, co), with the ROMs of `parameter_codes`."""
     n = O.shape_of(op.operands[0])[0]
     m = O.shape_of(op.results[0])[0]
-    return [_config({"coarse_in": ci, "coarse_out": co}, max(n / ci, n * m / (ci * co), m / co),
-                    linear_resources(n, m, ci, co))
-            for ci, co in itertools.product(divisors(n), divisors(m))]
+    codes = parameter_codes(op)
+    return [_config(folding, max(n / ci, n * m / (ci * co), m / co), op_parts(op, folding, codes))
+            for ci, co in itertools.product(divisors(n), divisors(m))
+            for folding in [{"coarse_in": ci, "coarse_out": co}]]
 
 
 def pool_configs(op: ir.Operation) -> list[Config]:
     c, h, w = _map_shape(op.operands[0])
-    kh, kw = O.int_array(op, "kernel")
     ph, pw = O.int_array(op, "padding")
-    kind = op.name.removeprefix("atheena.")
     positions = (h + 2 * ph) * (w + 2 * pw) * c  # the window visits every padded position
-    return [_config({"coarse": lanes}, positions / lanes, pool_resources(kind, c, w, kh, pw, lanes, kw=kw))
-            for lanes in divisors(c)]
+    return [_config({"coarse": lanes}, positions / lanes, op_parts(op, {"coarse": lanes})) for lanes in divisors(c)]
 
 
 def elementwise_configs(op: ir.Operation) -> list[Config]:
-    """relu and split: `coarse` channel lanes."""
+    """relu and split: `coarse` channel lanes (a split is a fork: its lanes are those of its input)."""
     c, h, w = _map_shape(op.operands[0])
-    kind = op.name.removeprefix("atheena.")
-    return [_config({"coarse": lanes}, c * h * w / lanes, elementwise_resources(kind, lanes, len(op.results)))
-            for lanes in divisors(c)]
+    return [_config({"coarse": lanes}, c * h * w / lanes, op_parts(op, {"coarse": lanes})) for lanes in divisors(c)]
 
 
 def buffer_configs(op: ir.Operation) -> list[Config]:
     c, h, w = _map_shape(op.operands[0])
-    words = c * h * w
-    depth = int(ir.IntegerAttr(op.attributes["depth"]).value) if "depth" in op.attributes else \
-        coefficients()["conditional_buffer_depth_samples"]
-    return [_config({"coarse": lanes}, words / lanes, buffer_resources(words, depth, lanes)) for lanes in divisors(c)]
+    return [_config({"coarse": lanes}, c * h * w / lanes, op_parts(op, {"coarse": lanes})) for lanes in divisors(c)]
 
 
 def decision_configs(op: ir.Operation) -> list[Config]:
     n = O.shape_of(op.operands[0])[0]
-    return [_config({}, n, decision_resources(n))]
+    return [_config({}, n, op_parts(op, {}))]
 
 
 def merge_configs(op: ir.Operation) -> list[Config]:
     """One tagged result per cycle at most: 1 cycle per sample."""
-    n = O.shape_of(op.results[0])[0]
-    return [_config({}, 1, merge_resources(len(op.operands), n))]
+    return [_config({}, 1, op_parts(op, {}))]
 
 
 def flatten_configs(op: ir.Operation) -> list[Config]:

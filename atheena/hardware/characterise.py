@@ -19,7 +19,9 @@ Adding a family takes one entry in `FAMILIES`, e.g. for a pooling kernel:
     ),
 
 `build` should import its kernel module inside the function (PyCDE is slow
-to import and only needed when synthesising).  Order the points from small
+to import and only needed when synthesising).  Hardware that is not a PyCDE
+module (CIRCT's handshake buffers and forks) is built as SystemVerilog files
+instead: `build` then returns ({file name: text}, top).  Order the points from small
 to large: every third one is held out of the fit (`fit.held_out`), so the
 held-out points then test interpolation over the whole range.  The top name
 must be the `module_name` the kernel declares.  `lut_features` and
@@ -255,6 +257,56 @@ _MERGES = [{"exits": e, "words": w, "id_depth": d} for e, w, d in [
     (3, 10, 128), (4, 1, 128), (4, 20, 64),
 ]]
 
+def _fifo(p):
+    from atheena.hardware.kernels.fifo import fifo_module
+
+    module = fifo_module(p["width"], p["depth"])
+    return module, module.__name__
+
+
+# The RAM FIFOs the lowering puts around window kernels (B-LeNet's, and rows of Triple-Wins's maps):
+# LUT RAM and block RAM, one to ten words wide; by size.
+_FIFOS = [{"width": w, "depth": d} for w, d in [
+    (16, 16), (80, 16), (16, 40), (32, 40), (80, 32), (80, 40), (16, 100), (16, 120), (160, 40), (32, 80),
+    (16, 140), (16, 200), (32, 120), (16, 240), (64, 104), (16, 400), (128, 64), (80, 130), (32, 256),
+    (64, 208), (16, 1024), (160, 100),
+]]
+
+
+def _handshake_files(body: str, width: int, results: int) -> dict[str, str]:
+    """SystemVerilog of a handshake.func holding one op (`body` on %in: i<width>), through the lowering's
+    CIRCT pipeline (`atheena.hardware.lower.PIPELINE`)."""
+    from atheena.hardware.lower import handshake_to_verilog
+
+    types = ", ".join([f"i{width}"] * results)
+    values = ", ".join(f"%r#{k}" for k in range(results)) if results > 1 else "%r"
+    text = (f"module {{\n  handshake.func @probe(%in: i{width}) -> ({types}) {{\n    {body}\n"
+            f"    handshake.return {values} : {types}\n  }}\n}}\n")
+    return {n: t for n, t in handshake_to_verilog(text).items() if n.startswith("handshake_")}
+
+
+def _hs_buffer(p):
+    files = _handshake_files(f"%r = handshake.buffer [{p['slots']}] fifo %in : i{p['width']}", p["width"], 1)
+    (name,) = files
+    return files, name.removesuffix(".sv")
+
+
+def _fork(p):
+    files = _handshake_files(f"%r:{p['outputs']} = handshake.fork [{p['outputs']}] %in : i{p['width']}",
+                             p["width"], p["outputs"])
+    (name,) = files
+    return files, name.removesuffix(".sv")
+
+
+# The buffers the lowering puts behind every kernel and converter (2 slots, a kernel's output beat) and
+# in front of every conditional buffer's decision input (1 bit, its depth + 2 slots); by size.
+_HS_BUFFERS = [{"width": w, "slots": s} for w, s in [
+    (1, 2), (1, 3), (1, 4), (16, 2), (2, 2), (1, 6), (32, 2), (16, 4), (1, 10), (80, 2), (48, 2), (1, 20),
+    (160, 2), (193, 2), (1, 38), (320, 2),
+]]
+_FORKS = [{"width": w, "outputs": o} for w, o in [(1, 2), (16, 2), (1, 3), (32, 2), (80, 3), (16, 4), (1, 4),
+                                                  (160, 2), (1, 5)]]
+
 FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("relu", "relu", ("base", "lanes"),
            [{"lanes": n} for n in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)],
@@ -293,6 +345,14 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
            _MERGES, _merge, lambda p: model.merge_resources(p["exits"], p["words"], p["id_depth"]),
            lut_features=("base", "inputs", "mux_bits", "fifo_bits"),
            ff_features=("base", "inputs", "out_bits", "fifo_bits", "memory_ff")),
+    Family("fifo", "fifo", ("base", "pointer_bits", "wrap", "memory_ff"),
+           _FIFOS, _fifo, lambda p: model.fifo_resources(p["width"], p["depth"]),
+           lut_features=("base", "pointer_bits", "wrap"),
+           ff_features=("base", "pointer_bits", "memory_ff")),
+    Family("handshake_buffer", "handshake_buffer", ("base", "slot_bits", "slots"),
+           _HS_BUFFERS, _hs_buffer, lambda p: model.handshake_buffer_resources(p["width"], p["slots"])),
+    Family("fork", "fork", ("base", "outputs"),
+           _FORKS, _fork, lambda p: model.fork_resources(p["outputs"])),
 ]}
 
 
@@ -348,7 +408,8 @@ def measure(families: list[Family], jobs: int = 2, progress=None) -> list[dict]:
         for family in families:
             for params in family.points:
                 module, top = family.build(params)
-                futures.append(pool.submit(run, family, params, _emit(module, top), top))
+                files = module if isinstance(module, dict) else _emit(module, top)
+                futures.append(pool.submit(run, family, params, files, top))
         return [f.result() for f in futures]
 
 

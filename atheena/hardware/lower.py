@@ -399,12 +399,11 @@ def _harness_top(name: str, width_in: int, width_out: int):
     return stream_module(f"{name}_sim", width_in, {"out": width_out}, build)
 
 
-def _to_verilog(text: str, kernels: dict, name: str, width_in: int, width_out: int) -> dict[str, str]:
+def handshake_to_verilog(text: str) -> dict[str, str]:
+    """{file name: SystemVerilog} of a handshake module's text, through CIRCT (`PIPELINE`)."""
     import pycde.circt as circt
     from pycde.circt import ir as cir
     from pycde.circt import passmanager
-
-    from atheena.hardware.emit import emit
 
     with cir.Context() as ctx, cir.Location.unknown():
         circt.register_dialects(ctx)
@@ -413,7 +412,13 @@ def _to_verilog(text: str, kernels: dict, name: str, width_in: int, width_out: i
         passmanager.PassManager.parse(PIPELINE).run(module.operation)
         with tempfile.TemporaryDirectory() as tmp:
             circt.export_split_verilog(module, tmp)
-            files = {p.name: p.read_text() for p in sorted(Path(tmp).glob("*.sv"))}
+            return {p.name: p.read_text() for p in sorted(Path(tmp).glob("*.sv"))}
+
+
+def _to_verilog(text: str, kernels: dict, name: str, width_in: int, width_out: int) -> dict[str, str]:
+    from atheena.hardware.emit import emit
+
+    files = handshake_to_verilog(text)
     wrappers = [_wrapper(k, w) for w, k in sorted(kernels.items())]
     files.update(emit(wrappers + [_harness_top(name, width_in, width_out)], f"{name}_kernels"))
     return files

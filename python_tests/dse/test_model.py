@@ -45,7 +45,11 @@ def test_conv_interval_and_resources_by_hand():
     est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=2, co=4, fine=9)
     assert est.memory_lut == 4 * 48 + 2 * 4 * 6 and est.bram18 == 0
     assert est.features["memory_ff"] == 9 * 2 * 16 + 2 * 2 * 16  # their read registers
-    assert fast.resources == est.resources
+    # in the design, the lowering adds FIFOs of (padding + 1) input rows (2 x 8 beats of 2 words) and
+    # one output row (8 beats of 4 words)
+    parts = [model.fifo_part(32, 16), model.Part(("kernel", op.name), est), model.fifo_part(64, 8)]
+    assert [p.key for p in model.op_parts(op, fast.as_dict())] == [p.key for p in parts]
+    assert fast.resources == tuple(sum(x) for x in zip(*(p.resources for p in parts)))
 
 
 def test_conv_interval_is_the_window_schedule_when_compute_is_fast():
@@ -92,6 +96,17 @@ def test_rom_columns_counts_varying_and_distinct_columns():
     assert model.rom_columns([[1]], 16) == (0, 0)  # one entry (the kernel pads it to two equal ones)
 
 
+def test_bank_columns_are_rom_columns_of_each_bank():
+    import collections
+
+    rng = np.random.default_rng(0)
+    for shape in [(30, 70), (12, 5), (4, 2)]:
+        banks = np.rint(rng.normal(0, 40, shape)).astype(np.int64)
+        banks[0], banks[1] = 5, banks[2]  # a constant bank, two equal ones
+        expected = collections.Counter(model.rom_columns(bank, 16) for bank in banks)
+        assert model._bank_columns(banks, 16) == dict(expected)
+
+
 def test_linear_and_pool_intervals():
     lin = _op('"atheena.linear"(%x) {weights = dense<0.1> : tensor<10x640xf32>, bias = dense<0.0> : tensor<10xf32>}'
               " : (tensor<640xf32>) -> tensor<10xf32>", "tensor<640xf32>", "tensor<10xf32>")
@@ -108,9 +123,16 @@ def test_linear_and_pool_intervals():
 
 def test_resources_from_plain_parameters_match_the_op_configs():
     op = _op(CONV, "tensor<2x8x8xf32>", "tensor<4x8x8xf32>")
-    est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3)
-    assert est.resources == _find(model.conv_configs(op), coarse_in=1, coarse_out=2, fine=3).resources
+    weights, bias = model.parameter_codes(op)  # what the op's configurations are costed with
+    assert weights.shape == (4, 2, 3, 3) and np.all(weights == round(0.1 * 256)) and np.all(bias == 0)
+    est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3, weights=weights,
+                               bias=bias)
+    row_fifo, kernel, out_fifo = model.op_parts(op, {"coarse_in": 1, "coarse_out": 2, "fine": 3})
+    assert kernel.estimate == est and row_fifo.key == ("fifo", 16, 32) and out_fifo.key == ("fifo", 32, 16)
     assert est.features["mults"] == 6 and est.features["window_words"] == 9
+    assert est.features["rom_luts"] == 0  # equal weights: every ROM column is constant
+    est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3)
+    assert est.features["rom_luts"] > 0  # without them, typical trained weights
     lin = model.linear_resources(n=16, m=4, ci=2, co=1)
     # input: 2 banks of 2 x 8 words (3 RAM32M each); ROMs in logic (their LUTs a fitted feature):
     # weights, 2 of 32 16-bit words of 9 distinct columns each (typical of trained weights), 1.3 LUTs per
