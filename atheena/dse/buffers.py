@@ -34,6 +34,7 @@ exit branch to keep up.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -96,6 +97,7 @@ class ExitQueue:
             return np.array(self.trace, dtype=bool)
         return np.random.default_rng(self.seed).random(self.samples) < self.continue_probability
 
+    @functools.lru_cache(maxsize=256)  # size-buffers' budget fit asks for the same depths again and again
     def cycles_per_sample(self, depth: float) -> float:
         """Simulated cycles per network sample through a buffer of `depth` samples (math.inf: unbounded).
 
