@@ -25,6 +25,14 @@ class UnsupportedModelError(AtheenaError):
     """The PyTorch model uses an operation the compiler cannot map to hardware."""
 
 
+class NoFeasibleDesign(AtheenaError):
+    """No folding of the network fits the budget; `smallest` is the smallest budget that fits (None: unknown)."""
+
+    def __init__(self, message: str, smallest: float | None = None):
+        super().__init__(message)
+        self.smallest = smallest
+
+
 class IRError(AtheenaError):
     """MLIR input failed to parse or verify, or a pass failed (exit status 1, as mlir-opt)."""
 

@@ -32,9 +32,15 @@ class Diagnostic:
     col: int
     message: str
     severity: str = "error"
+    layer: str | None = None  # the model path of the op, when its location is a name rather than a position
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}: " if self.line else ""
+        if self.line:
+            where = f"{self.file}:{self.line}:{self.col}: "
+        elif self.layer:
+            where = f"{self.file}: layer {self.layer}: "
+        else:
+            where = ""
         return f"{where}{self.severity}: {self.message}"
 
 
@@ -66,7 +72,7 @@ def diagnostics_of(error: ir.MLIRError, filename: str = "-") -> list[Diagnostic]
     result = []
     for info in error.error_diagnostics:
         file, line, col = location_of(info.location, filename)
-        result.append(Diagnostic(file, line, col, _name_the_op(info)))
+        result.append(Diagnostic(file, line, col, _name_the_op(info), layer=layer_name(info.location)))
     if not result:
         result.append(Diagnostic(filename, 0, 0, str(error)))
     return result

@@ -23,7 +23,7 @@ from torch_mlir.passmanager import PassManager
 from atheena import passes
 from atheena.dialects import verify
 from atheena.errors import IRError
-from atheena.ir import Diagnostic, diagnostics_of, format_diagnostics, location_of, to_text
+from atheena.ir import Diagnostic, diagnostics_of, format_diagnostics, layer_name, location_of, to_text
 from atheena.pass_base import ModulePass, PassFailure
 
 
@@ -170,7 +170,7 @@ class PipelineRunner:
         diags = []
         for where, message in verify.problems(module):
             file, line, col = location_of(where.location, self.filename)
-            diags.append(Diagnostic(file, line, col, message))
+            diags.append(Diagnostic(file, line, col, message, layer=layer_name(where.location)))
         return diags
 
     def _save_reproducer(self, module_op: ir.Operation) -> str:

@@ -25,6 +25,7 @@ from atheena.analysis.network import macs_by_section
 from atheena.data import Dataset
 from atheena.dialects import ops as O
 from atheena.errors import AtheenaError
+from atheena.thresholds import check_thresholds
 from atheena.reference import interpreter
 from atheena.reference.fixed_point import FixedArithmetic, threshold_code
 from atheena.reference.float_model import FloatArithmetic
@@ -175,19 +176,6 @@ def profile_exits(module: ir.Module | ir.Operation, data: Dataset, arith: FixedA
         exit_macs=_exit_macs(module),
         description=data.description,
     )
-
-
-def check_thresholds(thresholds: Sequence[float], early_exits: int) -> list[float]:
-    values = [float(t) for t in thresholds]
-    if len(values) == 1 and early_exits > 1:
-        values = values * early_exits
-    if len(values) != early_exits:
-        raise AtheenaError(f"the network has {early_exits} early exit(s) but {len(values)} threshold(s) were "
-                           f"given ({','.join(map(str, values))}); give one per early exit")
-    for t in values:
-        if not 0.0 < t < 1.0:
-            raise AtheenaError(f"threshold {t} is outside (0, 1); it is the softmax probability an exit must reach")
-    return values
 
 
 def profile(

@@ -26,6 +26,12 @@ def decision_type() -> ir.RankedTensorType:
     return ir.RankedTensorType.get([], ir.IntegerType.get_signless(1))
 
 
+def is_decision(value: ir.Value) -> bool:
+    """Whether a stream carries exit decisions (one i1 per sample); needs no context."""
+    t = ir.RankedTensorType(value.type)
+    return t.rank == 0 and isinstance(t.element_type, ir.IntegerType) and ir.IntegerType(t.element_type).width == 1
+
+
 def int_array(op: ir.Operation, name: str) -> list[int]:
     return list(ir.DenseI64ArrayAttr(op.attributes[name]))
 

@@ -1,120 +1,49 @@
 """Semantic verification of `atheena` ops, beyond what IRDL checks.
 
 IRDL verifies structure (operand counts, required attributes and their kinds).
-This module checks meaning: parameter ranges, weight and output shapes, exit
-thresholds, and the streaming discipline that every stream has exactly one
-consumer (fan-out is an explicit `atheena.split`).  Each problem names the op
+This module checks meaning: each op kind's own rules (`OpKind.check` in
+`atheena.kinds`: parameter ranges, weight and output shapes, thresholds,
+buffer modes and depths), the streaming discipline that every stream has
+exactly one consumer (fan-out is an explicit `atheena.split`), the exit
+structure, and the attributes that passes write and a user may edit:
+`folding` (legal for the op's kind, on every op or none), `interval` (the
+kind's interval at that folding), `reach_probability` (a probability that
+agrees with the graph: an op is reached by every sample that reaches its
+input, only a conditional buffer lets fewer through) and a conditional
+buffer's `mode` against where its result goes.  Each problem names the op
 like MLIR's own verifier does ("'atheena.conv2d' op ..."), so the messages
-read the same whether IRDL or this module found them.
+read the same whether IRDL or this module found them, and a pass never meets
+an attribute it cannot use.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import math
 
-import numpy as np
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
 
 Problem = tuple[ir.Operation, str]
+REACH_TOLERANCE = 1e-6
 
 
-def window_output(size: int, kernel: int, stride: int, pad: int) -> int:
-    """Output extent of a sliding window (floor mode, as PyTorch's default)."""
-    return (size + 2 * pad - kernel) // stride + 1
+def _kinds():
+    from atheena import kinds
 
-
-def _window_params(op: ir.Operation) -> str | None:
-    for name in ("kernel", "stride", "padding"):
-        if not isinstance(op.attributes[name], ir.DenseI64ArrayAttr):
-            return f"attribute '{name}' must be an array<i64: ...>, got {op.attributes[name]}"
-    kernel, stride, padding = (O.int_array(op, n) for n in ("kernel", "stride", "padding"))
-    for name, arr in (("kernel", kernel), ("stride", stride), ("padding", padding)):
-        if len(arr) != 2:
-            return f"attribute '{name}' must have 2 values (height, width), got {len(arr)}"
-    if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
-        return "kernel and stride must be >= 1 and padding >= 0"
-    in_shape = O.shape_of(op.operands[0])
-    if len(in_shape) != 3:
-        return f"input must be a C x H x W feature map, got shape {list(in_shape)}"
-    _, h, w = in_shape
-    ho, wo = (window_output(s, k, st, p) for s, k, st, p in zip((h, w), kernel, stride, padding))
-    if ho < 1 or wo < 1:
-        return f"kernel {kernel} does not fit the padded {h}x{w} input"
-    out = O.shape_of(op.results[0])
-    return None if len(out) == 3 and out[1:] == (ho, wo) else (
-        f"output shape {list(out)} does not match the window arithmetic: expected [C, {ho}, {wo}]"
-    )
-
-
-def _check_conv2d(op: ir.Operation) -> str | None:
-    problem = _window_params(op)
-    if problem:
-        return problem
-    c, _, _ = O.shape_of(op.operands[0])
-    f = O.shape_of(op.results[0])[0]
-    groups = O.int_attr(op, "groups")
-    if groups < 1 or c % groups or f % groups:
-        return f"groups = {groups} must divide the input channels ({c}) and output channels ({f})"
-    kh, kw = O.int_array(op, "kernel")
-    problem = _check_dense(op, "weights", (f, c // groups, kh, kw)) or _check_dense(op, "bias", (f,))
-    return problem
-
-
-def _check_pool(op: ir.Operation) -> str | None:
-    problem = _window_params(op)
-    if problem:
-        return problem
-    kernel, padding = O.int_array(op, "kernel"), O.int_array(op, "padding")
-    if any(2 * p > k for p, k in zip(padding, kernel)):
-        return f"padding {padding} must be at most half the kernel {kernel}"
-    if O.shape_of(op.results[0])[0] != O.shape_of(op.operands[0])[0]:
-        return "pooling must keep the number of channels"
-    return None
-
-
-def _check_same_type(op: ir.Operation) -> str | None:
-    if op.results[0].type != op.operands[0].type:
-        return f"result type {op.results[0].type} must equal the input type {op.operands[0].type}"
-    return None
-
-
-def _check_linear(op: ir.Operation) -> str | None:
-    (n_in,) = _vector(op.operands[0]) or (None,)
-    (n_out,) = _vector(op.results[0]) or (None,)
-    if n_in is None or n_out is None:
-        return "input and result must be vectors (flatten feature maps first)"
-    return _check_dense(op, "weights", (n_out, n_in)) or _check_dense(op, "bias", (n_out,))
-
-
-def _check_flatten(op: ir.Operation) -> str | None:
-    in_shape = O.shape_of(op.operands[0])
-    out = _vector(op.results[0])
-    if len(in_shape) != 3 or out is None or out[0] != int(np.prod(in_shape)):
-        return f"must turn a C x H x W map into a vector of C*H*W elements, got {list(in_shape)} -> {op.results[0].type}"
-    return None
-
-
-def _check_split(op: ir.Operation) -> str | None:
-    if len(op.results) < 2:
-        return "must have at least 2 results (a split to one consumer is the input itself)"
-    for r in op.results:
-        if r.type != op.operands[0].type:
-            return f"every result must have the input type {op.operands[0].type}"
-    return None
+    return kinds
 
 
 def _check_types(op: ir.Operation) -> str | None:
     """Streams are static tensors of f32 (i1 for decisions); integer attributes are i64."""
-    for what, values in (("operand", op.operands), ("result", op.results)):
+    kind = _kinds().of(op)
+    for what, values, decisions in (("operand", op.operands, kind.decision_operands),
+                                    ("result", op.results, kind.decision_results)):
         for i, v in enumerate(values):
             t = v.type
             if not isinstance(t, ir.RankedTensorType) or not t.has_static_shape:
                 return f"{what} #{i} must be a tensor with a static shape, got {t}"
-            is_decision = (op.name == "atheena.exit_decision" and what == "result") or (
-                op.name == "atheena.conditional_buffer" and what == "operand" and i == 1
-            ) or (op.name == "atheena.split" and t.element_type == ir.IntegerType.get_signless(1) and t.rank == 0)
+            is_decision = i in decisions or (kind.role == "split" and t == O.decision_type())
             if not is_decision and not isinstance(t.element_type, ir.F32Type):
                 return f"{what} #{i} must hold f32 values, got {t}"
     for name in ("groups", "exit"):
@@ -125,68 +54,48 @@ def _check_types(op: ir.Operation) -> str | None:
     return None
 
 
-def _check_exit_decision(op: ir.Operation) -> str | None:
-    if _vector(op.operands[0]) is None:
-        return "logits must be a vector"
-    if op.results[0].type != O.decision_type():
-        return f"result must be tensor<i1> (one decision per sample), got {op.results[0].type}"
-    t = O.float_attr(op, "threshold")
-    if not 0.0 < t < 1.0:
-        return f"threshold {t} must be in (0, 1): it is a softmax probability"
-    if O.int_attr(op, "exit") < 0:
-        return "exit index must be >= 0"
+def read_folding(op: ir.Operation) -> dict[str, int] | str:
+    """The `folding` attribute as {name: int}, or why it cannot be read."""
+    attr = op.attributes["folding"]
+    if not isinstance(attr, ir.DictAttr):
+        return f"attribute 'folding' must be a dictionary of integers, got {attr}"
+    out = {}
+    for i in range(len(attr)):
+        named = attr[i]
+        if not isinstance(named.attr, ir.IntegerAttr):
+            return f"folding {named.name} = {named.attr} must be an integer"
+        out[named.name] = ir.IntegerAttr(named.attr).value
+    return out
+
+
+def _check_annotations(op: ir.Operation) -> str | None:
+    """`folding` and `interval`, as `fold` writes them."""
+    kind = _kinds().of(op)
+    folding = None
+    if "folding" in op.attributes:
+        folding = read_folding(op)
+        if isinstance(folding, str):
+            return folding
+        problem = kind.check_folding(op, folding)
+        if problem:
+            return problem + "; run the `fold` pass to choose one"
+    if "interval" in op.attributes:
+        attr = op.attributes["interval"]
+        if not isinstance(attr, ir.IntegerAttr) or ir.IntegerAttr(attr).value < 0:
+            return f"interval {attr} must be a non-negative integer number of cycles per sample"
+        if folding is not None:
+            from atheena.kinds.base import interval_of
+
+            want = interval_of(kind, op, folding)
+            if ir.IntegerAttr(attr).value != want:
+                return (f"interval {ir.IntegerAttr(attr).value} does not match the folding, whose interval is "
+                        f"{want} cycles per sample; run the `fold` pass again")
+    if "reach_probability" in op.attributes:
+        attr = op.attributes["reach_probability"]
+        q = ir.FloatAttr(attr).value if isinstance(attr, ir.FloatAttr) else math.nan
+        if not (math.isfinite(q) and 0.0 <= q <= 1.0):
+            return f"reach_probability {attr} must be a probability in [0, 1]"
     return None
-
-
-def _check_conditional_buffer(op: ir.Operation) -> str | None:
-    mode = O.str_attr(op, "mode")
-    if mode not in ("drop_on_exit", "forward_on_exit"):
-        return f"mode \"{mode}\" must be \"drop_on_exit\" or \"forward_on_exit\""
-    if op.operands[1].type != O.decision_type():
-        return f"decision operand must be tensor<i1>, got {op.operands[1].type}"
-    return _check_same_type(op)
-
-
-def _check_exit_merge(op: ir.Operation) -> str | None:
-    if len(op.operands) < 2:
-        return "must merge at least 2 exits"
-    if _vector(op.results[0]) is None:
-        return "result must be a vector of logits"
-    for v in op.operands:
-        if v.type != op.results[0].type:
-            return f"every input must have the result type {op.results[0].type}, got {v.type}"
-    return None
-
-
-def _vector(value: ir.Value) -> tuple[int] | None:
-    shape = O.shape_of(value)
-    return shape if len(shape) == 1 else None
-
-
-def _check_dense(op: ir.Operation, name: str, shape: tuple[int, ...]) -> str | None:
-    attr = op.attributes[name]
-    if not isinstance(attr, ir.DenseFPElementsAttr) or not isinstance(
-        ir.ShapedType(attr.type).element_type, ir.F32Type
-    ):
-        return f"attribute '{name}' must be a dense f32 tensor"
-    got = tuple(ir.ShapedType(ir.DenseElementsAttr(attr).type).shape)
-    if got != shape:
-        return f"attribute '{name}' has shape {list(got)}, expected {list(shape)}"
-    return None
-
-
-CHECKS: dict[str, Callable[[ir.Operation], str | None]] = {
-    "atheena.conv2d": _check_conv2d,
-    "atheena.max_pool2d": _check_pool,
-    "atheena.avg_pool2d": _check_pool,
-    "atheena.relu": _check_same_type,
-    "atheena.linear": _check_linear,
-    "atheena.flatten": _check_flatten,
-    "atheena.split": _check_split,
-    "atheena.exit_decision": _check_exit_decision,
-    "atheena.conditional_buffer": _check_conditional_buffer,
-    "atheena.exit_merge": _check_exit_merge,
-}
 
 
 def _stream_discipline(func: ir.Operation) -> list[Problem]:
@@ -222,50 +131,120 @@ def problems(module: ir.Module | ir.Operation) -> list[Problem]:
 
 
 def _decision_source(value: ir.Value) -> ir.Operation | None:
-    """The exit_decision a decision stream comes from, through any splits."""
+    """The exit decision a decision stream comes from, through any splits."""
+    kinds = _kinds()
     owner = value.owner
     while isinstance(owner, ir.OpView) or isinstance(owner, ir.Operation):
         op = owner.operation if hasattr(owner, "operation") else owner
-        if op.name == "atheena.exit_decision":
+        if kinds.role(op) == "decision":
             return op
-        if op.name != "atheena.split":
+        if kinds.role(op) != "split":
             return None
         owner = op.operands[0].owner
     return None
 
 
+def _consumer(value: ir.Value) -> ir.Operation | None:
+    uses = list(value.uses)
+    return uses[0].owner if len(uses) == 1 else None
+
+
 def _exit_structure(func: ir.Operation) -> list[Problem]:
-    """Exit decisions are numbered 0..n-1 in program order; each buffer obeys the decision of its exit."""
+    """Exit decisions are numbered 0..n-1 in program order; each buffer obeys the decision of its exit, and
+    its mode fits where its result goes (an exit's result buffer feeds the exit merge, the backbone's
+    buffer the rest of the backbone)."""
+    kinds = _kinds()
     found: list[Problem] = []
     decisions = O.exit_decisions(func)
     for k, op in enumerate(decisions):
         if O.int_attr(op, "exit") != k:
-            found.append((op, f"'atheena.exit_decision' op has exit = {O.int_attr(op, 'exit')}, but it is early exit "
+            found.append((op, f"'{op.name}' op has exit = {O.int_attr(op, 'exit')}, but it is early exit "
                               f"#{k} in program order; number the exits 0, 1, ... from the earliest"))
     for op in O.body_ops(func):
-        if op.name != "atheena.conditional_buffer":
+        if kinds.role(op) != "buffer":
             continue
-        k = O.int_attr(op, "exit")
+        kind = kinds.of(op)
+        k = kind.exit(op)
         source = _decision_source(op.operands[1])
         if source is None:
-            found.append((op, "'atheena.conditional_buffer' op decision operand must come from an "
-                              "'atheena.exit_decision' (possibly through splits)"))
+            found.append((op, f"'{op.name}' op decision operand must come from an 'atheena.exit_decision' (possibly "
+                              "through splits)"))
         elif O.int_attr(source, "exit") != k:
-            found.append((op, f"'atheena.conditional_buffer' op has exit = {k} but obeys the decision of exit "
+            found.append((op, f"'{op.name}' op has exit = {k} but obeys the decision of exit "
                               f"{O.int_attr(source, 'exit')}"))
+        user = _consumer(op.results[0])
+        to_merge = user is not None and kinds.role(user) == "merge"
+        mode = kind.mode(op)
+        if to_merge != (mode == "forward_on_exit"):
+            where = "the exit merge" if to_merge else "the rest of the backbone"
+            want = "forward_on_exit" if to_merge else "drop_on_exit"
+            found.append((op, f"'{op.name}' op has mode \"{mode}\" but its result goes to {where}, which "
+                              f"needs \"{want}\" (an exit's result buffer forwards the samples that exit, the "
+                              "backbone's buffer drops them)"))
     return found
 
 
 def _function_problems(func: ir.Operation) -> list[Problem]:
+    kinds = _kinds()
     found: list[Problem] = []
     for op in O.body_ops(func):
-        check = CHECKS.get(op.name)
-        message = (_check_types(op) or check(op)) if check else None
+        kind = kinds.KINDS.get(op.name)
+        message = (_check_types(op) or kind.check(op) or _check_annotations(op)) if kind else None
         if message:
             found.append((op, f"'{op.name}' op {message}"))
     found.extend(_stream_discipline(func))
     if not found:
         found.extend(_exit_structure(func))
+    if not found:
+        found.extend(_complete(func, "folding", "run the `fold` pass again: it writes one on every op"))
+        found.extend(_complete(func, "reach_probability",
+                               "run annotate-exit-probabilities again: it writes one on every op"))
+    if not found:
+        found.extend(_reach_flow(func))
+    return found
+
+
+def _complete(func: ir.Operation, name: str, fix: str) -> list[Problem]:
+    """An annotation on some ops must be on all: passes read it from every op."""
+    ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
+    having = [op for op in ops if name in op.attributes]
+    if not having or len(having) == len(ops):
+        return []
+    return [(op, f"'{op.name}' op has no '{name}' but other ops of the network do; {fix}")
+            for op in ops if name not in op.attributes]
+
+
+def _reach_flow(func: ir.Operation) -> list[Problem]:
+    """Reach probabilities agree with the graph.
+
+    Every sample that reaches an op's input reaches the op; only a conditional buffer lets fewer
+    through (those its exit decides), so its consumer may be reached by any fraction up to the
+    buffer's own; the exit merge is reached by what its inputs bring.
+    """
+    kinds = _kinds()
+    ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
+    if not ops or "reach_probability" not in ops[0].attributes:
+        return []
+    exact: dict = {func.regions[0].blocks[0].arguments[0]: 1.0}  # value -> fraction of samples on it
+    bound: dict = {}  # value -> at most this fraction (a conditional buffer's output)
+    found: list[Problem] = []
+    for op in ops:
+        q = ir.FloatAttr(op.attributes["reach_probability"]).value
+        role = kinds.role(op)
+        inputs = op.operands if role == "merge" else op.operands[:1]
+        if all(v in exact for v in inputs):
+            want = min(1.0, sum(exact[v] for v in inputs))
+            if abs(q - want) > REACH_TOLERANCE:
+                found.append((op, f"'{op.name}' op has reach_probability {q:g}, but {want:g} of the samples reach "
+                                  "its input and every one of them reaches it; run annotate-exit-probabilities "
+                                  "again (or fold with exit_probabilities)"))
+                q = want  # go on from what the graph says, so that one wrong op is one error
+        elif any(v in bound for v in inputs) and q > min(1.0, sum(bound.get(v, exact.get(v, 1.0))
+                                                                 for v in inputs)) + REACH_TOLERANCE:
+            found.append((op, f"'{op.name}' op has reach_probability {q:g}, more than the conditional buffer "
+                              "in front of it lets through; run annotate-exit-probabilities again"))
+        for r in op.results:
+            (bound if role == "buffer" else exact)[r] = q
     return found
 
 

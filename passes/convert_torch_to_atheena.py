@@ -35,6 +35,7 @@ from torch_mlir.dialects import func as func_d
 
 from atheena.dialects import ops as O
 from atheena.ir import layer_name
+from atheena.thresholds import threshold_problem
 from atheena.pass_base import ModulePass, PassFailure
 
 SUPPORTED_LAYERS = (
@@ -523,9 +524,8 @@ class ConvertTorchToAtheena(ModulePass):
             raise PassFailure(func, f"the network has {n_early} early exit(s) but {len(values)} thresholds "
                                     f"were given ({','.join(map(str, values))}); give one per early exit")
         for t in values[:n_early]:
-            if not 0.0 < t < 1.0:
-                raise PassFailure(func, f"threshold {t} is outside (0, 1); it is compared with the "
-                                        "largest softmax probability of an exit")
+            if threshold_problem(t):
+                raise PassFailure(func, threshold_problem(t))
         return values
 
     def _convert(self, func: ir.Operation) -> None:

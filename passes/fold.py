@@ -11,12 +11,9 @@ Writes on every op: `folding` (dictionary of the chosen parameters) and
 `interval` (cycles per sample); on the function: `atheena.design` with the
 board, budget, clock, predicted throughput, cycles per sample and resources.
 
-Headroom: layers after an exit are folded for `1 + headroom` times the
-fraction of samples that reach them (capped at 1).  Hard samples arrive at
-random, so a section folded for exactly the average fraction is a queue at
-full load, whose backlog grows without bound; with headroom the conditional
-buffer in front of it stays short (`size-buffers`).  The predicted
-throughput uses the true fractions.
+The design is `atheena.dse.fold.Folder`'s, the one fold that `atheena dse`,
+`compile` and every baseline use too (headroom for the layers after an exit,
+lane converters reserved within the budget; see that module).
 
 Options: `board` (built-in name or board .json path; default zc706),
 `budget` (fraction of every resource, default 1.0), `exit_probabilities`,
@@ -30,9 +27,8 @@ from dataclasses import dataclass
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
-from atheena.dse import boards
-from atheena.dse.network import network_layers, reach
-from atheena.dse.lowering import design_resources, optimise_with_overheads
+from atheena.dse.fold import HEADROOM, Folder
+from atheena.dse.network import reach
 from atheena.errors import AtheenaError
 from atheena.pass_base import ModulePass, PassFailure
 
@@ -49,7 +45,7 @@ class Fold(ModulePass):
     board: str = "zc706"
     budget: float = 1.0
     exit_probabilities: tuple[float, ...] = ()
-    headroom: float = 0.25
+    headroom: float = HEADROOM
 
     def apply(self, module: ir.Operation) -> None:
         funcs = O.network_functions(module)
@@ -57,21 +53,11 @@ class Fold(ModulePass):
             raise PassFailure(module, f"expected one network function, found {len(funcs)}")
         (func,) = funcs
         try:
-            board = boards.load(self.board)
-            if not 0.0 <= self.headroom <= 4.0:
-                raise AtheenaError(f"headroom {self.headroom} must be in [0, 4] (0.25 = fold the layers after an "
-                                   "exit for 25% more samples than the profiled fraction)")
-            layers = network_layers(module, list(self.exit_probabilities) if self.exit_probabilities else None)
-            true_reach = [layer.reach for layer in layers]
-            for layer in layers:
-                if layer.reach < 1.0:
-                    layer.reach = min(1.0, layer.reach * (1.0 + self.headroom))
-            # lane converters sit between layers of different lanes: counted, and kept within the budget
-            design, _ = optimise_with_overheads(module, layers, board, self.budget)
-            for layer, q in zip(design.layers, true_reach):  # predict with the fractions that really arrive
-                layer.reach = q
+            folder = Folder(module, self.board, self.headroom)
+            design = folder.design(self.budget, list(self.exit_probabilities) if self.exit_probabilities else None)
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
+        board = folder.board
         if self.exit_probabilities:  # the IR states the reach the design was folded for
             for op, q in reach(func, list(self.exit_probabilities)):
                 op.attributes["reach_probability"] = ir.FloatAttr.get_f64(q)
@@ -84,6 +70,6 @@ class Fold(ModulePass):
             "clock_mhz": ir.FloatAttr.get_f64(board.clock_mhz),
             "throughput_sps": ir.FloatAttr.get_f64(design.throughput_sps),
             "cycles_per_sample": ir.FloatAttr.get_f64(design.cycles_per_sample),
-            **{k: _i64(v) for k, v in design_resources(func).items()},  # the layers and the converters
+            **{k: _i64(v) for k, v in design.resources.items()},  # the layers and the converters
         }
         func.attributes["atheena.design"] = ir.DictAttr.get(summary)

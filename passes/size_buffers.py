@@ -49,8 +49,8 @@ from atheena.dialects import ops as O
 from atheena.dse import boards
 from atheena.dse.boards import RESOURCES
 from atheena.dse.buffers import MIN_DEPTH, ExitQueue, buffer_depth
-from atheena.dse.lowering import design_resources
-from atheena.dse.model import coefficients, conditional_buffer_parts, parts_resources
+from atheena.hardware.plan import build as build_plan
+from atheena.kinds.conditional_buffer import KIND as BUFFER
 from atheena.errors import AtheenaError
 from atheena.pass_base import ModulePass, PassFailure
 from atheena.passes.annotate_exit_probabilities import read_exit_trace
@@ -94,8 +94,7 @@ class _Buffer:
 
     def resources(self, depth: int | None = None) -> list[int]:
         # the kernel, the queue of decisions in front of it (depth + 2 slots) and the buffer behind it
-        return list(parts_resources(conditional_buffer_parts(self.words, self.depth if depth is None else depth,
-                                                             self.lanes)))
+        return BUFFER.resources_at(self.op, self.lanes, self.depth if depth is None else depth)
 
 
 def _stderr(message: str) -> None:
@@ -129,10 +128,8 @@ class SizeBuffers(ModulePass):
         buffers = [self._buffer(op, ops, trace) for op in ops if op.name == "atheena.conditional_buffer"]
 
         # what fold counted (every buffer at the default depth) -> the chosen depths
-        default = coefficients()["conditional_buffer_depth_samples"]
         used = [ir.IntegerAttr(entries[kind]).value for kind in RESOURCES]
-        base = [u - sum(b.resources(O.int_attr(b.op, "depth") if "depth" in b.op.attributes else default)[k]
-                        for b in buffers) for k, u in enumerate(used)]
+        base = [u - sum(b.resources(BUFFER.depth(b.op))[k] for b in buffers) for k, u in enumerate(used)]
         limit = [budget * board.capacity(kind) for kind in RESOURCES]
         self._fit(func, buffers, base, limit, board.name, budget)
 
@@ -152,7 +149,7 @@ class SizeBuffers(ModulePass):
                 "pattern": ir.StringAttr.get("profiled" if b.observed else "bernoulli")})
         func.attributes["atheena.buffers"] = ir.DictAttr.get(summary)
         # the whole design at the chosen depths (the exit merge's id FIFOs grow with them too)
-        for kind, total in design_resources(func).items():
+        for kind, total in build_plan(func).resources().items():
             entries[kind] = _i64(total)
         clock = ir.FloatAttr(entries["clock_mhz"]).value
         entries["balanced_cycles_per_sample"] = ir.FloatAttr.get_f64(balanced)
@@ -203,7 +200,7 @@ class SizeBuffers(ModulePass):
         def over() -> list[float]:
             for b in buffers:  # the whole design at these depths: the exit merge's id FIFOs grow with them too
                 b.op.attributes["depth"] = _i64(b.depth)
-            total = design_resources(func)
+            total = build_plan(func).resources()
             return [total[kind] - limit[k] for k, kind in enumerate(RESOURCES)]
 
         wanted = {id(b): b.depth for b in buffers}

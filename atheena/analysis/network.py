@@ -14,9 +14,10 @@ from collections import defaultdict
 
 from torch_mlir import ir
 
+from atheena import kinds
 from atheena.dialects import ops as O
 
-CONTROL_OPS = {"atheena.split", "atheena.exit_decision", "atheena.conditional_buffer", "atheena.exit_merge"}
+CONTROL_ROLES = {"split", "decision", "buffer", "merge"}
 
 
 def _single_user(value: ir.Value) -> ir.Operation | None:
@@ -33,21 +34,21 @@ def sections(func: ir.Operation) -> list[tuple[ir.Operation, str]]:
     for op in O.body_ops(func):
         if not op.name.startswith("atheena."):
             continue
-        if op.name == "atheena.split":
+        role = kinds.role(op)
+        if role == "split":
             source = label.get(op.operands[0], "control")
             drop = [_single_user(r) for r in op.results]
-            drop_exit = next((O.int_attr(u, "exit") for u in drop if u is not None
-                              and u.name == "atheena.conditional_buffer"
-                              and O.str_attr(u, "mode") == "drop_on_exit"), None)
+            drop_exit = next((kinds.of(u).exit(u) for u in drop if u is not None and kinds.role(u) == "buffer"
+                              and kinds.of(u).mode(u) == "drop_on_exit"), None)
             for r, user in zip(op.results, drop):
-                is_onward = user is not None and user.name == "atheena.conditional_buffer"
+                is_onward = user is not None and kinds.role(user) == "buffer"
                 label[r] = source if drop_exit is None or is_onward else f"exit{drop_exit}"
             out.append((op, "control"))
-        elif op.name == "atheena.conditional_buffer":
-            mode, k = O.str_attr(op, "mode"), O.int_attr(op, "exit")
-            label[op.results[0]] = f"stage{k + 1}" if mode == "drop_on_exit" else "control"
+        elif role == "buffer":
+            kind = kinds.of(op)
+            label[op.results[0]] = f"stage{kind.exit(op) + 1}" if kind.mode(op) == "drop_on_exit" else "control"
             out.append((op, "control"))
-        elif op.name in CONTROL_OPS:
+        elif role in CONTROL_ROLES:
             for r in op.results:
                 label[r] = "control"
             out.append((op, "control"))
@@ -60,14 +61,7 @@ def sections(func: ir.Operation) -> list[tuple[ir.Operation, str]]:
 
 def macs(op: ir.Operation) -> int:
     """Multiply-accumulates one sample costs in `op` (0 for ops without any)."""
-    if op.name == "atheena.conv2d":
-        f, ho, wo = O.shape_of(op.results[0])
-        c = O.shape_of(op.operands[0])[0]
-        kh, kw = O.int_array(op, "kernel")
-        return ho * wo * f * (c // O.int_attr(op, "groups")) * kh * kw
-    if op.name == "atheena.linear":
-        return O.shape_of(op.operands[0])[0] * O.shape_of(op.results[0])[0]
-    return 0
+    return kinds.of(op).macs(op)
 
 
 def macs_by_section(module: ir.Module | ir.Operation) -> dict[str, int]:
@@ -93,7 +87,7 @@ def exit_forks(module: ir.Module | ir.Operation) -> list[tuple[int, str]]:
     (func,) = O.network_functions(module)
     forks = []
     for op in O.body_ops(func):
-        if op.name != "atheena.conditional_buffer" or O.str_attr(op, "mode") != "drop_on_exit":
+        if kinds.role(op) != "buffer" or kinds.of(op).mode(op) != "drop_on_exit":
             continue
         split = op.operands[0].owner
         source = split.operands[0].owner
@@ -102,5 +96,5 @@ def exit_forks(module: ir.Module | ir.Operation) -> list[tuple[int, str]]:
         else:
             source = source.operation if hasattr(source, "operation") else source
             where = layer_name(source.location) or source.name
-        forks.append((O.int_attr(op, "exit"), where))
+        forks.append((kinds.of(op).exit(op), where))
     return forks

@@ -7,12 +7,11 @@ optimiser's layers are built once and only their reach probabilities change
 between points, so a point costs one HiGHS solve (about 0.2 s for B-LeNet),
 not a whole `fold` pass (about 1 s, most of it enumerating foldings).
 
-Each point is predicted the way `fold` folds: layers after an exit are
-optimised for `1 + headroom` times the fraction of samples that reach them
-(capped at 1) and the throughput is then predicted with the true fractions
-(see the `fold` pass's docstring for why).  The headroom is `fold`'s own
-default; `compile` runs the real `fold` afterwards and a test checks that it
-predicts exactly the chosen point's throughput.
+Each point is the design of `atheena.dse.fold.Folder`, the one fold that the
+`fold` pass runs too (headroom after exits, lane converters within the
+budget), and the baseline at each budget is the same fold of the backbone;
+`compile` runs the real `fold` afterwards and a test checks that it predicts
+exactly the chosen point's throughput.
 
 Choosing (`choose`):
 
@@ -31,25 +30,15 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from atheena.dialects import ops as O
-from atheena.dse import boards as board_data
-from atheena.dse.network import baseline_layers, early_exit_count, network_layers, reach
-from atheena.dse.lowering import optimise_with_overheads
-from atheena.dse.optimizer import cheapest, optimise, smallest_budget
-from atheena.errors import AtheenaError
+from atheena.dse.fold import Folder
+from atheena.dse.network import reach
+from atheena.errors import AtheenaError, NoFeasibleDesign
 from atheena.profiling import ExitProfile
 
 # Thresholds tried for every early exit (one value for all exits at a time), besides the given ones.
 THRESHOLD_GRID = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999)
 # Budgets of the Pareto fronts (and of the co-exploration with `auto`), besides the chosen one.
 BUDGET_GRID = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
-
-
-def fold_headroom() -> float:
-    """`fold`'s default headroom (the option `compile` runs it with)."""
-    from atheena.passes.fold import Fold
-
-    return Fold.headroom
 
 
 @dataclass
@@ -90,44 +79,30 @@ class Explorer:
     """Predicts `fold`'s design for any exit rates and budget of one network on one board."""
 
     def __init__(self, module, board: str, headroom: float | None = None):
-        (self.func,) = O.network_functions(module)
-        self.board = board_data.load(board)
-        self.headroom = fold_headroom() if headroom is None else headroom
-        self.early_exits = early_exit_count(self.func)
-        self.layers = network_layers(module, [0.0] * self.early_exits)
-        self.base_layers = baseline_layers(module)
+        self.folder = Folder(module, board) if headroom is None else Folder(module, board, headroom)
+        self.func = self.folder.func
+        self.board = self.folder.board
+        self.early_exits = self.folder.early_exits
 
-    def _set_reach(self, rates: Sequence[float], inflate: bool) -> None:
-        pairs = reach(self.func, list(rates))
-        for layer, (_, q) in zip(self.layers, pairs, strict=True):
-            layer.reach = min(1.0, q * (1.0 + self.headroom)) if inflate and q < 1.0 else q
+    def _reach(self, rates: Sequence[float]) -> list[float]:
+        return [q for _, q in reach(self.func, list(rates))]
 
     def design(self, rates: Sequence[float], budget: float) -> dict | None:
         """Summary of the design `fold` builds at `budget` for these exit rates, or None if none fits."""
-        self._set_reach(rates, inflate=True)
         try:
-            chosen, converters = optimise_with_overheads(self.func, self.layers, self.board, budget)
-        except AtheenaError as err:
-            if "no folding" in str(err):
-                return None
-            raise
-        self._set_reach(rates, inflate=False)  # predict with the fractions that really arrive
-        summary = chosen.summary()  # + the lane converters between layers, as `fold` counts them
-        summary["resources"] = {k: v + converters[k] for k, v in summary["resources"].items()}
-        summary["max_resource_share"] = max(v / self.board.capacity(k) for k, v in summary["resources"].items())
-        return summary
+            return self.folder.design(budget, rates).summary()
+        except NoFeasibleDesign:
+            return None
 
     def baseline(self, budget: float) -> dict | None:
         try:
-            return optimise(self.base_layers, self.board, budget).summary()
-        except AtheenaError as err:
-            if "no folding" in str(err):
-                return None
-            raise
+            return self.folder.baseline(budget).summary()
+        except NoFeasibleDesign:
+            return None
 
     def smallest_budget(self) -> float:
         """The smallest budget at which any folding of the network fits."""
-        return smallest_budget(self.layers, self.board)
+        return self.folder.smallest_budget()
 
     def smallest_budget_for(self, rates: Sequence[float], throughput_sps: float, below: float = 1.0
                             ) -> float | None:
@@ -141,12 +116,10 @@ class Explorer:
         a 1e-4 grid (`fold`'s throughput grows with the budget).
         """
         cycles = self.board.clock_mhz * 1e6 / throughput_sps
-        self._set_reach(rates, inflate=True)
-        sure = cheapest(self.layers, self.board, cycles)
+        sure = self.folder.cheapest(self._reach(rates), cycles, inflate=True)
         if sure is None:
             return None
-        self._set_reach(rates, inflate=False)
-        bound = cheapest(self.layers, self.board, cycles)
+        bound = self.folder.cheapest(self._reach(rates), cycles, inflate=False)
 
         def reaches(units: int) -> bool:
             design = self.design(rates, units / 1e4)

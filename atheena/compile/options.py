@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from atheena.errors import AtheenaError
+from atheena.thresholds import check_threshold, threshold_problem
 
 DEFAULT_BUDGET = 0.5
 DEFAULT_ACCURACY_DROP = 0.5  # percentage points, for thresholds="auto"
@@ -53,10 +54,10 @@ def check_options(options: CompileOptions) -> CompileOptions:
     if isinstance(options.thresholds, str) and options.thresholds != "auto":
         raise AtheenaError(f"thresholds '{options.thresholds}' must be numbers or 'auto'")
     if not options.auto and options.thresholds is not None:
-        bad = [t for t in options.thresholds if not (math.isfinite(t) and 0.0 < t < 1.0)]
-        if bad or not options.thresholds:
-            raise AtheenaError(f"threshold {bad[0] if bad else '(none)'} is outside (0, 1); a threshold is the "
-                               "softmax probability an exit must reach to answer, e.g. 0.9")
+        if not options.thresholds:
+            raise AtheenaError(threshold_problem("(none)"))
+        for t in options.thresholds:
+            check_threshold(t)
     if options.max_accuracy_drop is not None:
         if not options.auto:
             raise AtheenaError("--max-accuracy-drop only applies with --thresholds auto (it bounds how much "

@@ -18,9 +18,8 @@ import json
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
-from atheena.dse.lowering import lowering_overheads
-from atheena.dse.model import CONFIGS
-from atheena.dse.network import network_layers
+from atheena.dse.network import layer_name_of, layer_reach
+from atheena.hardware import plan
 
 SCHEMA_VERSION = 1
 RESOURCES = ("dsp", "bram18", "lut", "ff")
@@ -39,28 +38,26 @@ def design_summary(design: dict | None) -> dict | None:
             "resources": _resources(resources)}
 
 
-def _folding(op: ir.Operation) -> dict:
-    attr = ir.DictAttr(op.attributes["folding"])
-    return {attr[i].name: int(ir.IntegerAttr(attr[i].attr).value) for i in range(len(attr))}
-
-
 def layer_table(module) -> list[dict]:
-    """One row per op of the folded network: folding, interval, reach and resources under the model."""
+    """One row per op of the folded network: folding, interval, reach and resources under the model (the
+    netlist plan's instances of that op), and a row for the lane converters between them."""
+    (func,) = O.network_functions(module)
+    design = plan.build(func)
+    used: dict = {}
+    for inst in design.instances:
+        if inst.op is not None:
+            used[inst.op] = [a + b for a, b in zip(used.get(inst.op, [0, 0, 0, 0]), inst.resources)]
     rows = []
-    for layer in network_layers(module):
-        op = layer.op
-        folding = _folding(op) if "folding" in op.attributes else {}
-        config = next((c for c in layer.configs if dict(c.folding) == folding), None) or next(
-            (c for c in CONFIGS[op.name](op) if dict(c.folding) == folding), None)  # pruned ones first: cheaper
-        interval = O.int_attr(op, "interval") if "interval" in op.attributes else (config.interval if config else 0)
-        resources = dict(zip(RESOURCES, config.resources)) if config else {k: 0 for k in RESOURCES}
-        row = {"name": layer.name, "op": layer.kind, "reach_probability": layer.reach, "folding": folding,
-               "interval": int(interval), "cycles_per_sample": layer.reach * interval,
-               "resources": {k: int(v) for k, v in resources.items()}}
+    for i, (op, reach) in enumerate(layer_reach(func)):
+        folding = plan.folding_of(op) if "folding" in op.attributes else {}
+        interval = O.int_attr(op, "interval") if "interval" in op.attributes else 0
+        row = {"name": layer_name_of(op, i), "op": op.name.removeprefix("atheena."), "reach_probability": reach,
+               "folding": folding, "interval": int(interval), "cycles_per_sample": reach * interval,
+               "resources": dict(zip(RESOURCES, map(int, used.get(op, [0, 0, 0, 0]))))}
         if "depth" in op.attributes:
             row["depth"] = O.int_attr(op, "depth")
         rows.append(row)
-    converters = lowering_overheads(module)  # between layers of different lanes: in no layer's configuration
+    converters = design.overheads()  # between layers of different lanes: in no layer's configuration
     if any(converters.values()):
         rows.append({"name": "lane converters", "op": "convert", "reach_probability": 1.0, "folding": {},
                      "interval": 0, "cycles_per_sample": 0.0, "resources": converters})

@@ -1,43 +1,29 @@
-"""Folding spaces and the performance/resource model of every `atheena` op.
+"""The cost model of the generated hardware: what each kernel, FIFO and buffer costs.
 
-A layer streams one sample's tensor in HWC order.  Its folding says how many
-16-bit words it handles per cycle and how many multipliers it uses:
+Every instance of the netlist plan (`atheena.hardware.plan`) is costed by one
+of the functions here, `conv_resources(...)`, `linear_resources(...)`,
+`fifo_resources(...)`, ..., each a function of plain parameters (shapes and
+folding) returning an `Estimate` of that instance alone (what
+characterisation measures).  Which instances a layer becomes, and its folding
+space and interval, are its kind's (`atheena.kinds`); this module only prices
+them.
 
-* `coarse_in` (`ci`) / `coarse_out` (`co`): channel lanes in / out (`ci | C`, `co | F`);
-* `fine` (`f`): multipliers per dot product, `f | kh*kw`;
+DSPs are one per multiplier (a 16x16 product fits a DSP48; in a fully
+unfolded linear layer constant weights 0 and +-2**k take none).  Memories
+(weights, line buffers, window and input buffers, conditional buffers) map to
+logic, LUT RAM or BRAM18/36 as Yosys's memory mapping chooses
+(`atheena.dse.memory`, which reproduces its costs); LUT and FF follow linear
+models whose coefficients are data (`resource_model.json`), fitted to Yosys
+synthesis of the generated kernels by `benchmarks/characterise.py`.  ROMs are
+costed from the layer's own weights when they are given (`parameter_codes`).
 
-Intervals are those of the generated kernels (`atheena.hardware.kernels`),
-checked against RTL simulation in the kernel tests: a pool visits every
-padded input position once (`(H+2ph)(W+2pw)C/lanes` cycles), a convolution
-overlaps that window schedule with `(F/co)(C/ci)(kh*kw/fine)` cycles of
-multiply-accumulate per output pixel (`atheena.dse.timing.conv_interval`,
-exact), a linear layer takes `N*M/(ci*co)`.  DSPs are one per multiplier
-(a 16x16 product fits a DSP48; in a fully unfolded linear layer constant
-weights 0 and +-2**k take none).  Memories (weights, line buffers, window
-and input buffers, conditional buffers) map to logic, LUT RAM or BRAM18/36
-as Yosys's memory mapping chooses (`atheena.dse.memory`, which reproduces its costs);
-LUT and FF follow linear models whose coefficients are data
-(`resource_model.json`), fitted to Yosys synthesis of the generated kernels
-by `benchmarks/characterise.py`.
-
-Pixel parallelism (several output pixels per cycle) has no kernel yet, so
-the folding spaces do not offer it.
-
-Each op kind's resources are a function of plain parameters (shapes and
-folding), `conv_resources(...)`, `linear_resources(...)`, ..., returning an
-`Estimate` of its kernel alone (what characterisation measures).  A layer in
-the design costs more: `op_parts(op, folding)` lists the instances the
-lowering makes for it (the kernel, a window kernel's RAM FIFOs, the handshake
-buffer behind every kernel, a conditional buffer's decision queue, a split's
-fork), and the `*_configs(op)` functions enumerate an op's foldings with the
-interval and those parts' resources, the kernels' ROMs costed from the op's
-own weights (`parameter_codes`).  Lane converters, which depend on two
-layers' foldings, and the whole design's total are in `atheena.dse.lowering`.
+`Config` is one folding of one layer with its interval and resources,
+`Layer` an op as the optimiser sees it, `pareto_prune` the exact pruning of
+dominated configurations.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -399,87 +385,6 @@ def fork_resources(outputs: int) -> Estimate:
     return estimate("fork", {"outputs": outputs})
 
 
-# How the lowering (atheena/hardware/lower.py) surrounds the kernels; `Part`s and `op_parts` mirror it.
-FIFO_SLOTS = 2  # the handshake.buffer after every kernel and lane converter
-ID_DEPTH_MIN = 64  # the exit merge's id FIFOs hold at least this many ids
-WORD_BITS = 16
-
-
-@dataclass(frozen=True)
-class Part:
-    """One instance of the lowered design and its modelled resources.
-
-    `key` names it as the lowered handshake top does: ("kernel", op name), ("fifo", width, depth),
-    ("buffer", width, slots), ("fork", outputs) or ("convert", lanes in, lanes out).
-    """
-
-    key: tuple
-    estimate: Estimate
-
-    @property
-    def resources(self) -> tuple[int, int, int, int]:
-        return self.estimate.resources
-
-
-def fifo_part(width: int, depth: int) -> Part:
-    return Part(("fifo", width, depth), fifo_resources(width, depth))
-
-
-def buffer_part(width: int, slots: int = FIFO_SLOTS) -> Part:
-    return Part(("buffer", width, slots), handshake_buffer_resources(width, slots))
-
-
-def converter_parts(lanes_in: int, lanes_out: int, words: int = 0) -> list[Part]:
-    """A lane converter and the buffer behind it.  When neither count divides the other, through their
-    least common multiple if it divides the `words` of a sample, else through one lane."""
-    if lanes_in == lanes_out:
-        return []
-    if max(lanes_in, lanes_out) % min(lanes_in, lanes_out):
-        pivot = math.lcm(lanes_in, lanes_out)
-        pivot = pivot if words and words % pivot == 0 else 1
-        return converter_parts(lanes_in, pivot, words) + converter_parts(pivot, lanes_out, words)
-    return [Part(("convert", lanes_in, lanes_out), converter_resources(lanes_in, lanes_out)),
-            buffer_part(WORD_BITS * lanes_out)]
-
-
-def _output_stage(width: int, depth: int = FIFO_SLOTS) -> Part:
-    """What follows a kernel: a RAM FIFO of `depth` beats when deeper than a buffer, else a 2-slot buffer."""
-    return fifo_part(width, depth) if depth > FIFO_SLOTS else buffer_part(width)
-
-
-def _window_stages(kernel: Part, c: int, w: int, ph: int, lanes_in: int, row_out: int, lanes_out: int
-                   ) -> list[Part]:
-    """A window kernel with its FIFOs: `ph + 1` input rows in front, one output row (`row_out` words) behind."""
-    depth = (ph + 1) * w * c // lanes_in
-    rows = [fifo_part(WORD_BITS * lanes_in, depth)] if depth > FIFO_SLOTS else []
-    return rows + [kernel, _output_stage(WORD_BITS * lanes_out, row_out // lanes_out)]
-
-
-def parts_resources(parts: list[Part]) -> tuple[int, int, int, int]:
-    """(DSP, BRAM18, LUT, FF) of `parts`."""
-    return tuple(int(sum(x)) for x in zip(*(p.resources for p in parts))) if parts else (0, 0, 0, 0)
-
-
-def conditional_buffer_parts(words: int, depth: int, lanes: int) -> list[Part]:
-    """A conditional buffer of `depth` samples in the design: the queue of decisions in front of it (a
-    handshake buffer of depth + 2 slots), the kernel, and the buffer behind it.  What changes with the
-    depth is what `size-buffers` must count (the kernel alone is `buffer_resources`)."""
-    return [buffer_part(1, depth + FIFO_SLOTS), Part(("kernel", "atheena.conditional_buffer"),
-                                                     buffer_resources(words, depth, lanes)),
-            buffer_part(WORD_BITS * lanes)]
-
-
-def _config(folding: dict, interval: float, parts: list[Part] | Estimate) -> Config:
-    resources = parts.resources if isinstance(parts, Estimate) else parts_resources(parts)
-    return Config(tuple(folding.items()), int(math.ceil(interval)), resources)
-
-
-def _map_shape(value: ir.Value) -> tuple[int, int, int]:
-    """(C, H, W) of a stream; a vector is C x 1 x 1, a decision 1 x 1 x 1."""
-    shape = O.shape_of(value)
-    return tuple(shape) if len(shape) == 3 else ((shape[0], 1, 1) if shape else (1, 1, 1))
-
-
 def parameter_codes(op: ir.Operation) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(weight codes, bias codes) of a conv2d or linear op as the lowering builds its ROMs, or (None, None).
 
@@ -507,152 +412,6 @@ def parameter_codes(op: ir.Operation) -> tuple[np.ndarray | None, np.ndarray | N
     return weights, bias
 
 
-def merge_id_depth(func: ir.Operation) -> int:
-    """Ids the exit merge keeps per exit (`lower`'s default): twice the conditional buffers' depths
-    plus slack, rounded up to a power of two, at least `ID_DEPTH_MIN`."""
-    depths = [O.int_attr(op, "depth") for op in O.body_ops(func)
-              if op.name == "atheena.conditional_buffer" and "depth" in op.attributes]
-    return max(ID_DEPTH_MIN, 1 << (2 * sum(depths) + 16).bit_length())
-
-
-def _buffer_depth(op: ir.Operation) -> int:
-    return O.int_attr(op, "depth") if "depth" in op.attributes else coefficients()["conditional_buffer_depth_samples"]
-
-
-def op_parts(op: ir.Operation, folding: dict, codes: tuple | None = None) -> list[Part]:
-    """The instances the lowering (`atheena/hardware/lower.py`) makes for `op` at `folding`, in its order:
-    the kernel and what only depends on the op's own folding (the FIFOs of a window kernel, the buffer behind every
-    kernel, a conditional buffer's decision queue, the fork of a split).  Lane converters depend on two
-    ops' foldings: `atheena.dse.lowering` adds them.  `codes`: `parameter_codes(op)` (computed when None).
-    """
-    kind = op.name.removeprefix("atheena.")
-    if kind in ("conv2d", "linear"):
-        weights, bias = parameter_codes(op) if codes is None else codes
-    if kind == "conv2d":
-        c, _, w = _map_shape(op.operands[0])
-        f, _, wo = _map_shape(op.results[0])
-        kh, kw = O.int_array(op, "kernel")
-        ph, pw = O.int_array(op, "padding")
-        g = O.int_attr(op, "groups")
-        ci, co, fine = folding["coarse_in"], folding["coarse_out"], folding["fine"]
-        if g != 1:  # no kernel yet (the lowering refuses it); the weights do not have the dense layout
-            weights = bias = None
-        est = conv_resources(c, w, f, kh, kw, pw, g, ci, co, fine, weights=weights, bias=bias)
-        return _window_stages(Part(("kernel", op.name), est), c, w, ph, ci, wo * f, co)
-    if kind in ("max_pool2d", "avg_pool2d"):
-        c, _, w = _map_shape(op.operands[0])
-        _, _, wo = _map_shape(op.results[0])
-        kh, kw = O.int_array(op, "kernel")
-        ph, pw = O.int_array(op, "padding")
-        lanes = folding["coarse"]
-        est = pool_resources(kind, c, w, kh, pw, lanes, kw=kw)
-        return _window_stages(Part(("kernel", op.name), est), c, w, ph, lanes, wo * c, lanes)
-    if kind == "linear":
-        n, m = O.shape_of(op.operands[0])[0], O.shape_of(op.results[0])[0]
-        est = linear_resources(n, m, folding["coarse_in"], folding["coarse_out"], weights=weights, bias=bias)
-        return [Part(("kernel", op.name), est), buffer_part(WORD_BITS * folding["coarse_out"])]
-    if kind == "relu":
-        lanes = folding["coarse"]
-        return [Part(("kernel", op.name), elementwise_resources(kind, lanes)), buffer_part(WORD_BITS * lanes)]
-    if kind == "split":  # a handshake.fork; a decision gets one more copy, for the exit merge
-        source = op.operands[0].owner
-        decision = isinstance(source, ir.OpView) and source.name == "atheena.exit_decision"
-        outputs = len(op.results) + decision
-        return [Part(("fork", outputs), fork_resources(outputs))]
-    if kind == "conditional_buffer":
-        c, h, w = _map_shape(op.operands[0])
-        return conditional_buffer_parts(c * h * w, _buffer_depth(op), folding["coarse"])
-    if kind == "exit_decision":
-        n = O.shape_of(op.operands[0])[0]
-        return [Part(("kernel", op.name), decision_resources(n)), buffer_part(1)]
-    if kind == "exit_merge":
-        exits, words = len(op.operands), O.shape_of(op.results[0])[0]
-        est = merge_resources(exits, words, merge_id_depth(op.parent))
-        return [Part(("kernel", op.name), est), buffer_part(est.features["out_bits"])]
-    if kind == "flatten":
-        return []
-    raise AtheenaError(f"{op.name}: the resource model has no parts for this op")
-
-
-def conv_configs(op: ir.Operation) -> list[Config]:
-    from atheena.dse.timing import conv_interval
-
-    c, h, w = _map_shape(op.operands[0])
-    f, ho, wo = _map_shape(op.results[0])
-    kh, kw = O.int_array(op, "kernel")
-    sh, sw = O.int_array(op, "stride")
-    ph, pw = O.int_array(op, "padding")
-    g = O.int_attr(op, "groups")
-    padded = (h + 2 * ph, w + 2 * pw)
-    codes = parameter_codes(op)
-    out = []
-    for ci in divisors(c // g if g > 1 else c):
-        pairs = list(itertools.product(divisors(f), divisors(kh * kw)))
-        work = [(f // co) * (c // ci) * (kh * kw // fine) for co, fine in pairs]
-        intervals = conv_interval(padded, (kh, kw), (sh, sw), c // ci, work)
-        for (co, fine), interval in zip(pairs, intervals):
-            folding = {"coarse_in": ci, "coarse_out": co, "fine": fine}
-            out.append(_config(folding, int(interval), op_parts(op, folding, codes)))
-    return out
-
-
-def linear_configs(op: ir.Operation) -> list[Config]:
-    """Every (ci, co), with the ROMs of `parameter_codes`."""
-    n = O.shape_of(op.operands[0])[0]
-    m = O.shape_of(op.results[0])[0]
-    codes = parameter_codes(op)
-    return [_config(folding, max(n / ci, n * m / (ci * co), m / co), op_parts(op, folding, codes))
-            for ci, co in itertools.product(divisors(n), divisors(m))
-            for folding in [{"coarse_in": ci, "coarse_out": co}]]
-
-
-def pool_configs(op: ir.Operation) -> list[Config]:
-    c, h, w = _map_shape(op.operands[0])
-    ph, pw = O.int_array(op, "padding")
-    positions = (h + 2 * ph) * (w + 2 * pw) * c  # the window visits every padded position
-    return [_config({"coarse": lanes}, positions / lanes, op_parts(op, {"coarse": lanes})) for lanes in divisors(c)]
-
-
-def elementwise_configs(op: ir.Operation) -> list[Config]:
-    """relu and split: `coarse` channel lanes (a split is a fork: its lanes are those of its input)."""
-    c, h, w = _map_shape(op.operands[0])
-    return [_config({"coarse": lanes}, c * h * w / lanes, op_parts(op, {"coarse": lanes})) for lanes in divisors(c)]
-
-
-def buffer_configs(op: ir.Operation) -> list[Config]:
-    c, h, w = _map_shape(op.operands[0])
-    return [_config({"coarse": lanes}, c * h * w / lanes, op_parts(op, {"coarse": lanes})) for lanes in divisors(c)]
-
-
-def decision_configs(op: ir.Operation) -> list[Config]:
-    n = O.shape_of(op.operands[0])[0]
-    return [_config({}, n, op_parts(op, {}))]
-
-
-def merge_configs(op: ir.Operation) -> list[Config]:
-    """One tagged result per cycle at most: 1 cycle per sample."""
-    return [_config({}, 1, op_parts(op, {}))]
-
-
-def flatten_configs(op: ir.Operation) -> list[Config]:
-    """Flatten moves no data (the next linear layer's weights are permuted)."""
-    return [Config((), 0, (0, 0, 0, 0))]
-
-
-CONFIGS = {
-    "atheena.conv2d": conv_configs,
-    "atheena.linear": linear_configs,
-    "atheena.max_pool2d": pool_configs,
-    "atheena.avg_pool2d": pool_configs,
-    "atheena.relu": elementwise_configs,
-    "atheena.split": elementwise_configs,
-    "atheena.conditional_buffer": buffer_configs,
-    "atheena.exit_decision": decision_configs,
-    "atheena.exit_merge": merge_configs,
-    "atheena.flatten": flatten_configs,
-}
-
-
 def pareto_prune(configs: list[Config]) -> list[Config]:
     """Drop configurations that another one beats or ties on interval and every resource.
 
@@ -669,10 +428,6 @@ def pareto_prune(configs: list[Config]) -> list[Config]:
         kept.append(c)
         res = np.vstack([res, r])
     return kept
-
-
-def layer_configs(op: ir.Operation) -> list[Config]:
-    return pareto_prune(CONFIGS[op.name](op))
 
 
 def total_resources(choice: list[Config]) -> dict:

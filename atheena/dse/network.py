@@ -16,7 +16,8 @@ from torch_mlir import ir
 
 from atheena.analysis.network import sections
 from atheena.dialects import ops as O
-from atheena.dse.model import Layer, layer_configs
+from atheena import kinds
+from atheena.dse.model import Config, Layer, pareto_prune
 from atheena.errors import AtheenaError
 from atheena.ir import layer_name
 
@@ -29,10 +30,12 @@ def reach(func: ir.Operation, rates: Sequence[float]) -> list[tuple[ir.Operation
         if not op.name.startswith("atheena."):
             continue
         incoming = [flow.get(v, 0.0) for v in op.operands]
-        processed = sum(incoming) if op.name == "atheena.exit_merge" else incoming[0]
-        if op.name == "atheena.conditional_buffer":
-            rate = rates[O.int_attr(op, "exit")]
-            passed = processed - rate if O.str_attr(op, "mode") == "drop_on_exit" else rate
+        role = kinds.role(op)
+        processed = sum(incoming) if role == "merge" else incoming[0]
+        if role == "buffer":
+            kind = kinds.of(op)
+            rate = rates[kind.exit(op)]
+            passed = processed - rate if kind.mode(op) == "drop_on_exit" else rate
         else:
             passed = processed
         for r in op.results:
@@ -41,7 +44,21 @@ def reach(func: ir.Operation, rates: Sequence[float]) -> list[tuple[ir.Operation
     return out
 
 
-def _name(op: ir.Operation, index: int) -> str:
+def layer_configs(op: ir.Operation, prune: bool = True) -> list[Config]:
+    """Every folding of `op` with its interval and the cost of the instances it becomes at that folding
+    (`atheena.hardware.plan.op_instances`), dominated ones pruned unless `prune` is False."""
+    from atheena.hardware.plan import Builder, instances_resources, op_instances
+
+    kind = kinds.of(op)
+    builder = Builder(standalone=True)  # one per op: its weight codes are computed once
+    configs = [Config(tuple(folding.items()), int(math.ceil(interval)),
+                      instances_resources(op_instances(op, folding, builder)))
+               for folding, interval in kind.foldings(op)]
+    return pareto_prune(configs) if prune else configs
+
+
+def layer_name_of(op: ir.Operation, index: int) -> str:
+    """A layer's name in tables: its model path, else its kind and index among the network's ops."""
     return layer_name(op.location) or f"{op.name.removeprefix('atheena.')}#{index}"
 
 
@@ -49,13 +66,10 @@ def early_exit_count(func: ir.Operation) -> int:
     return len(O.exit_decisions(func))
 
 
-def network_layers(module, exit_rates: Sequence[float] | None = None) -> list[Layer]:
-    """Layers of the early-exit network with their reach probabilities.
-
-    Uses `exit_rates` when given, else the `reach_probability` attributes that
-    `annotate-exit-probabilities` wrote.
-    """
-    (func,) = O.network_functions(module)
+def layer_reach(func: ir.Operation, exit_rates: Sequence[float] | None = None) -> list[tuple[ir.Operation, float]]:
+    """(op, reach probability) for every atheena op: from `exit_rates` (fraction of all samples that leave
+    at each early exit) when given, else from the `reach_probability` attributes that
+    `annotate-exit-probabilities` wrote."""
     n_early = early_exit_count(func)
     if exit_rates is not None:
         rates = [float(r) for r in exit_rates]
@@ -65,22 +79,27 @@ def network_layers(module, exit_rates: Sequence[float] | None = None) -> list[La
         if any(not math.isfinite(r) or r < 0 for r in rates) or sum(rates) > 1 + 1e-9:
             raise AtheenaError(f"exit probabilities {rates} must be >= 0 and sum to at most 1 (each is the "
                                "fraction of all samples that leave at that exit)")
-        pairs = reach(func, rates)
-    else:
-        ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
-        if n_early and not all("reach_probability" in op.attributes for op in ops):
-            raise AtheenaError("the network's reach probabilities are unknown: run annotate-exit-probabilities "
-                               "first, or give the exit probabilities (fraction of samples leaving at each exit)")
-        pairs = [(op, ir.FloatAttr(op.attributes["reach_probability"]).value if n_early else 1.0) for op in ops]
-        if any(not (math.isfinite(q) and 0.0 <= q <= 1.0) for _, q in pairs):
-            raise AtheenaError("a reach_probability in the IR is not a probability in [0, 1]; run "
-                               "annotate-exit-probabilities again")
-    return [Layer(op, op.name.removeprefix("atheena."), _name(op, i), q, layer_configs(op), module)
-            for i, (op, q) in enumerate(pairs)]
+        return reach(func, rates)
+    ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
+    if n_early and not all("reach_probability" in op.attributes for op in ops):
+        raise AtheenaError("the network's reach probabilities are unknown: run annotate-exit-probabilities "
+                           "first, or give the exit probabilities (fraction of samples leaving at each exit)")
+    pairs = [(op, ir.FloatAttr(op.attributes["reach_probability"]).value if n_early else 1.0) for op in ops]
+    if any(not (math.isfinite(q) and 0.0 <= q <= 1.0) for _, q in pairs):
+        raise AtheenaError("a reach_probability in the IR is not a probability in [0, 1]; run "
+                           "annotate-exit-probabilities again")
+    return pairs
+
+
+def network_layers(module, exit_rates: Sequence[float] | None = None) -> list[Layer]:
+    """Layers of the early-exit network with their reach probabilities (`layer_reach`)."""
+    (func,) = O.network_functions(module)
+    return [Layer(op, op.name.removeprefix("atheena."), layer_name_of(op, i), q, layer_configs(op), module)
+            for i, (op, q) in enumerate(layer_reach(func, exit_rates))]
 
 
 def baseline_layers(module) -> list[Layer]:
     """The backbone alone (exit branches and exit control removed), every layer at reach 1."""
     (func,) = O.network_functions(module)
-    return [Layer(op, op.name.removeprefix("atheena."), _name(op, i), 1.0, layer_configs(op), module)
+    return [Layer(op, op.name.removeprefix("atheena."), layer_name_of(op, i), 1.0, layer_configs(op), module)
             for i, (op, section) in enumerate(sections(func)) if section.startswith("stage")]

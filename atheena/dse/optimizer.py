@@ -18,14 +18,14 @@ beforehand (`model.pareto_prune`), which cannot change the optimum.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
 from atheena.dse.boards import RESOURCES, Board
 from atheena.dse.model import Config, Layer, total_resources
-from atheena.errors import AtheenaError
+from atheena.errors import AtheenaError, NoFeasibleDesign
 
 
 @dataclass
@@ -36,6 +36,7 @@ class Design:
     choice: list[Config]
     board: Board
     budget: float
+    overheads: dict = field(default_factory=dict)  # what the lowering adds between layers (lane converters)
 
     @property
     def cycles_per_sample(self) -> float:
@@ -47,7 +48,13 @@ class Design:
 
     @property
     def resources(self) -> dict:
-        return total_resources(self.choice)
+        """The layers' configurations and the `overheads` between them: the whole design."""
+        layers = total_resources(self.choice)
+        return {k: v + self.overheads.get(k, 0) for k, v in layers.items()}
+
+    def foldings(self) -> dict:
+        """{op: folding dict} of the choice, for the netlist plan before `fold` writes it."""
+        return {layer.op: config.as_dict() for layer, config in zip(self.layers, self.choice)}
 
     @property
     def max_resource_share(self) -> float:
@@ -190,10 +197,9 @@ def optimise(layers: list[Layer], board: Board, budget: float) -> Design:
     ok, x = p.solve(cost)
     if not ok:
         need = smallest_budget(layers, board)
-        raise AtheenaError(
+        raise NoFeasibleDesign(
             f"no folding of the network fits in {budget:.0%} of the {board.name}'s resources; the smallest "
-            f"budget that fits is {need:.1%} (largest share of DSP, BRAM18, LUT and FF)"
-        )
+            f"budget that fits is {need:.1%} (largest share of DSP, BRAM18, LUT and FF)", need)
     best = x[t]
     # second stage: the cheapest design at that speed (sum of resource shares)
     p.h.changeColBounds(t, 0.0, best * (1 + 1e-9) + 1e-9)

@@ -1,6 +1,8 @@
 """Design-space sweeps: boards x budgets x exit probabilities, early exit vs baseline.
 
-`sweep` returns one record per (board, exit probabilities, budget) with the
+Every design is `atheena.dse.fold.Folder`'s, the one the `fold` pass
+writes (headroom after exits, lane converters counted), so a sweep's figures
+are those `fold` gives at the same point.  `sweep` returns one record per (board, exit probabilities, budget) with the
 stable keys `board`, `budget`, `exit_probabilities`, `early_exit` and
 `baseline` (each: `throughput_sps`, `cycles_per_sample`, `resources` with
 `dsp`, `bram18`, `lut`, `ff`, and `max_resource_share`), and `gain`
@@ -14,19 +16,15 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from atheena.dse import boards as board_data
-from atheena.dse.network import baseline_layers, network_layers
-from atheena.dse.optimizer import optimise
-from atheena.errors import AtheenaError
+from atheena.dse.fold import Folder
+from atheena.errors import NoFeasibleDesign
 
 
-def _design_or_none(layers, board, budget):
+def _summary_or_none(fold, budget):
     try:
-        return optimise(layers, board, budget).summary()
-    except AtheenaError as err:
-        if "no folding" in str(err):
-            return None
-        raise
+        return fold(budget).summary()
+    except NoFeasibleDesign:
+        return None
 
 
 def sweep(
@@ -45,15 +43,14 @@ def sweep(
     budgets = list(budgets)
     settings = list(exit_probabilities) if exit_probabilities is not None else [None]
     records = []
-    base_layers = baseline_layers(module)
     for board_name in boards:
-        board = board_data.load(board_name)
-        base = {b: _design_or_none(base_layers, board, b) for b in budgets}
+        folder = Folder(module, board_name)  # the configurations are built once per board
+        board = folder.board
+        base = {b: _summary_or_none(folder.baseline, b) for b in budgets}
         for rates in settings:
-            layers = network_layers(module, rates)
             probs = list(rates) if rates is not None else _rates_from_ir(module)
             for budget in budgets:
-                ee = _design_or_none(layers, board, budget)
+                ee = _summary_or_none(lambda b: folder.design(b, rates), budget)
                 gain = ee["throughput_sps"] / base[budget]["throughput_sps"] if ee and base[budget] else None
                 records.append({"board": board.name, "budget": budget, "exit_probabilities": probs,
                                 "early_exit": ee, "baseline": base[budget], "gain": gain})

@@ -44,7 +44,7 @@ from atheena.dialects import ops as O
 from atheena.errors import AtheenaError
 from atheena.ir import layer_name
 from atheena.reference import interpreter
-from atheena.reference.interpreter import Result, conv_sums, conv_sums_int64, window_max, window_sum
+from atheena.reference.interpreter import Result
 
 ACC_BITS = 48
 EXP_FRAC = 16
@@ -121,13 +121,22 @@ def threshold_code(t: float) -> int:
     T is capped at 2**(EXP_FRAC + 16): S never exceeds (number of classes) * 2**EXP_FRAC,
     so a tinier threshold (every sample exits) needs no larger constant.
     """
-    if not 0.0 < t < 1.0:
-        raise AtheenaError(f"threshold {t} is outside (0, 1)")
+    from atheena.thresholds import check_threshold
+
+    check_threshold(t)
     return min(math.floor(2.0**EXP_FRAC / t), 2 ** (EXP_FRAC + 16))
 
 
 class FixedArithmetic:
-    """The hardware's integer arithmetic; arrays hold int64 codes."""
+    """The hardware's integer arithmetic; arrays hold int64 codes.
+
+    It holds the number rules (formats, quantization, requantization, the exit
+    test); what each op computes with them is its kind's `evaluate`
+    (`atheena.kinds`).
+    """
+
+    fixed = True
+    AVG_SHIFT = AVG_SHIFT
 
     def __init__(self, act: FixedPointFormat = FixedPointFormat(), weight: FixedPointFormat = FixedPointFormat(),
                  exp_index_shift: int = 0):
@@ -163,37 +172,21 @@ class FixedArithmetic:
         w, b, _ = self._params[key]
         return w, b
 
-    def _exactly_in_float64(self, op: ir.Operation) -> bool:
+    def exactly_in_float64(self, op: ir.Operation) -> bool:
         """Sums of products are computed in float64 (fast) when every partial sum provably
         stays below 2**53, where float64 represents integers exactly; else in int64."""
+        self.parameters(op)
         return self._params[op][2] < _EXACT_IN_FLOAT64
 
-    def conv2d(self, op: ir.Operation, x: np.ndarray) -> np.ndarray:
-        w, b = self.parameters(op)
-        if self._exactly_in_float64(op):
-            acc = np.rint(conv_sums(op, x, w)).astype(np.int64)
-        else:
-            acc = conv_sums_int64(op, x, w)
-        return requantize(acc + b[None, :, None, None], self.weight.frac, self.act)
+    def requantize(self, acc: np.ndarray, shift: int | None = None) -> np.ndarray:
+        """Accumulator codes back to activations (shift: the weights' fraction bits unless given)."""
+        return requantize(acc, self.weight.frac if shift is None else shift, self.act)
 
-    def linear(self, op: ir.Operation, x: np.ndarray) -> np.ndarray:
-        w, b = self.parameters(op)
-        if self._exactly_in_float64(op):
-            acc = np.rint(x.astype(np.float64) @ w.T.astype(np.float64)).astype(np.int64)
-        else:
-            acc = x @ w.T
-        return requantize(acc + b, self.weight.frac, self.act)
+    def layer(self, op: ir.Operation, x: np.ndarray) -> np.ndarray:
+        """The output codes of layer `op` for a batch `x` of input codes (its kind's semantics)."""
+        from atheena import kinds
 
-    def pool(self, op: ir.Operation, x: np.ndarray) -> np.ndarray:
-        if op.name == "atheena.max_pool2d":
-            return window_max(op, x).astype(np.int64)
-        kh, kw = O.int_array(op, "kernel")
-        total = window_sum(op, x).astype(np.int64)
-        multiplier = math.floor(2.0**AVG_SHIFT / (kh * kw) + 0.5)
-        return requantize(total * multiplier, AVG_SHIFT, self.act)
-
-    def relu(self, x: np.ndarray) -> np.ndarray:
-        return np.maximum(x, 0)
+        return kinds.of(op).evaluate(op, x, self)
 
     def exit_score(self, logits: np.ndarray) -> np.ndarray:
         """S = sum_i ROM[(x_max - x_i) >> shift] per sample (lower = more confident)."""

@@ -61,7 +61,7 @@ func.func @linear_needs_vector(%x: tensor<1x4x4xf32>) -> tensor<3xf32> {
 // -----
 
 func.func @threshold_range(%x: tensor<3xf32>) -> tensor<i1> {
-  // expected-error @+1 {{'atheena.exit_decision' op threshold 1.5 must be in (0, 1)}}
+  // expected-error @+1 {{'atheena.exit_decision' op threshold 1.5 is outside (0, 1)}}
   %d = "atheena.exit_decision"(%x) {threshold = 1.5 : f64, exit = 0 : i64} : (tensor<3xf32>) -> tensor<i1>
   return %d : tensor<i1>
 }

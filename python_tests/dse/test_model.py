@@ -6,6 +6,8 @@ import pytest
 from atheena import ir as air
 from atheena.dialects import ops as O
 from atheena.dse import boards, model
+from atheena.dse.network import layer_configs
+from atheena.hardware.plan import op_instances
 from atheena.errors import AtheenaError
 
 
@@ -31,7 +33,7 @@ def _find(configs, **folding):
 
 def test_conv_interval_and_resources_by_hand():
     op = _op(CONV, "tensor<2x8x8xf32>", "tensor<4x8x8xf32>")
-    configs = model.conv_configs(op)
+    configs = layer_configs(op, prune=False)
     assert len(configs) == 2 * 3 * 3  # divisors of C=2, F=4, K=9 (no pixel parallelism yet)
     macs = 8 * 8 * 4 * 2 * 9
     folded = _find(configs, coarse_in=1, coarse_out=1, fine=1)
@@ -47,8 +49,9 @@ def test_conv_interval_and_resources_by_hand():
     assert est.features["memory_ff"] == 9 * 2 * 16 + 2 * 2 * 16  # their read registers
     # in the design, the lowering adds FIFOs of (padding + 1) input rows (2 x 8 beats of 2 words) and
     # one output row (8 beats of 4 words)
-    parts = [model.fifo_part(32, 16), model.Part(("kernel", op.name), est), model.fifo_part(64, 8)]
-    assert [p.key for p in model.op_parts(op, fast.as_dict())] == [p.key for p in parts]
+    parts = op_instances(op, fast.as_dict())
+    assert [p.key for p in parts] == [("fifo", 32, 16), ("kernel", op.name), ("fifo", 64, 8)]
+    assert parts[0].cost() == model.fifo_resources(32, 16) and parts[2].cost() == model.fifo_resources(64, 8)
     assert fast.resources == tuple(sum(x) for x in zip(*(p.resources for p in parts)))
 
 
@@ -110,14 +113,14 @@ def test_bank_columns_are_rom_columns_of_each_bank():
 def test_linear_and_pool_intervals():
     lin = _op('"atheena.linear"(%x) {weights = dense<0.1> : tensor<10x640xf32>, bias = dense<0.0> : tensor<10xf32>}'
               " : (tensor<640xf32>) -> tensor<10xf32>", "tensor<640xf32>", "tensor<10xf32>")
-    cfg = _find(model.linear_configs(lin), coarse_in=8, coarse_out=5)
+    cfg = _find(layer_configs(lin, prune=False), coarse_in=8, coarse_out=5)
     # weights: 40 ROMs of 160 16-bit words, logic (2560 bits); input ping-pong: 8 banks of 2 x 80 words,
     # one BRAM18 each; biases: 5 ROMs of 2 entries, logic
     assert cfg.interval == 6400 // 40 and cfg.resources[:2] == (40, 8)
     pool = _op('"atheena.max_pool2d"(%x) {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, '
                'padding = array<i64: 0, 0>} : (tensor<5x32x32xf32>) -> tensor<5x16x16xf32>',
                "tensor<5x32x32xf32>", "tensor<5x16x16xf32>")
-    cfg = _find(model.pool_configs(pool), coarse=5)
+    cfg = _find(layer_configs(pool, prune=False), coarse=5)
     assert cfg.interval == 32 * 32 and cfg.resources[0] == 0
 
 
@@ -127,8 +130,8 @@ def test_resources_from_plain_parameters_match_the_op_configs():
     assert weights.shape == (4, 2, 3, 3) and np.all(weights == round(0.1 * 256)) and np.all(bias == 0)
     est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3, weights=weights,
                                bias=bias)
-    row_fifo, kernel, out_fifo = model.op_parts(op, {"coarse_in": 1, "coarse_out": 2, "fine": 3})
-    assert kernel.estimate == est and row_fifo.key == ("fifo", 16, 32) and out_fifo.key == ("fifo", 32, 16)
+    row_fifo, kernel, out_fifo = op_instances(op, {"coarse_in": 1, "coarse_out": 2, "fine": 3})
+    assert kernel.cost() == est and row_fifo.key == ("fifo", 16, 32) and out_fifo.key == ("fifo", 32, 16)
     assert est.features["mults"] == 6 and est.features["window_words"] == 9
     assert est.features["rom_luts"] == 0  # equal weights: every ROM column is constant
     est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3)

@@ -60,7 +60,7 @@ def test_conv_matches_the_reference_on_b_lenet(imported):
                         padding=tuple(O.int_array(conv, "padding")))
     images = calibration_set(None).images[:3]  # the bundled held-out digits
     xs = [arith.input(img) for img in images]
-    expected = [arith.conv2d(conv, x[None])[0] for x in xs]
+    expected = [arith.layer(conv, x[None])[0] for x in xs]
     _run(ConvParams(shape, weights, bias, coarse_out=5, fine=5, shift=arith.weight.frac), xs, expected,
          stalls=((1.0, 1.0),))
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from atheena.dse import model
 from atheena.hardware.emit import emit
 from atheena.hardware.kernels.relu import relu_module
 from atheena.hardware.sim import simulate
+from atheena.kinds.relu import KIND as RELU
 from atheena.reference.fixed_point import FixedArithmetic
 from hw_streams import pack, unpack
 
@@ -21,7 +21,7 @@ def test_relu_bit_exact_under_random_stalls(lanes, p_in, p_out):
     codes = rng.integers(-32768, 32768, 16 * 16 * 4 * 3)  # three 4x16x16 samples, HWC
     beats = pack(codes, lanes)
     result = simulate(files, f"atheena_relu_l{lanes}", beats, len(beats), p_in, p_out, seed=lanes)
-    np.testing.assert_array_equal(unpack(result.words, lanes), FixedArithmetic().relu(codes))
+    np.testing.assert_array_equal(unpack(result.words, lanes), RELU.evaluate(None, codes, FixedArithmetic()))
     if p_in == p_out == 1.0:
         # the model's interval for a 4x16x16 map with `lanes` lanes
         words_per_sample = 4 * 16 * 16 // lanes

@@ -9,7 +9,8 @@ import torch
 from atheena import ir as air
 from atheena.dialects import ops as O
 from atheena.errors import AtheenaError
-from atheena.reference import interpreter
+from atheena.kinds.conv2d import conv_sums, conv_sums_int64
+from atheena.kinds.relu import KIND as RELU
 from atheena.reference.fixed_point import (
     EXP_FRAC, FixedArithmetic, FixedPointFormat, exp_rom, requantize, threshold_code,
 )
@@ -92,14 +93,14 @@ def test_conv_against_pytorch_within_quantization_error():
     module, op = _op(CONV.replace("dense<W>", f"dense<{text}>"), "tensor<3x6x6xf32>", "tensor<4x3x6xf32>")
     x = np.random.default_rng(1).uniform(-2, 2, (8, 3, 6, 6))
     arith = FixedArithmetic()
-    got = Q88.dequantize(arith.conv2d(op, arith.input(x)))
+    got = Q88.dequantize(arith.layer(op, arith.input(x)))
     ref = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w, dtype=torch.float64),
                                      torch.tensor([0.5, -0.25, 1.0, 0.0], dtype=torch.float64),
                                      stride=(2, 1), padding=1).numpy()
     # error: input and weight rounding (half an LSB each, over 27 products) plus the output rounding
     bound = 27 * (2.0 * 0.5 / 256 + 0.3 * 4 * 0.5 / 256) + 0.5 / 256
     assert np.max(np.abs(got - ref)) < bound
-    np.testing.assert_allclose(FloatArithmetic().conv2d(op, x), ref, atol=1e-5)
+    np.testing.assert_allclose(FloatArithmetic().layer(op, x), ref, atol=1e-5)
 
 
 def test_exact_float64_path_equals_int64_path():
@@ -107,8 +108,8 @@ def test_exact_float64_path_equals_int64_path():
     _, op = _op(CONV.replace("dense<W>", f"dense<{text}>"), "tensor<3x6x6xf32>", "tensor<4x3x6xf32>")
     codes = np.random.default_rng(3).integers(Q88.lo, Q88.hi + 1, (5, 3, 6, 6))
     wq = Q88.quantize(w)
-    exact = interpreter.conv_sums_int64(op, codes, wq)
-    fast = np.rint(interpreter.conv_sums(op, codes, wq)).astype(np.int64)
+    exact = conv_sums_int64(op, codes, wq)
+    fast = np.rint(conv_sums(op, codes, wq)).astype(np.int64)
     np.testing.assert_array_equal(fast, exact)
 
 
@@ -119,7 +120,7 @@ def test_pooling_against_pytorch(kind):
     module, op = _op(body, "tensor<2x7x7xf32>", "tensor<2x4x4xf32>")
     x = np.random.default_rng(4).uniform(-3, 3, (6, 2, 7, 7))
     arith = FixedArithmetic()
-    got = Q88.dequantize(arith.pool(op, arith.input(x)))
+    got = Q88.dequantize(arith.layer(op, arith.input(x)))
     fn = torch.nn.functional.max_pool2d if kind == "max_pool2d" else torch.nn.functional.avg_pool2d
     ref = fn(torch.tensor(Q88.dequantize(Q88.quantize(x))), 3, 2, 1).numpy()
     assert np.max(np.abs(got - ref)) <= (0 if kind == "max_pool2d" else 0.5 / 256 + 1e-12)
@@ -132,7 +133,7 @@ def test_linear_and_relu_against_pytorch():
     _, op = _op(body, "tensor<5xf32>", "tensor<3xf32>")
     x = np.random.default_rng(5).uniform(-4, 4, (10, 5))
     arith = FixedArithmetic()
-    got = Q88.dequantize(arith.relu(arith.linear(op, arith.input(x))))
+    got = Q88.dequantize(RELU.evaluate(None, arith.layer(op, arith.input(x)), arith))
     ref = np.maximum(x @ w.T.astype(np.float64) + 0.125, 0)
     assert np.max(np.abs(got - ref)) < 5 * (0.5 / 256 + 4 * 0.5 / 256) + 0.5 / 256
 
@@ -143,7 +144,7 @@ def test_accumulator_overflow_is_refused():
     _, op = _op(body, "tensor<4096xf32>", "tensor<2xf32>")
     wide = FixedPointFormat(24, 16)
     with pytest.raises(AtheenaError, match="48-bit accumulator could overflow"):
-        FixedArithmetic(wide, wide).linear(op, np.zeros((1, 4096), dtype=np.int64))
+        FixedArithmetic(wide, wide).layer(op, np.zeros((1, 4096), dtype=np.int64))
 
 
 def test_accumulator_check_uses_exact_integers():
@@ -153,7 +154,7 @@ def test_accumulator_check_uses_exact_integers():
     _, op = _op(body, "tensor<1024xf32>", "tensor<2xf32>")
     q16 = FixedPointFormat(32, 16)
     with pytest.raises(AtheenaError, match="48-bit accumulator could overflow"):
-        FixedArithmetic(q16, q16).linear(op, np.zeros((1, 1024), dtype=np.int64))
+        FixedArithmetic(q16, q16).layer(op, np.zeros((1, 1024), dtype=np.int64))
 
 
 def test_quantize_clips_before_casting():
@@ -202,7 +203,7 @@ def test_conv_is_bit_exact_against_an_integer_oracle(seed):
             f" : (tensor<{c}x{h}x{wd}xf32>) -> tensor<{f}x{ho}x{wo}xf32>")
     _, op = _op(body, f"tensor<{c}x{h}x{wd}xf32>", f"tensor<{f}x{ho}x{wo}xf32>")
     x = rng.integers(act.lo, act.hi + 1, (3, c, h, wd))
-    got = FixedArithmetic(act, weight).conv2d(op, x)
+    got = FixedArithmetic(act, weight).layer(op, x)
     bias_acc = np.floor(b.astype(np.float64) * 2.0 ** (act.frac + weight.frac) + 0.5).astype(np.int64)
     expected = _integer_conv(x, weight.quantize(w), bias_acc, (sh, sw), (ph, pw), groups, act, weight)
     np.testing.assert_array_equal(got, expected)

@@ -1,20 +1,20 @@
-"""The whole lowered design as the resource model sees it (`atheena.dse.lowering`) against the lowering.
+"""The netlist plan (`atheena.hardware.plan`): what the DSE costs is what the lowering builds.
 
-The model must count every instance `atheena.hardware.lower` makes (kernels, RAM FIFOs, lane
-converters, handshake buffers and forks) with its parameters; these tests lower folded networks
-(the handshake top only, no SystemVerilog) and compare.  Yosys checks the costs in
-python_tests/hardware/test_design_resources.py.
+The lowering emits the plan's instances and the DSE sums their costs, so the two cannot count
+different instances; these tests check the accounting around it (a design's resources are its
+layers' configurations plus the converters between them, the converter reserve keeps a design
+within its budget, a baseline is costed as the backbone network itself) and, with Yosys, the
+costs themselves.
 """
-
-import collections
-import re
 
 import pytest
 import torch
 from torch import nn
 
 from atheena.dialects import ops as O
-from atheena.dse import lowering, model
+from atheena.dse import model
+from atheena.dse.fold import Folder
+from atheena.hardware import plan
 from atheena.frontend import import_model
 from atheena.models.early_exit import EarlyExitNet
 from atheena.pipeline import PipelineRunner
@@ -49,79 +49,52 @@ def folded(name: str, budget: float, exits: str = "0.6"):
     return module
 
 
-def handshake_only(module) -> str:
-    """The lowered handshake top of `module`, without generating SystemVerilog."""
-    from atheena.hardware import lower
-
-    saved = lower._to_verilog
-    lower._to_verilog = lambda *args, **kwargs: {}
-    try:
-        return lower.lower(module, "top").handshake
-    finally:
-        lower._to_verilog = saved
-
-
-def instances(handshake: str) -> collections.Counter:
-    """The instances of a lowered top, keyed as `model.Part.key` (kernels by kind only)."""
-    keys = collections.Counter()
-    for line in handshake.splitlines():
-        if m := re.search(r"handshake\.instance @atheena_fifo_w(\d+)_d(\d+)_hs", line):
-            keys["fifo", int(m[1]), int(m[2])] += 1
-        elif m := re.search(r"handshake\.instance @atheena_convert_(\d+)_to_(\d+)_hs", line):
-            keys["convert", int(m[1]), int(m[2])] += 1
-        elif "handshake.instance" in line:
-            keys["kernel",] += 1
-        elif m := re.search(r"handshake\.buffer \[(\d+)\] fifo .* : i(\d+)$", line):
-            keys["buffer", int(m[2]), int(m[1])] += 1
-        elif m := re.search(r"handshake\.fork \[(\d+)\]", line):
-            keys["fork", int(m[1])] += 1
-    return keys
-
-
-def modelled(module) -> collections.Counter:
-    return collections.Counter(p.key[:1] if p.key[0] == "kernel" else p.key for _, p in lowering.lowered_parts(module))
-
-
-@pytest.mark.parametrize("name, budget", [("tiny", 0.02), ("tiny", 0.05), ("b-lenet", 0.5), ("b-lenet", 0.1),
-                                          ("b-lenet-baseline", 0.3)])
-def test_the_model_counts_every_instance_the_lowering_makes(name, budget):
-    module = folded(name, budget, "0.75")
-    want = instances(handshake_only(module))
-    got = modelled(module)
-    assert got == want, f"modelled only: {got - want}; lowered only: {want - got}"
-    assert sum(1 for key in want if key[0] == "convert") > 0  # the case the layers' configurations miss
-
-
 def test_design_resources_are_the_chosen_configurations_and_the_converters():
+    from atheena.dse.network import layer_configs
+
     module = folded("tiny", 0.05)
     (func,) = O.network_functions(module)
-    chosen = [next(c for c in model.CONFIGS[op.name](op) if c.as_dict() == lowering._folding(op))
-              for op in O.body_ops(func) if op.name.startswith("atheena.") and "folding" in op.attributes]
+    chosen = [next(c for c in layer_configs(op) if c.as_dict() == plan.folding_of(op))
+              for op in O.body_ops(func) if op.name.startswith("atheena.")]
     by_layers = model.total_resources(chosen)
-    overheads = lowering.lowering_overheads(module)
-    total = lowering.design_resources(module)
+    design = plan.build(func)
+    overheads = design.overheads()
+    total = design.resources()
     assert total == {k: by_layers[k] + overheads[k] for k in total}
     assert overheads["lut"] > 0 and overheads["dsp"] == overheads["bram18"] == 0
+    assert sum(1 for inst in design.instances if inst.key[0] == "convert") > 0  # what no layer's configuration has
 
 
-def test_the_optimiser_keeps_the_converters_within_the_budget():
-    from atheena.dse import boards
-    from atheena.dse.network import network_layers
-
+def test_the_fold_keeps_the_converters_within_the_budget():
     module = folded("tiny", 0.05)
-    board = boards.load("zc706")
-    design, converters = lowering.optimise_with_overheads(module, network_layers(module), board, 0.03)
-    assert converters == lowering.lowering_overheads(module, lowering.chosen_foldings(design.layers, design.choice))
-    assert converters["lut"] > 0 and design.board == board
-    assert all(design.resources[k] + converters[k] <= 0.03 * board.capacity(k) for k in converters)
+    folder = Folder(module, "zc706")
+    design = folder.design(0.03, [0.6])
+    assert design.overheads == plan.build(module, foldings=design.foldings()).overheads()
+    assert design.overheads["lut"] > 0 and design.board == folder.board
+    assert all(design.resources[k] <= 0.03 * folder.board.capacity(k) for k in design.resources)
 
 
-def test_converter_parts_follow_the_lowerings_pivot():
-    keys = [p.key for p in model.converter_parts(5, 2, words=640)]  # neither divides: through lcm 10
-    assert keys == [("convert", 5, 10), ("buffer", 160, 2), ("convert", 10, 2), ("buffer", 32, 2)]
-    keys = [p.key for p in model.converter_parts(5, 2, words=5)]  # 10 does not divide the sample: one lane
-    assert keys == [("convert", 5, 1), ("buffer", 16, 2), ("convert", 1, 2), ("buffer", 32, 2)]
-    assert model.converter_parts(4, 4) == []
+def test_a_baseline_is_costed_as_the_backbone_network_itself():
+    """The early-exit network's backbone, folded as a baseline, costs what the no-exit network does."""
+    for budget in (0.1, 0.5):
+        ee = Folder(folded("b-lenet", 0.5), "zc706").baseline(budget)
+        alone = Folder(folded("b-lenet-baseline", 0.5), "zc706").design(budget)
+        assert ee.summary() == alone.summary()
+        assert [c.folding for c in ee.choice] == [c.folding for c in alone.choice]
+
+
+def test_converters_follow_the_pivot_through_the_least_common_multiple():
+    b = plan.Builder()
+    b.lanes(plan.Channel(5, 640), 2)  # neither divides: through lcm 10
+    assert [i.key for i in b.instances] == [("convert", 5, 10), ("buffer", 160, 2), ("convert", 10, 2),
+                                            ("buffer", 32, 2)]
+    b = plan.Builder()
+    b.lanes(plan.Channel(5, 5), 2)  # 10 does not divide the sample: one lane
+    assert [i.key for i in b.instances] == [("convert", 5, 1), ("buffer", 16, 2), ("convert", 1, 2),
+                                            ("buffer", 32, 2)]
+    b = plan.Builder()
+    assert b.lanes(plan.Channel(4, 64), 4).lanes == 4 and b.instances == []
+    assert all(i.op is None for i in plan.Builder().instances)
 
 
 def test_handshake_glue_costs_by_hand():
@@ -141,7 +114,7 @@ def _against_yosys(module, name: str) -> tuple[dict, dict]:
     """(Yosys's resources of the whole lowered design, the model's)."""
     from atheena.hardware import flow
 
-    return flow.synthesize(flow.rtl(module, name=name)), lowering.design_resources(module)
+    return flow.synthesize(flow.rtl(module, name=name)), plan.build(module).resources()
 
 
 def _assert_close(measured: dict, predicted: dict) -> None:

@@ -1,0 +1,126 @@
+"""One way to fold a network: the design the `fold` pass writes, `atheena dse` sweeps, `compile` explores,
+and every baseline is measured by.
+
+`Folder(module, board)` builds the network's layers and their configurations
+once (the slow part: about a second for B-LeNet); `design(budget, rates)` is
+then one or two HiGHS solves, so sweeps and explorations pay for the
+configurations once.
+
+* **Headroom.** Layers after an exit are folded for `1 + headroom` times the
+  fraction of samples that reach them (capped at 1).  Hard samples arrive at
+  random, so a section folded for exactly the average fraction is a queue at
+  full load whose backlog grows without bound; with headroom the conditional
+  buffer in front of it stays short (`size-buffers`).  The design's
+  prediction uses the true fractions.
+* **Converter reserve.** Lane converters sit between layers of different
+  lanes, so they depend on the choice; the optimiser runs with the converters
+  of its previous choice reserved out of the budget until the reserve covers
+  them (the zoo settles in two rounds).  The design's resources are the whole
+  netlist plan's: layers and converters.
+* **Buffers.** Conditional buffers count at their current depth (the minimum
+  before `size-buffers` chooses).
+
+`baseline(budget)` folds the backbone alone the same way (every layer reached
+by every sample, so the headroom has no effect) with its own converters: the
+no-exit network measured like for like.  No design within the budget raises
+`NoFeasibleDesign`, which names the smallest budget that fits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from atheena.dse import boards
+from atheena.dse.boards import RESOURCES, Board
+from atheena.dse.network import baseline_layers, early_exit_count, layer_reach, network_layers
+from atheena.dse.optimizer import Design, cheapest, optimise, smallest_budget
+from atheena.errors import AtheenaError
+
+HEADROOM = 0.25
+ROUNDS = 4  # of the converter reserve; the zoo settles in two
+
+
+def check_headroom(headroom: float) -> float:
+    if not 0.0 <= headroom <= 4.0:
+        raise AtheenaError(f"headroom {headroom} must be in [0, 4] (0.25 = fold the layers after an "
+                           "exit for 25% more samples than the profiled fraction)")
+    return headroom
+
+
+class Folder:
+    """Folds one network on one board, for any exit rates and budget."""
+
+    def __init__(self, module, board: str | Board, headroom: float = HEADROOM):
+        from atheena.hardware.plan import network_function
+
+        self.module = module
+        self.func = network_function(module)
+        self.board = board if isinstance(board, Board) else boards.load(board)
+        self.headroom = check_headroom(headroom)
+        self.early_exits = early_exit_count(self.func)
+        self._layers = None
+        self._base = None
+
+    @property
+    def layers(self):
+        """The network's layers (their `reach` is that of the last design asked for)."""
+        if self._layers is None:
+            self._layers = network_layers(self.module, [0.0] * self.early_exits)
+        return self._layers
+
+    @property
+    def base_layers(self):
+        if self._base is None:
+            self._base = baseline_layers(self.module)
+        return self._base
+
+    def reach(self, rates: Sequence[float] | None = None) -> list[float]:
+        """Each layer's reach probability: from `rates` (fraction of all samples leaving at each early
+        exit) when given, else from the IR's `reach_probability` attributes."""
+        return [q for _, q in layer_reach(self.func, None if rates is None else list(rates))]
+
+    def set_reach(self, reach: Sequence[float], inflate: bool) -> list:
+        """The layers at these reach probabilities, inflated by the headroom if `inflate`."""
+        for layer, q in zip(self.layers, reach, strict=True):
+            layer.reach = min(1.0, q * (1.0 + self.headroom)) if inflate and q < 1.0 else q
+        return self.layers
+
+    def design(self, budget: float, rates: Sequence[float] | None = None) -> Design:
+        """The fastest design within `budget` of every resource, folded with the headroom and predicted at
+        the true reach."""
+        reach = self.reach(rates)
+        design = self._optimise(self.set_reach(reach, inflate=True), budget, None)
+        design.layers = [dataclasses.replace(layer, reach=q) for layer, q in zip(design.layers, reach)]
+        return design
+
+    def baseline(self, budget: float) -> Design:
+        """The no-exit network (the backbone alone) folded the same way."""
+        return self._optimise(self.base_layers, budget, [layer.op for layer in self.base_layers])
+
+    def smallest_budget(self) -> float:
+        """The smallest budget at which any folding of the network fits (converters aside)."""
+        return smallest_budget(self.layers, self.board)
+
+    def cheapest(self, reach: Sequence[float], cycles_per_sample: float, inflate: bool) -> Design | None:
+        """The design with the smallest largest-resource-share reaching `cycles_per_sample` at `reach`."""
+        return cheapest(self.set_reach(reach, inflate), self.board, cycles_per_sample)
+
+    def _optimise(self, layers, budget: float, ops) -> Design:
+        from atheena.hardware.plan import build
+
+        if not 0.0 < budget <= 1.0:
+            raise AtheenaError(f"budget {budget} must be in (0, 1]: the largest fraction of each device resource "
+                               "to use")
+        board = self.board
+        reserved = {k: 0 for k in RESOURCES}
+        for _ in range(ROUNDS):
+            shrunk = dataclasses.replace(board, **{k: board.capacity(k) - reserved[k] / budget for k in RESOURCES})
+            design = optimise(layers, shrunk, budget)
+            design.board = board
+            extra = build(self.func, foldings=design.foldings(), ops=ops).overheads()
+            if all(extra[k] <= reserved[k] for k in RESOURCES):
+                break
+            reserved = {k: max(reserved[k], extra[k]) for k in RESOURCES}
+        design.overheads = extra
+        return design

@@ -1,0 +1,87 @@
+"""`atheena.conditional_buffer`: holds each sample's tensor until its exit decision, then forwards or drops it.
+
+`mode` says which: the backbone's buffer (`drop_on_exit`) passes on the
+samples that do not exit; an exit's result buffer (`forward_on_exit`) passes
+on the logits of the samples that do.  `depth` (samples held) is chosen by
+`size-buffers`; until then the hardware uses `DEFAULT_DEPTH`.
+
+In hardware: a queue of decisions (a `handshake.buffer` of depth + 2 slots:
+the buffer takes a decision only when the previous sample is gone, so the
+decisions of every sample it can hold wait there and forwarding a sample
+never stops the exit decision, and with it the exit branch and the fork in
+front), the kernel (`kernels/conditional_buffer.py`: one RAM of depth
+samples, cut-through, O(1) drop) and a buffer behind it.
+"""
+
+from __future__ import annotations
+
+from torch_mlir import ir
+
+from atheena.dialects import ops as O
+from atheena.kinds.base import OpKind
+
+MODES = ("drop_on_exit", "forward_on_exit")
+DEFAULT_DEPTH = 2  # samples, before `size-buffers` chooses (its minimum, `atheena.dse.buffers.MIN_DEPTH`)
+MAX_DEPTH = 4096  # samples: far beyond any useful depth, and a bound on the memory a typo can ask for
+
+
+class ConditionalBuffer(OpKind):
+    name = "atheena.conditional_buffer"
+    role = "buffer"
+    decision_operands = (1,)
+
+    def check(self, op):
+        mode = O.str_attr(op, "mode")
+        if mode not in MODES:
+            return f"mode \"{mode}\" must be \"drop_on_exit\" or \"forward_on_exit\""
+        if op.operands[1].type != O.decision_type():
+            return f"decision operand must be tensor<i1>, got {op.operands[1].type}"
+        if op.results[0].type != op.operands[0].type:
+            return f"result type {op.results[0].type} must equal the input type {op.operands[0].type}"
+        if "depth" in op.attributes:
+            attr = op.attributes["depth"]
+            if not isinstance(attr, ir.IntegerAttr) or not 1 <= O.int_attr(op, "depth") <= MAX_DEPTH:
+                return (f"depth {attr} must be an integer number of samples in [1, {MAX_DEPTH}] (size-buffers "
+                        "chooses it; any depth >= 1 is deadlock-free)")
+        return None
+
+    @staticmethod
+    def mode(op) -> str:
+        return O.str_attr(op, "mode")
+
+    @staticmethod
+    def exit(op) -> int:
+        return O.int_attr(op, "exit")
+
+    @staticmethod
+    def depth(op) -> int:
+        return O.int_attr(op, "depth") if "depth" in op.attributes else DEFAULT_DEPTH
+
+    def hardware(self, op, folding, b, inputs, depth: int | None = None):
+        from atheena.dse.model import buffer_resources
+        from atheena.hardware.plan import FIFO_SLOTS, Channel
+
+        if depth is None:
+            depth = b.depths[op] if op in b.depths else self.depth(op)
+        lanes = folding["coarse"]
+        data = b.lanes(inputs[0], lanes)
+        decision = b.buffer(inputs[1], slots=depth + FIFO_SLOTS)
+        words = data.words
+        forward_on = 1 if self.mode(op) == "forward_on_exit" else 0
+
+        def module():
+            from atheena.hardware.kernels.conditional_buffer import conditional_buffer_module
+
+            return conditional_buffer_module(words, lanes, depth, forward_on)
+
+        out = Channel(lanes, words, chw=inputs[0].chw)
+        return [b.kernel([data, decision], out, lambda: buffer_resources(words, depth, lanes), module)]
+
+    def resources_at(self, op, lanes: int, depth: int) -> list[int]:
+        """(DSP, BRAM18, LUT, FF) of the op's instances with `depth` samples: what `size-buffers` trades."""
+        from atheena.hardware.plan import instances_resources, op_instances
+
+        return list(instances_resources(op_instances(op, {"coarse": lanes}, depth=depth)))
+
+
+KIND = ConditionalBuffer()

@@ -1,0 +1,146 @@
+"""`atheena.conv2d`: a (grouped) 2-D convolution with bias.
+
+Folding: `coarse_in` input lanes (divides C, or C/groups), `coarse_out` output
+lanes (divides F), `fine` multipliers per dot product (divides kh*kw).  The
+kernel (`kernels/conv.py`) overlaps the sliding window's visit of every padded
+input position with `(F/co)(C/ci)(kh*kw/fine)` multiply-accumulate steps per
+output pixel; no closed form captures the overlap (stride-2 rows starve the
+engine), so the interval replays the kernel's schedule
+(`atheena.dse.timing.conv_interval`, exact against the RTL).  Grouped
+convolutions are costed but have no kernel yet.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import torch
+from torch_mlir import ir
+
+from atheena.dialects import ops as O
+from atheena.errors import AtheenaError
+from atheena.ir import layer_name
+from atheena.kinds import window
+from atheena.kinds.base import OpKind, check_dense, divisors, map_shape
+
+
+def conv_sums(op: ir.Operation, x: np.ndarray, w: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """Sums of products of a (grouped) convolution, without bias, computed in `dtype`.
+
+    PyTorch's convolution is used as the multiply-accumulate engine.  With
+    integer-valued float64 operands whose worst-case sum stays below 2**53
+    (the fixed-point model proves this per layer) every partial sum is an
+    exactly representable integer, so the result is exact in any order.
+    """
+    _, stride, padding = window.params(op)
+    out = torch.nn.functional.conv2d(torch.from_numpy(np.ascontiguousarray(x, dtype=dtype)),
+                                     torch.from_numpy(np.ascontiguousarray(w, dtype=dtype)),
+                                     stride=tuple(stride), padding=tuple(padding), groups=O.int_attr(op, "groups"))
+    return out.numpy()
+
+
+def conv_sums_int64(op: ir.Operation, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The same sums in int64 with numpy (slow; for layers whose sums could exceed 2**53)."""
+    kernel, stride, padding = window.params(op)
+    (ph, pw), (sh, sw) = padding, stride
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, tuple(kernel), axis=(2, 3))[:, :, ::sh, ::sw]
+    groups = O.int_attr(op, "groups")
+    cg, fg = x.shape[1] // groups, w.shape[0] // groups
+    return np.concatenate([
+        np.einsum("nchwij,fcij->nfhw", win[:, g * cg : (g + 1) * cg], w[g * fg : (g + 1) * fg])
+        for g in range(groups)
+    ], axis=1)
+
+
+class Conv2d(OpKind):
+    name = "atheena.conv2d"
+
+    def check(self, op):
+        problem = window.check_window(op)
+        if problem:
+            return problem
+        c, _, _ = O.shape_of(op.operands[0])
+        f = O.shape_of(op.results[0])[0]
+        groups = O.int_attr(op, "groups")
+        if groups < 1 or c % groups or f % groups:
+            return f"groups = {groups} must divide the input channels ({c}) and output channels ({f})"
+        kh, kw = O.int_array(op, "kernel")
+        return check_dense(op, "weights", (f, c // groups, kh, kw)) or check_dense(op, "bias", (f,))
+
+    def macs(self, op):
+        f, ho, wo = O.shape_of(op.results[0])
+        c = O.shape_of(op.operands[0])[0]
+        kh, kw = O.int_array(op, "kernel")
+        return ho * wo * f * (c // O.int_attr(op, "groups")) * kh * kw
+
+    def evaluate(self, op, x, arith):
+        if not arith.fixed:
+            w = O.dense(op, "weights")
+            return conv_sums(op, x, w) + O.dense(op, "bias").astype(np.float64)[None, :, None, None]
+        w, b = arith.parameters(op)
+        if arith.exactly_in_float64(op):
+            acc = np.rint(conv_sums(op, x, w)).astype(np.int64)
+        else:
+            acc = conv_sums_int64(op, x, w)
+        return arith.requantize(acc + b[None, :, None, None])
+
+    def axes(self, op):
+        c, _, _ = map_shape(op.operands[0])
+        f, _, _ = map_shape(op.results[0])
+        kh, kw = O.int_array(op, "kernel")
+        g = O.int_attr(op, "groups")
+        return {"coarse_in": divisors(c // g if g > 1 else c), "coarse_out": divisors(f), "fine": divisors(kh * kw)}
+
+    def _intervals(self, op, ci: int, pairs: list[tuple[int, int]]) -> list[int]:
+        from atheena.dse.timing import conv_interval
+
+        c, h, w = map_shape(op.operands[0])
+        f, _, _ = map_shape(op.results[0])
+        kernel, stride, padding = window.params(op)
+        kk = kernel[0] * kernel[1]
+        work = [(f // co) * (c // ci) * (kk // fine) for co, fine in pairs]
+        padded = (h + 2 * padding[0], w + 2 * padding[1])
+        return [int(i) for i in conv_interval(padded, tuple(kernel), tuple(stride), c // ci, work)]
+
+    def interval(self, op, folding):
+        return self._intervals(op, folding["coarse_in"], [(folding["coarse_out"], folding["fine"])])[0]
+
+    def foldings(self, op):
+        axes = self.axes(op)
+        out = []
+        for ci in axes["coarse_in"]:  # the schedule replay is vectorised over (coarse_out, fine)
+            pairs = list(itertools.product(axes["coarse_out"], axes["fine"]))
+            for (co, fine), interval in zip(pairs, self._intervals(op, ci, pairs)):
+                out.append(({"coarse_in": ci, "coarse_out": co, "fine": fine}, interval))
+        return out
+
+    def hardware(self, op, folding, b, inputs):
+        from atheena.dse.model import conv_resources
+
+        c, _, w = map_shape(op.operands[0])
+        f, _, _ = map_shape(op.results[0])
+        kh, kw = O.int_array(op, "kernel")
+        pw = O.int_array(op, "padding")[1]
+        g = O.int_attr(op, "groups")
+        ci, co, fine = folding["coarse_in"], folding["coarse_out"], folding["fine"]
+        if g != 1 and not b.standalone:
+            raise AtheenaError(f"{layer_name(op.location) or op.name}: grouped convolutions have no hardware "
+                               "kernel yet")
+
+        def cost():
+            weights, bias = b.codes(op) if g == 1 else (None, None)  # grouped: no dense layout; typical weights
+            return conv_resources(c, w, f, kh, kw, pw, g, ci, co, fine, weights=weights, bias=bias)
+
+        def module():
+            from atheena.hardware.kernels.conv import ConvParams, conv_module
+
+            w_codes, b_codes = b.arith.parameters(op)
+            params = ConvParams(window.shape(op, ci), w_codes, b_codes, co, fine, b.arith.weight.frac)
+            return conv_module(params)
+
+        return window.stages(b, op, inputs[0], ci, co, cost, module)
+
+
+KIND = Conv2d()

@@ -1,0 +1,67 @@
+"""`atheena.exit_decision`: per sample, whether it leaves at this early exit.
+
+The test is `max softmax(logits) >= threshold`, computed in hardware without
+division or overflow: `sum_i exp(x_i - x_max) <= 1/threshold`, the exp from a
+ROM on `x_max - x_i` (the rules are in `atheena.reference.fixed_point`; the
+float reference computes the softmax itself).  The kernel
+(`kernels/exit_decision.py`) takes one logit per cycle, so its interval is the
+number of logits, and emits one decision (1 bit) per sample.  `exit` numbers
+the early exits 0, 1, ... from the earliest.
+"""
+
+from __future__ import annotations
+
+from atheena.dialects import ops as O
+from atheena.kinds.base import OpKind, vector
+
+
+class ExitDecision(OpKind):
+    name = "atheena.exit_decision"
+    role = "decision"
+    decision_results = (0,)
+
+    def check(self, op):
+        from atheena.thresholds import threshold_problem
+
+        if vector(op.operands[0]) is None:
+            return "logits must be a vector"
+        if op.results[0].type != O.decision_type():
+            return f"result must be tensor<i1> (one decision per sample), got {op.results[0].type}"
+        problem = threshold_problem(O.float_attr(op, "threshold"))
+        if problem:
+            return problem
+        if O.int_attr(op, "exit") < 0:
+            return "exit index must be >= 0"
+        return None
+
+    def score(self, logits, arith):
+        """Per sample, the confidence the threshold is compared with (`arith`'s definition)."""
+        return arith.exit_score(logits)
+
+    def decide(self, op, score, arith):
+        return arith.exits(score, O.float_attr(op, "threshold"))
+
+    def axes(self, op):
+        return {}
+
+    def interval(self, op, folding):
+        return O.shape_of(op.operands[0])[0]
+
+    def hardware(self, op, folding, b, inputs):
+        from atheena.dse.model import decision_resources
+        from atheena.hardware.plan import Channel
+
+        n = O.shape_of(op.operands[0])[0]
+        threshold = O.float_attr(op, "threshold")
+        src = b.lanes(inputs[0], 1)
+
+        def module():
+            from atheena.hardware.kernels.exit_decision import exit_decision_module
+
+            return exit_decision_module(src.words, threshold, b.arith.exp_index_shift, b.arith.act)
+
+        out = Channel(1, 1, bits=1, exit=O.int_attr(op, "exit"))
+        return [b.kernel([src], out, lambda: decision_resources(n), module)]
+
+
+KIND = ExitDecision()

@@ -1,0 +1,99 @@
+"""`atheena.max_pool2d` and `atheena.avg_pool2d`: pooling over a sliding window.
+
+Folding: `coarse` channel lanes (divides C).  The kernel (`kernels/pool.py`)
+visits every padded input position once: `(H+2ph)(W+2pw)C/coarse` cycles.
+Max pooling pads with the most negative code (padding is at most half a
+window, so it never wins); average pooling sums the window, zero padding
+included, and multiplies by `round(2**16 / (kh*kw))` (see the fixed-point
+rules in `atheena.reference.fixed_point`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch_mlir import ir
+
+from atheena.dialects import ops as O
+from atheena.kinds import window
+from atheena.kinds.base import OpKind, map_shape
+
+
+def window_max(op: ir.Operation, x: np.ndarray) -> np.ndarray:
+    """Max over each pooling window; padding never wins (it is at most half a window)."""
+    kernel, stride, padding = window.params(op)
+    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64))
+    return torch.nn.functional.max_pool2d(t, tuple(kernel), tuple(stride), tuple(padding)).numpy()
+
+
+def window_sum(op: ir.Operation, x: np.ndarray) -> np.ndarray:
+    """Sum over each pooling window, zero padding included (exact for integer codes)."""
+    kernel, stride, padding = window.params(op)
+    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64))
+    return torch.nn.functional.avg_pool2d(t, tuple(kernel), tuple(stride), tuple(padding),
+                                          count_include_pad=True, divisor_override=1).numpy()
+
+
+class _Pool(OpKind):
+    reduction = ""  # the kernel's "max" or "avg"
+
+    def check(self, op):
+        problem = window.check_window(op)
+        if problem:
+            return problem
+        kernel, padding = O.int_array(op, "kernel"), O.int_array(op, "padding")
+        if any(2 * p > k for p, k in zip(padding, kernel)):
+            return f"padding {padding} must be at most half the kernel {kernel}"
+        if O.shape_of(op.results[0])[0] != O.shape_of(op.operands[0])[0]:
+            return "pooling must keep the number of channels"
+        return None
+
+    def interval(self, op, folding):
+        c, h, w = map_shape(op.operands[0])
+        ph, pw = O.int_array(op, "padding")
+        return (h + 2 * ph) * (w + 2 * pw) * c / folding["coarse"]  # the window visits every padded position
+
+    def hardware(self, op, folding, b, inputs):
+        from atheena.dse.model import pool_resources
+
+        c, _, w = map_shape(op.operands[0])
+        kh, kw = O.int_array(op, "kernel")
+        pw = O.int_array(op, "padding")[1]
+        lanes = folding["coarse"]
+        kind = self.name.removeprefix("atheena.")
+
+        def module():
+            from atheena.hardware.kernels.pool import pool_module
+
+            return pool_module(window.shape(op, lanes), self.reduction)
+
+        return window.stages(b, op, inputs[0], lanes, lanes,
+                             lambda: pool_resources(kind, c, w, kh, pw, lanes, kw=kw), module)
+
+
+class MaxPool2d(_Pool):
+    name = "atheena.max_pool2d"
+    reduction = "max"
+
+    def evaluate(self, op, x, arith):
+        out = window_max(op, x)
+        return out.astype(np.int64) if arith.fixed else out
+
+
+class AvgPool2d(_Pool):
+    name = "atheena.avg_pool2d"
+    reduction = "avg"
+
+    def evaluate(self, op, x, arith):
+        kh, kw = O.int_array(op, "kernel")
+        if not arith.fixed:
+            return window_sum(op, x) / (kh * kw)
+        total = window_sum(op, x).astype(np.int64)
+        multiplier = math.floor(2.0**arith.AVG_SHIFT / (kh * kw) + 0.5)
+        return arith.requantize(total * multiplier, arith.AVG_SHIFT)
+
+
+MAX = MaxPool2d()
+AVG = AvgPool2d()

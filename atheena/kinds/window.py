@@ -1,0 +1,73 @@
+"""What the window kinds (convolution, pooling) share: window arithmetic, its check, and the hardware
+around a window kernel (its input row FIFO and its output FIFO of one row)."""
+
+from __future__ import annotations
+
+from torch_mlir import ir
+
+from atheena.dialects import ops as O
+
+
+def window_output(size: int, kernel: int, stride: int, pad: int) -> int:
+    """Output extent of a sliding window (floor mode, as PyTorch's default)."""
+    return (size + 2 * pad - kernel) // stride + 1
+
+
+def params(op: ir.Operation) -> tuple[list[int], list[int], list[int]]:
+    """(kernel, stride, padding), each (height, width)."""
+    return O.int_array(op, "kernel"), O.int_array(op, "stride"), O.int_array(op, "padding")
+
+
+def check_window(op: ir.Operation) -> str | None:
+    for name in ("kernel", "stride", "padding"):
+        if not isinstance(op.attributes[name], ir.DenseI64ArrayAttr):
+            return f"attribute '{name}' must be an array<i64: ...>, got {op.attributes[name]}"
+    kernel, stride, padding = params(op)
+    for name, arr in (("kernel", kernel), ("stride", stride), ("padding", padding)):
+        if len(arr) != 2:
+            return f"attribute '{name}' must have 2 values (height, width), got {len(arr)}"
+    if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
+        return "kernel and stride must be >= 1 and padding >= 0"
+    in_shape = O.shape_of(op.operands[0])
+    if len(in_shape) != 3:
+        return f"input must be a C x H x W feature map, got shape {list(in_shape)}"
+    _, h, w = in_shape
+    ho, wo = (window_output(s, k, st, p) for s, k, st, p in zip((h, w), kernel, stride, padding))
+    if ho < 1 or wo < 1:
+        return f"kernel {kernel} does not fit the padded {h}x{w} input"
+    out = O.shape_of(op.results[0])
+    return None if len(out) == 3 and out[1:] == (ho, wo) else (
+        f"output shape {list(out)} does not match the window arithmetic: expected [C, {ho}, {wo}]"
+    )
+
+
+def shape(op: ir.Operation, lanes: int):
+    """The kernels' `WindowShape` of a window op at `lanes` input lanes."""
+    from atheena.hardware.kernels.window import WindowShape
+
+    c, h, w = O.shape_of(op.operands[0])
+    kernel, stride, padding = params(op)
+    return WindowShape(c, h, w, kernel=tuple(kernel), stride=tuple(stride), padding=tuple(padding), lanes=lanes)
+
+
+def stages(b, op: ir.Operation, src, lanes_in: int, lanes_out: int, cost, module):
+    """A window kernel in the plan: its input converted to `lanes_in`, a FIFO of `ph + 1` input rows in
+    front, the kernel, and a FIFO of one output row behind.
+
+    The input FIFO: the window stops taking input while its engine computes the rows its bottom padding
+    completes (and whenever its ping-pong memory is full), and at a fork the other branch would stall
+    with it.  Upstream keeps producing meanwhile; `ph + 1` input rows hold what arrives during the
+    longest such pause of a layer that is not the bottleneck (measured on B-LeNet: without it the
+    second convolution's end-of-sample pause cost the first one 14%).  The output FIFO holds the
+    burst of a row of windows.
+    """
+    from atheena.hardware.plan import FIFO_SLOTS, Channel
+
+    c, _, w = O.shape_of(op.operands[0])
+    f, ho, wo = O.shape_of(op.results[0])
+    ph = O.int_array(op, "padding")[0]
+    src = b.lanes(src, lanes_in)
+    depth = (ph + 1) * w * c // src.lanes
+    if depth > FIFO_SLOTS:
+        src = b.fifo(src, depth)
+    return [b.kernel([src], Channel(lanes_out, f * ho * wo), cost, module, fifo=wo * f // lanes_out)]

@@ -1,0 +1,106 @@
+"""`atheena dse`: the fastest folding of every layer per resource budget, early exit against the baseline.
+
+The design space exploration on its own, for sweeping boards, budgets and exit
+probabilities (and plotting the Pareto fronts) without generating hardware.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from atheena import errors
+from atheena.tools.commands.common import (
+    floats,
+    load_ir_or_model,
+    model_arguments,
+    parse_thresholds,
+    say,
+    settings,
+    table,
+)
+
+
+def add_parser(sub) -> None:
+    ds = sub.add_parser("dse", help="design space exploration: fastest folding per budget, early exit vs baseline",
+                        description="Choose every layer's folding for the highest throughput within each budget "
+                        "(exact, HiGHS), for the early-exit network and for its baseline without exits.")
+    model_arguments(ds, mlir=True)
+    ds.add_argument("--board", default="zc706", help="built-in board (zc706, zcu102, zedboard) or a board .json "
+                    "file; several separated by commas")
+    ds.add_argument("--budgets", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0", metavar="B[,B...]",
+                    help="fractions of every device resource (default 0.1 to 1.0)")
+    ds.add_argument("--exit-probabilities", action="append", metavar="P[,P...]",
+                    help="fraction of all samples leaving at each early exit (B-LeNet in ATHEENA: 0.75); repeat or "
+                    "separate settings with ';'. Default: the IR's reach probabilities, else measured by profiling")
+    ds.add_argument("--thresholds", action="append", metavar="T[,T...]",
+                    help="measure the exit probabilities by profiling at these thresholds (one per early exit; "
+                    "repeat or separate settings with ';') instead of giving them")
+    ds.add_argument("--data", metavar="DIR", help="MNIST folder for profiling (default: the bundled images)")
+    ds.add_argument("--json", action="store_true", help="print the records as JSON")
+    ds.add_argument("--plot", metavar="PNG", help="write the Pareto fronts (throughput vs largest resource share)")
+
+
+def cmd_dse(args) -> int:
+    from atheena.dialects import ops as O
+    from atheena.dse.network import early_exit_count
+    from atheena.dse.sweeps import plot_pareto, sweep
+
+    budgets = floats(args.budgets, "--budgets")
+    for b in budgets:
+        if not 0.0 < b <= 1.0:
+            raise errors.AtheenaError(f"budget {b} must be in (0, 1]: a fraction of every device resource")
+    module, label = load_ir_or_model(args)
+    (func,) = O.network_functions(module)
+    probabilities = [floats(s, "--exit-probabilities") for s in settings(args.exit_probabilities)] or None
+    if probabilities and args.thresholds:
+        raise errors.AtheenaError("give either --exit-probabilities or --thresholds (to measure them), not both")
+    if (probabilities or args.thresholds) and not early_exit_count(func):
+        raise errors.AtheenaError(f"{label} has no early exits, so exit probabilities and thresholds do not apply")
+    annotated = all("reach_probability" in op.attributes for op in O.body_ops(func) if op.name.startswith("atheena."))
+    if probabilities is None and early_exit_count(func) and (args.thresholds or not annotated):
+        from atheena.data import calibration_set
+        from atheena.dse.sweeps import exit_probabilities_for
+
+        thresholds = [parse_thresholds(t) for t in settings(args.thresholds)] or [ir_thresholds(func)]
+        data = calibration_set(args.data)
+        probabilities = exit_probabilities_for(module, thresholds, data)
+        for t, rates in zip(thresholds, probabilities):
+            say(args, f"measured exit probabilities {', '.join(f'{p:.3f}' for p in rates)} at thresholds "
+                      f"{','.join(f'{x:g}' for x in t)} on {data.description}")
+    boards_list = [b.strip() for b in args.board.split(",") if b.strip()]
+    started = time.perf_counter()
+    records = sweep(module, boards_list, budgets, probabilities,
+                    progress=lambda r: say(args, f"{r['board']} budget {r['budget']:.0%}: done"))
+    say(args, f"optimised {len(records)} early-exit designs and their baselines in {time.perf_counter() - started:.1f} s")
+    if args.plot:
+        plot_pareto(records, args.plot, title=f"{label}: throughput vs resources")
+        say(args, f"wrote {args.plot}")
+    if args.json:
+        print(json.dumps(records, indent=2))
+    else:
+        print(format_dse_table(records))
+    return 0
+
+
+def ir_thresholds(func) -> list[float]:
+    """The threshold of each exit decision in the network function, earliest first."""
+    from torch_mlir import ir
+
+    from atheena.dialects import ops as O
+
+    return [ir.FloatAttr(op.attributes["threshold"]).value for op in O.exit_decisions(func)]
+
+
+def format_dse_table(records) -> str:
+    head = ["board", "exit prob.", "budget", "early-exit sps", "share", "baseline sps", "share", "gain"]
+    rows = []
+    for r in records:
+        ee, base = r["early_exit"], r["baseline"]
+        rows.append([
+            r["board"], ",".join(f"{p:.3f}" for p in r["exit_probabilities"]) or "-", f"{r['budget']:.0%}",
+            f"{ee['throughput_sps']:,.0f}" if ee else "does not fit", f"{ee['max_resource_share']:.1%}" if ee else "-",
+            f"{base['throughput_sps']:,.0f}" if base else "does not fit",
+            f"{base['max_resource_share']:.1%}" if base else "-", f"{r['gain']:.2f}x" if r["gain"] else "-",
+        ])
+    return table(head, rows)
