@@ -33,15 +33,15 @@ import numpy as np
 from torch_mlir import ir
 from torch_mlir.dialects import func as func_d
 
+from atheena import kinds
 from atheena.dialects import ops as O
 from atheena.ir import layer_name
 from atheena.thresholds import threshold_problem
 from atheena.pass_base import ModulePass, PassFailure
 
-SUPPORTED_LAYERS = (
-    "Conv2d, BatchNorm2d after a Conv2d, MaxPool2d, AvgPool2d, ReLU, Linear, "
-    "Flatten/view and Dropout"
-)
+#: the torch ops each op kind imports (`OpKind.torch_ops`, `OpKind.from_torch`)
+_FROM_TORCH = {name: kind for kind in kinds.KINDS.values() for name in kind.torch_ops}
+SUPPORTED_LAYERS = ", ".join(k.torch_layers for k in kinds.KINDS.values() if k.torch_layers) + " and Dropout"
 
 _VTENSOR = re.compile(r"!torch\.vtensor<\[([-\d,]*)\],(\w+)>")
 _IDENTITY_OPS = {
@@ -53,14 +53,6 @@ _IDENTITY_OPS = {
     "torch.aten.contiguous",
     "torch.aten.alias",
 }
-_RESHAPE_OPS = {
-    "torch.aten.flatten.using_ints",
-    "torch.aten.view",
-    "torch.aten.reshape",
-    "torch.aten._unsafe_view",
-}
-
-
 _NOT_CONSTANT = object()
 
 
@@ -172,8 +164,8 @@ class _LayerBuilder:
             handler(self, op)
         elif name in _IDENTITY_OPS:
             self.env[op.results[0]] = self.stream(op)
-        elif name in _RESHAPE_OPS:
-            self.reshape(op)
+        elif name in _FROM_TORCH:
+            _FROM_TORCH[name].from_torch(self, op)
         elif name == "func.return":
             for i, value in enumerate(op.operands):
                 out = self.env.get(value)
@@ -225,45 +217,12 @@ class _LayerBuilder:
 
     # -- layers --------------------------------------------------------------------
     def add(self, op: ir.Operation, kind: str, source: Layer, result: int = 0, **attrs) -> Layer:
+        """A layer of op `kind` (its full name, or a frontend-only kind such as "batch_norm")."""
         layer = Layer(kind, source, self.out_shape(op, result), op.location, attrs)
         source.users.append(layer)
         self.layers.append(layer)
         self.env[op.results[result]] = layer
         return layer
-
-    def conv(self, op: ir.Operation) -> None:
-        source = self.stream(op)
-        weights, bias = self.const(op, 1), self.const(op, 2)
-        if not isinstance(weights, np.ndarray) or weights.ndim != 4:
-            self.fail(op, "convolution weights must be a constant 4-d tensor")
-        if len(source.shape) != 3:
-            self.fail(op, f"convolution input must be a feature map, got shape {list(source.shape)}")
-        stride, dilation = self.pair(op, 3, "stride"), self.pair(op, 5, "dilation")
-        if dilation != (1, 1):
-            self.fail(op, f"dilated convolution (dilation {list(dilation)}) is not supported")
-        if op.name == "torch.aten.convolution":
-            if self.const(op, 6):
-                self.fail(op, "transposed convolution is not supported")
-            groups = self.const(op, 8)
-        else:
-            groups = self.const(op, 6)
-        mode = self.const(op, 4)
-        padding = self.padding_mode(op, mode, weights) if isinstance(mode, str) else self.pair(op, 4, "padding")
-        if mode == "same" and stride != (1, 1):
-            self.fail(op, "padding='same' needs stride 1; give the padding as numbers instead")
-        bias = np.zeros(weights.shape[0], np.float32) if bias is None else bias
-        self.add(op, "conv2d", source, kernel=weights.shape[2:], stride=stride, padding=padding,
-                 groups=int(groups), weights=weights, bias=bias)
-
-    def padding_mode(self, op: ir.Operation, mode: str, weights: np.ndarray) -> tuple[int, int]:
-        """Padding of `aten.conv2d.padding` ('valid', or 'same' with an odd kernel)."""
-        if mode == "valid":
-            return (0, 0)
-        kh, kw = weights.shape[2:]
-        if mode != "same" or kh % 2 == 0 or kw % 2 == 0:
-            self.fail(op, f"padding='{mode}' is supported only as 'valid', or as 'same' with an odd kernel; "
-                          "give the padding as numbers instead")
-        return (kh // 2, kw // 2)
 
     def batch_norm(self, op: ir.Operation) -> None:
         source = self.stream(op)
@@ -283,13 +242,17 @@ class _LayerBuilder:
         shift = -mean * scale + (0.0 if beta is None else beta)
         self.add(op, "batch_norm", source, scale=scale, shift=shift)
 
+    def alias(self, op: ir.Operation, source: Layer) -> None:
+        """`op`'s result is `source` itself (a reshape that changes nothing)."""
+        self.env[op.results[0]] = source
+
     def fold_batch_norms(self) -> None:
         """Fold each batch norm into the convolution it follows, if that is its only consumer."""
         for layer in list(self.layers):
             if layer.kind != "batch_norm":
                 continue
             conv = layer.source
-            if conv.kind != "conv2d" or conv.users != [layer]:
+            if not getattr(kinds.KINDS.get(conv.kind), "absorbs_batch_norm", False) or conv.users != [layer]:
                 raise PassFailure(layer.loc, f"{_prefix(layer.loc)}batch norm is supported only directly after a "
                                              "convolution whose output nothing else uses (it is folded into it)")
             scale, shift = layer.attrs["scale"], layer.attrs["shift"]
@@ -303,54 +266,6 @@ class _LayerBuilder:
         for out in self.outputs:
             out.users = [u for u in out.users if u is not None]
 
-    def pool(self, op: ir.Operation) -> None:
-        source = self.stream(op)
-        kernel = self.pair(op, 1, "kernel size")
-        stride_value = self.const(op, 2)
-        stride = kernel if stride_value in (None, []) else self.pair(op, 2, "stride")
-        padding = self.pair(op, 3, "padding")
-        if op.name == "torch.aten.avg_pool2d":
-            kind = "avg_pool2d"
-            ceil_mode, count_include_pad, divisor = (self.const(op, i) for i in (4, 5, 6))
-            if padding != (0, 0) and not count_include_pad:
-                self.fail(op, "average pooling with padding must count the padding (count_include_pad=True)")
-            if divisor is not None:
-                self.fail(op, "average pooling with divisor_override is not supported")
-        else:
-            kind = "max_pool2d"
-            if self.pair(op, 4, "dilation") != (1, 1):
-                self.fail(op, "dilated max pooling is not supported")
-            ceil_mode = self.const(op, 5)
-        if ceil_mode:
-            self.fail(op, "pooling with ceil_mode=True is not supported; use the default floor mode")
-        self.add(op, kind, source, kernel=kernel, stride=stride, padding=padding)
-
-    def relu(self, op: ir.Operation) -> None:
-        self.add(op, "relu", self.stream(op))
-
-    def linear(self, op: ir.Operation) -> None:
-        source = self.stream(op)
-        weights = self.const(op, 1)
-        bias = self.const(op, 2)
-        if len(source.shape) != 1:
-            self.fail(op, f"linear layer input must be flattened first, got shape {list(source.shape)}")
-        if not isinstance(weights, np.ndarray) or weights.ndim != 2:
-            self.fail(op, "linear weights must be a constant matrix")
-        bias = np.zeros(weights.shape[0], np.float32) if bias is None else bias
-        self.add(op, "linear", source, weights=weights, bias=bias)
-
-    def reshape(self, op: ir.Operation) -> None:
-        source = self.stream(op)
-        shape = self.out_shape(op)
-        if shape == source.shape:
-            self.env[op.results[0]] = source
-        elif len(source.shape) == 3 and len(shape) == 1 and shape[0] == int(np.prod(source.shape)):
-            self.add(op, "flatten", source)
-        else:
-            self.fail(op, f"reshape {list(source.shape)} -> {list(shape)} is not supported; only "
-                          "flattening a feature map into a vector is")
-
-
 def _short(name: str) -> str:
     return name.removeprefix("torch.")
 
@@ -363,17 +278,8 @@ _HANDLERS = {
     "torch.constant.str": _LayerBuilder.constant,
     "torch.prim.ListConstruct": _LayerBuilder.list_construct,
     "torch.vtensor.literal": _LayerBuilder.literal,
-    "torch.aten.conv2d": _LayerBuilder.conv,
-    "torch.aten.conv2d.padding": _LayerBuilder.conv,
-    "torch.aten.convolution": _LayerBuilder.conv,
     "torch.aten.batch_norm": _LayerBuilder.batch_norm,
     "torch.aten._native_batch_norm_legit_no_training": _LayerBuilder.batch_norm,
-    "torch.aten.max_pool2d": _LayerBuilder.pool,
-    "torch.aten.max_pool2d_with_indices": _LayerBuilder.pool,
-    "torch.aten.avg_pool2d": _LayerBuilder.pool,
-    "torch.aten.relu": _LayerBuilder.relu,
-    "torch.aten.relu_": _LayerBuilder.relu,
-    "torch.aten.linear": _LayerBuilder.linear,
 }
 
 
@@ -385,14 +291,12 @@ class _Exit:
 
 
 def _layer_macs(layer: Layer) -> int:
-    """Multiply-accumulates per sample of a layer (as `atheena.analysis.network.macs`)."""
-    if layer.kind == "conv2d":
-        f, ho, wo = layer.shape
-        w = layer.attrs["weights"]
-        return ho * wo * f * w.shape[1] * w.shape[2] * w.shape[3]
-    if layer.kind == "linear":
-        return int(layer.attrs["weights"].size)
-    return 0
+    """Multiply-accumulates per sample of a layer (as `atheena.analysis.network.macs`): every weight is used
+    once per output pixel."""
+    if "weights" not in layer.attrs:
+        return 0
+    pixels = layer.shape[1] * layer.shape[2] if len(layer.shape) == 3 else 1
+    return int(layer.attrs["weights"].size) * pixels
 
 
 def _chain_to(layer: Layer) -> list[Layer]:
@@ -458,7 +362,7 @@ class _Emitter:
     def layer(self, layer: Layer, value: ir.Value) -> ir.Value:
         kind = layer.kind
         result_type = O.tensor_type(layer.shape)
-        op = O.create(f"atheena.{kind}", [value], [result_type], layer.loc, **layer.attrs)
+        op = O.create(kind, [value], [result_type], layer.loc, **layer.attrs)
         return op.results[0]
 
     def split(self, value: ir.Value, loc: ir.Location, n: int = 2) -> list[ir.Value]:

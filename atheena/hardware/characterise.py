@@ -7,7 +7,8 @@ whose `features` are what the LUT/FF coefficients are fitted on).
 `benchmarks/characterise.py` synthesises every point with Yosys, stores the
 measurements in `atheena/dse/characterisation.json` and refits the model.
 
-Adding a family takes one entry in `FAMILIES`, e.g. for a pooling kernel:
+Adding a family takes one entry in `FAMILIES` (or, for the kernel of a new op kind, its
+`OpKind.families()`), e.g. for a pooling kernel:
 
     Family(
         name="max_pool",                         # what --families selects
@@ -354,6 +355,19 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("fork", "fork", ("base", "outputs"),
            _FORKS, _fork, lambda p: model.fork_resources(p["outputs"])),
 ]}
+
+
+def _with_kinds(families: dict[str, Family]) -> dict[str, Family]:
+    """The families above and those the op kinds declare (`OpKind.families`), so a new kind brings its own."""
+    from atheena import kinds
+
+    for kind in kinds.KINDS.values():
+        for family in kind.families():
+            families.setdefault(family.name, family)
+    return families
+
+
+FAMILIES = _with_kinds(FAMILIES)
 
 
 def select(names: str | None) -> list[Family]:

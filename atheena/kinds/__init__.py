@@ -9,16 +9,26 @@ switching on op names.  `docs/extending.md` says how to add a kind.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from torch_mlir import ir
 
-from atheena.kinds import conditional_buffer, conv2d, exit_decision, exit_merge, flatten, linear, pool, relu, split
 from atheena.kinds.base import OpKind
 
-#: every op kind, by its op's full name, in the dialect reference's order
-KINDS: dict[str, OpKind] = {k.name: k for k in (
-    conv2d.KIND, pool.MAX, pool.AVG, relu.KIND, linear.KIND, flatten.KIND, split.KIND,
-    exit_decision.KIND, conditional_buffer.KIND, exit_merge.KIND,
-)}
+
+def _discover() -> dict[str, OpKind]:
+    """Every `OpKind` instance at the top level of this package's modules, ordered by `OpKind.order`
+    (the dialect reference's order), so a new kind is one new module."""
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found += [v for v in vars(module).values() if isinstance(v, OpKind) and v.name]
+    return {k.name: k for k in sorted(found, key=lambda k: (k.order, k.name))}
+
+
+#: every op kind, by its op's full name
+KINDS: dict[str, OpKind] = _discover()
 
 
 def of(op: ir.Operation) -> OpKind:

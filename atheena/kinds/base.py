@@ -5,6 +5,7 @@ An op kind declares, for its ops:
 * `role`: how the early-exit structure sees it ("layer", "reshape", "split",
   "decision", "buffer", "merge"); graph walks (sections, reach, buffer
   sizing) ask for roles, never for op names;
+* `torch_ops` / `from_torch`: the PyTorch layers it imports;
 * `check(op)`: the meaning IRDL cannot check (shapes, ranges, weights), and
   `check_folding`/`check_annotations`: the attributes passes write;
 * `macs(op)`: multiply-accumulates per sample;
@@ -64,8 +65,16 @@ class OpKind:
 
     name: ClassVar[str] = ""
     role: ClassVar[str] = "layer"
+    #: place in listings (the dialect reference): layers first, then the exit control
+    order: ClassVar[int] = 50
     #: whether the hardware depends on a `folding` attribute (`fold` writes one on every op regardless)
     folded: ClassVar[bool] = True
+    #: the torch-dialect ops `convert-torch-to-atheena` turns into this kind (`from_torch`), and the PyTorch
+    #: layers they come from, as the importer lists them to users
+    torch_ops: ClassVar[tuple[str, ...]] = ()
+    torch_layers: ClassVar[str] = ""
+    #: whether a BatchNorm2d right after it is folded into its weights
+    absorbs_batch_norm: ClassVar[bool] = False
     #: indices of operands / results that carry decisions (tensor<i1>) rather than f32 data
     decision_operands: ClassVar[tuple[int, ...]] = ()
     decision_results: ClassVar[tuple[int, ...]] = ()
@@ -77,6 +86,10 @@ class OpKind:
 
     def macs(self, op: ir.Operation) -> int:
         return 0
+
+    def from_torch(self, b, op: ir.Operation) -> None:
+        """Import torch op `op` with the frontend's builder `b` (`stream`, `const`, `pair`, `add`, `fail`)."""
+        raise NotImplementedError(f"{self.name} has no torch import")
 
     # -- semantics ---------------------------------------------------------------------------------------
     def evaluate(self, op: ir.Operation, x: np.ndarray, arith) -> np.ndarray:
@@ -122,7 +135,12 @@ class OpKind:
     def lanes_out(self, folding: dict) -> int:
         return folding.get("coarse_out", folding.get("coarse", 1))
 
-    # -- hardware ----------------------------------------------------------------------------------------
+    # -- hardware ------------------------------------------------------------------------------------------
+    def families(self) -> list:
+        """Characterisation families (`atheena.hardware.characterise.Family`) of kernels this kind brings that
+        the built-in families do not cover: a new kind's kernel is swept and fitted like the others."""
+        return []
+
     def hardware(self, op: ir.Operation, folding: dict, b, inputs: list) -> list:
         """Add the op's instances to the plan builder `b`; return its result channels."""
         raise NotImplementedError(f"{self.name} has no hardware")

@@ -27,6 +27,7 @@ MAX_DEPTH = 4096  # samples: far beyond any useful depth, and a bound on the mem
 
 class ConditionalBuffer(OpKind):
     name = "atheena.conditional_buffer"
+    order = 90
     role = "buffer"
     decision_operands = (1,)
 

@@ -54,8 +54,47 @@ def conv_sums_int64(op: ir.Operation, x: np.ndarray, w: np.ndarray) -> np.ndarra
     ], axis=1)
 
 
+def padding_mode(b, op: ir.Operation, mode: str, weights: np.ndarray) -> tuple[int, int]:
+    """Padding of `aten.conv2d.padding` ('valid', or 'same' with an odd kernel)."""
+    if mode == "valid":
+        return (0, 0)
+    kh, kw = weights.shape[2:]
+    if mode != "same" or kh % 2 == 0 or kw % 2 == 0:
+        b.fail(op, f"padding='{mode}' is supported only as 'valid', or as 'same' with an odd kernel; "
+                   "give the padding as numbers instead")
+    return (kh // 2, kw // 2)
+
+
 class Conv2d(OpKind):
     name = "atheena.conv2d"
+    order = 10
+    torch_ops = ("torch.aten.conv2d", "torch.aten.conv2d.padding", "torch.aten.convolution")
+    torch_layers = "Conv2d, BatchNorm2d after a Conv2d"
+    absorbs_batch_norm = True
+
+    def from_torch(self, b, op):
+        source = b.stream(op)
+        weights, bias = b.const(op, 1), b.const(op, 2)
+        if not isinstance(weights, np.ndarray) or weights.ndim != 4:
+            b.fail(op, "convolution weights must be a constant 4-d tensor")
+        if len(source.shape) != 3:
+            b.fail(op, f"convolution input must be a feature map, got shape {list(source.shape)}")
+        stride, dilation = b.pair(op, 3, "stride"), b.pair(op, 5, "dilation")
+        if dilation != (1, 1):
+            b.fail(op, f"dilated convolution (dilation {list(dilation)}) is not supported")
+        if op.name == "torch.aten.convolution":
+            if b.const(op, 6):
+                b.fail(op, "transposed convolution is not supported")
+            groups = b.const(op, 8)
+        else:
+            groups = b.const(op, 6)
+        mode = b.const(op, 4)
+        padding = padding_mode(b, op, mode, weights) if isinstance(mode, str) else b.pair(op, 4, "padding")
+        if mode == "same" and stride != (1, 1):
+            b.fail(op, "padding='same' needs stride 1; give the padding as numbers instead")
+        bias = np.zeros(weights.shape[0], np.float32) if bias is None else bias
+        b.add(op, self.name, source, kernel=weights.shape[2:], stride=stride, padding=padding,
+              groups=int(groups), weights=weights, bias=bias)
 
     def check(self, op):
         problem = window.check_window(op)

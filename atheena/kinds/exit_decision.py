@@ -17,6 +17,7 @@ from atheena.kinds.base import OpKind, vector
 
 class ExitDecision(OpKind):
     name = "atheena.exit_decision"
+    order = 80
     role = "decision"
     decision_results = (0,)
 

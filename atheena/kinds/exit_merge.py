@@ -18,6 +18,7 @@ ID_BITS = 32
 
 class ExitMerge(OpKind):
     name = "atheena.exit_merge"
+    order = 100
     role = "merge"
     folded = False
 

@@ -16,6 +16,20 @@ from atheena.kinds.base import OpKind, vector
 
 class Flatten(OpKind):
     name = "atheena.flatten"
+    order = 60
+    torch_ops = ("torch.aten.flatten.using_ints", "torch.aten.view", "torch.aten.reshape", "torch.aten._unsafe_view")
+    torch_layers = "Flatten/view"
+
+    def from_torch(self, b, op):
+        source = b.stream(op)
+        shape = b.out_shape(op)
+        if shape == source.shape:
+            b.alias(op, source)
+        elif len(source.shape) == 3 and len(shape) == 1 and shape[0] == int(np.prod(source.shape)):
+            b.add(op, self.name, source)
+        else:
+            b.fail(op, f"reshape {list(source.shape)} -> {list(shape)} is not supported; only "
+                       "flattening a feature map into a vector is")
     role = "reshape"
     folded = False
 

@@ -26,6 +26,20 @@ def hwc_columns(weights: np.ndarray, chw: tuple[int, int, int] | None) -> np.nda
 
 class Linear(OpKind):
     name = "atheena.linear"
+    order = 40
+    torch_ops = ("torch.aten.linear",)
+    torch_layers = "Linear"
+
+    def from_torch(self, b, op):
+        source = b.stream(op)
+        weights = b.const(op, 1)
+        bias = b.const(op, 2)
+        if len(source.shape) != 1:
+            b.fail(op, f"linear layer input must be flattened first, got shape {list(source.shape)}")
+        if not isinstance(weights, np.ndarray) or weights.ndim != 2:
+            b.fail(op, "linear weights must be a constant matrix")
+        bias = np.zeros(weights.shape[0], np.float32) if bias is None else bias
+        b.add(op, self.name, source, weights=weights, bias=bias)
 
     def check(self, op):
         (n_in,) = vector(op.operands[0]) or (None,)

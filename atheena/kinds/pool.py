@@ -39,6 +39,18 @@ def window_sum(op: ir.Operation, x: np.ndarray) -> np.ndarray:
 class _Pool(OpKind):
     reduction = ""  # the kernel's "max" or "avg"
 
+    def torch_options(self, b, op, padding) -> None:
+        """Refuse what the kernel does not do (each pooling op has its own torch arguments)."""
+
+    def from_torch(self, b, op):
+        source = b.stream(op)
+        kernel = b.pair(op, 1, "kernel size")
+        stride_value = b.const(op, 2)
+        stride = kernel if stride_value in (None, []) else b.pair(op, 2, "stride")
+        padding = b.pair(op, 3, "padding")
+        self.torch_options(b, op, padding)
+        b.add(op, self.name, source, kernel=kernel, stride=stride, padding=padding)
+
     def check(self, op):
         problem = window.check_window(op)
         if problem:
@@ -75,7 +87,16 @@ class _Pool(OpKind):
 
 class MaxPool2d(_Pool):
     name = "atheena.max_pool2d"
+    order = 20
     reduction = "max"
+    torch_ops = ("torch.aten.max_pool2d", "torch.aten.max_pool2d_with_indices")
+    torch_layers = "MaxPool2d"
+
+    def torch_options(self, b, op, padding):
+        if b.pair(op, 4, "dilation") != (1, 1):
+            b.fail(op, "dilated max pooling is not supported")
+        if b.const(op, 5):
+            b.fail(op, "pooling with ceil_mode=True is not supported; use the default floor mode")
 
     def evaluate(self, op, x, arith):
         out = window_max(op, x)
@@ -84,7 +105,19 @@ class MaxPool2d(_Pool):
 
 class AvgPool2d(_Pool):
     name = "atheena.avg_pool2d"
+    order = 21
     reduction = "avg"
+    torch_ops = ("torch.aten.avg_pool2d",)
+    torch_layers = "AvgPool2d"
+
+    def torch_options(self, b, op, padding):
+        ceil_mode, count_include_pad, divisor = (b.const(op, i) for i in (4, 5, 6))
+        if padding != (0, 0) and not count_include_pad:
+            b.fail(op, "average pooling with padding must count the padding (count_include_pad=True)")
+        if divisor is not None:
+            b.fail(op, "average pooling with divisor_override is not supported")
+        if ceil_mode:
+            b.fail(op, "pooling with ceil_mode=True is not supported; use the default floor mode")
 
     def evaluate(self, op, x, arith):
         kh, kw = O.int_array(op, "kernel")

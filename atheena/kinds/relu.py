@@ -12,6 +12,12 @@ from atheena.kinds.base import OpKind
 
 class Relu(OpKind):
     name = "atheena.relu"
+    order = 30
+    torch_ops = ("torch.aten.relu", "torch.aten.relu_")
+    torch_layers = "ReLU"
+
+    def from_torch(self, b, op):
+        b.add(op, self.name, b.stream(op))
 
     def check(self, op):
         if op.results[0].type != op.operands[0].type:

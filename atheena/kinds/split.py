@@ -13,6 +13,7 @@ from atheena.kinds.base import OpKind
 
 class Split(OpKind):
     name = "atheena.split"
+    order = 70
     role = "split"
     folded = False
 
