@@ -22,7 +22,9 @@ import math
 
 from torch_mlir import ir
 
+from atheena.dialects import attributes as A
 from atheena.dialects import ops as O
+from atheena.errors import AtheenaError
 
 Problem = tuple[ir.Operation, str]
 REACH_TOLERANCE = 1e-6
@@ -54,28 +56,14 @@ def _check_types(op: ir.Operation) -> str | None:
     return None
 
 
-def read_folding(op: ir.Operation) -> dict[str, int] | str:
-    """The `folding` attribute as {name: int}, or why it cannot be read."""
-    attr = op.attributes["folding"]
-    if not isinstance(attr, ir.DictAttr):
-        return f"attribute 'folding' must be a dictionary of integers, got {attr}"
-    out = {}
-    for i in range(len(attr)):
-        named = attr[i]
-        if not isinstance(named.attr, ir.IntegerAttr):
-            return f"folding {named.name} = {named.attr} must be an integer"
-        out[named.name] = ir.IntegerAttr(named.attr).value
-    return out
-
-
 def _check_annotations(op: ir.Operation) -> str | None:
     """`folding` and `interval`, as `fold` writes them."""
     kind = _kinds().of(op)
-    folding = None
-    if "folding" in op.attributes:
-        folding = read_folding(op)
-        if isinstance(folding, str):
-            return folding
+    try:
+        folding = A.folding(op)
+    except AtheenaError as err:
+        return str(err)
+    if folding is not None:
         problem = kind.check_folding(op, folding)
         if problem:
             return problem + "; run the `fold` pass to choose one"
@@ -126,6 +114,10 @@ def problems(module: ir.Module | ir.Operation) -> list[Problem]:
     with module.context, ir.Location.unknown(module.context):
         for func in O.network_functions(module):
             found.extend(_function_problems(func))
+            try:
+                A.function_annotations(func)
+            except AtheenaError as err:
+                found.append((func, f"'func.func' op {err}"))
         found.extend(_misplaced(module))
     return found
 

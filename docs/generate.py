@@ -86,8 +86,21 @@ def dialect_md() -> str:
     missing = sorted(set(ops) - seen)
     if missing:
         raise SystemExit(f"dialects/README.md has no '### `op`' section for {', '.join(missing)}")
-    header = GENERATED.format(sources="dialects/README.md and dialects/atheena.irdl.mlir")
-    return header + "\n\n" + "".join(out).rstrip("\n") + "\n"
+    header = GENERATED.format(sources="dialects/README.md, dialects/atheena.irdl.mlir and dialects/attributes.py")
+    return header + "\n\n" + "".join(out).rstrip("\n") + "\n\n" + annotations_md()
+
+
+def annotations_md() -> str:
+    """The annotations passes write (`dialects/attributes.py`'s table)."""
+    from atheena.dialects.attributes import ANNOTATIONS, MODELS
+
+    rows = ["| attribute | on | type | written by | meaning |", "|---|---|---|---|---|"]
+    rows += [f"| `{name}` | {on} | {kind} | {by} | {meaning} |" for name, on, kind, by, meaning in ANNOTATIONS]
+    models = ", ".join(f"`{m}`" for m in MODELS)
+    return ("## Annotations\n\nWhat the passes write on the ops and on the network function, read and written only "
+            "through `atheena.dialects.attributes` and checked by the verifier (a malformed value is an error at its "
+            "op before any pass reads it):\n\n" + "\n".join(rows) + "\n\n"
+            f"`atheena.design`'s `model` names what its `cycles_per_sample` comes from: {models}.\n")
 
 
 def passes_md() -> str:

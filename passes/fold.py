@@ -26,15 +26,12 @@ from dataclasses import dataclass
 
 from torch_mlir import ir
 
+from atheena.dialects import attributes as A
 from atheena.dialects import ops as O
 from atheena.dse.fold import HEADROOM, Folder
 from atheena.dse.network import reach
 from atheena.errors import AtheenaError
 from atheena.pass_base import ModulePass, PassFailure
-
-
-def _i64(v: int) -> ir.IntegerAttr:
-    return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), int(v))
 
 
 @dataclass(frozen=True)
@@ -57,19 +54,10 @@ class Fold(ModulePass):
             design = folder.design(self.budget, list(self.exit_probabilities) if self.exit_probabilities else None)
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
-        board = folder.board
         if self.exit_probabilities:  # the IR states the reach the design was folded for
             for op, q in reach(func, list(self.exit_probabilities)):
-                op.attributes["reach_probability"] = ir.FloatAttr.get_f64(q)
+                A.set_reach(op, q)
         for layer, config in zip(design.layers, design.choice):
-            layer.op.attributes["folding"] = ir.DictAttr.get({k: _i64(v) for k, v in config.folding})
-            layer.op.attributes["interval"] = _i64(config.interval)
-        summary = {
-            "board": ir.StringAttr.get(board.name),
-            "budget": ir.FloatAttr.get_f64(self.budget),
-            "clock_mhz": ir.FloatAttr.get_f64(board.clock_mhz),
-            "throughput_sps": ir.FloatAttr.get_f64(design.throughput_sps),
-            "cycles_per_sample": ir.FloatAttr.get_f64(design.cycles_per_sample),
-            **{k: _i64(v) for k, v in design.resources.items()},  # the layers and the converters
-        }
-        func.attributes["atheena.design"] = ir.DictAttr.get(summary)
+            A.set_folding(layer.op, config.as_dict())
+            A.set_interval(layer.op, config.interval)
+        A.set_design(func, design.annotation())

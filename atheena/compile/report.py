@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 
-from torch_mlir import ir
 
+from atheena.dialects import attributes as A
 from atheena.dialects import ops as O
 from atheena.dse.network import layer_name_of, layer_reach
 from atheena.hardware import plan
@@ -30,12 +30,18 @@ def _resources(source: dict) -> dict:
 
 
 def design_summary(design: dict | None) -> dict | None:
-    """The `predicted` / `baseline` block from a design summary (or `atheena.design` on the IR)."""
+    """The `predicted` / `baseline` block from a design summary (or `atheena.design` on the IR): the headline
+    figure, the `model` it comes from, and the other models' figures where known."""
     if design is None:
         return None
     resources = design["resources"] if "resources" in design else _resources(design)
-    return {"throughput_sps": float(design["throughput_sps"]), "cycles_per_sample": float(design["cycles_per_sample"]),
-            "resources": _resources(resources)}
+    out = {"throughput_sps": float(design["throughput_sps"]), "cycles_per_sample": float(design["cycles_per_sample"]),
+           "model": design.get("model", "rate-balanced")}
+    for key in ("balanced_cycles_per_sample", "independent_cycles_per_sample", "replay_cycles_per_sample"):
+        if key in design:
+            out[key] = float(design[key])
+    out["resources"] = _resources(resources)
+    return out
 
 
 def layer_table(module) -> list[dict]:
@@ -49,13 +55,13 @@ def layer_table(module) -> list[dict]:
             used[inst.op] = [a + b for a, b in zip(used.get(inst.op, [0, 0, 0, 0]), inst.resources)]
     rows = []
     for i, (op, reach) in enumerate(layer_reach(func)):
-        folding = plan.folding_of(op) if "folding" in op.attributes else {}
-        interval = O.int_attr(op, "interval") if "interval" in op.attributes else 0
+        folding = A.folding(op) or {}
+        interval = A.interval(op) or 0
         row = {"name": layer_name_of(op, i), "op": op.name.removeprefix("atheena."), "reach_probability": reach,
                "folding": folding, "interval": int(interval), "cycles_per_sample": reach * interval,
                "resources": dict(zip(RESOURCES, map(int, used.get(op, [0, 0, 0, 0]))))}
-        if "depth" in op.attributes:
-            row["depth"] = O.int_attr(op, "depth")
+        if A.depth(op) is not None:
+            row["depth"] = A.depth(op)
         rows.append(row)
     converters = design.overheads()  # between layers of different lanes: in no layer's configuration
     if any(converters.values()):
@@ -67,17 +73,8 @@ def layer_table(module) -> list[dict]:
 def buffer_depths(module) -> dict:
     """{"exit0": {"depth", "loss", "cycles_per_sample", "pattern"}} from `size-buffers`."""
     (func,) = O.network_functions(module)
-    if "atheena.buffers" not in func.attributes:
-        return {}
-    attr = ir.DictAttr(func.attributes["atheena.buffers"])
-    out = {}
-    for i in range(len(attr)):
-        entry = ir.DictAttr(attr[i].attr)
-        out[attr[i].name] = {"depth": int(ir.IntegerAttr(entry["depth"]).value),
-                             "loss": float(ir.FloatAttr(entry["loss"]).value),
-                             "cycles_per_sample": float(ir.FloatAttr(entry["cycles_per_sample"]).value),
-                             "pattern": ir.StringAttr(entry["pattern"]).value}
-    return out
+    return {name: {"depth": e.depth, "loss": e.loss, "cycles_per_sample": e.cycles_per_sample, "pattern": e.pattern}
+            for name, e in A.buffers(func).items()}
 
 
 def build(*, model: str, board, budget: float, target_throughput: float | None, record, calibration: str,

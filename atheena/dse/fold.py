@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from atheena.dse import boards
 from atheena.dse.boards import RESOURCES, Board
@@ -94,6 +95,22 @@ class Folder:
         design.layers = [dataclasses.replace(layer, reach=q) for layer, q in zip(design.layers, reach)]
         return design
 
+    def predict(self, budget: float, rates: Sequence[float] | None = None, trace: list[int] | None = None,
+                max_loss: float = 0.02) -> "Prediction":
+        """`design` with its conditional buffers sized (`atheena.dse.sizing`): what `fold` then `size-buffers`
+        write.  `trace`, the profiled exit sequence, defaults to the IR's when the rates come from the IR."""
+        from atheena.dialects import attributes as A
+        from atheena.dse.sizing import size
+
+        design = self.design(budget, rates)
+        if rates is None and trace is None:
+            trace = A.exit_trace(self.func)
+        ops = [layer.op for layer in design.layers]
+        sizing = size(self.func, design.foldings(), {op: c.interval for op, c in zip(ops, design.choice)},
+                      {layer.op: layer.reach for layer in design.layers}, self.board, budget,
+                      design.cycles_per_sample, max_loss, trace)
+        return Prediction(design, sizing)
+
     def baseline(self, budget: float) -> Design:
         """The no-exit network (the backbone alone) folded the same way."""
         return self._optimise(self.base_layers, budget, [layer.op for layer in self.base_layers])
@@ -124,3 +141,33 @@ class Folder:
             reserved = {k: max(reserved[k], extra[k]) for k in RESOURCES}
         design.overheads = extra
         return design
+
+
+@dataclass
+class Prediction:
+    """A folded design with its buffers sized, and every figure it predicts, each named by its model."""
+
+    design: Design
+    sizing: "object"  # atheena.dse.sizing.Sizing
+
+    @property
+    def cycles_per_sample(self) -> float:
+        return self.sizing.cycles_per_sample
+
+    @property
+    def throughput_sps(self) -> float:
+        return self.design.board.clock_mhz * 1e6 / self.cycles_per_sample
+
+    def summary(self) -> dict:
+        """`Design.summary()` at the sized buffers, with the headline figure's `model` and the others beside it."""
+        board = self.design.board
+        used = self.sizing.resources
+        out = {"throughput_sps": self.throughput_sps, "cycles_per_sample": self.cycles_per_sample,
+               "model": self.sizing.model, "balanced_cycles_per_sample": self.sizing.balanced_cycles_per_sample,
+               "independent_cycles_per_sample": self.sizing.independent_cycles_per_sample}
+        if self.sizing.replay_cycles_per_sample is not None:
+            out["replay_cycles_per_sample"] = self.sizing.replay_cycles_per_sample
+        out["resources"] = dict(used)
+        out["max_resource_share"] = max(used[k] / board.capacity(k) for k in RESOURCES)
+        out["buffer_depths"] = {name: e.depth for name, e in self.sizing.exits.items()}
+        return out

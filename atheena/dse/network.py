@@ -15,6 +15,7 @@ from typing import Sequence
 from torch_mlir import ir
 
 from atheena.analysis.network import sections
+from atheena.dialects import attributes as A
 from atheena.dialects import ops as O
 from atheena import kinds
 from atheena.dse.model import Config, Layer, pareto_prune
@@ -81,10 +82,10 @@ def layer_reach(func: ir.Operation, exit_rates: Sequence[float] | None = None) -
                                "fraction of all samples that leave at that exit)")
         return reach(func, rates)
     ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
-    if n_early and not all("reach_probability" in op.attributes for op in ops):
+    if n_early and any(A.reach(op) is None for op in ops):
         raise AtheenaError("the network's reach probabilities are unknown: run annotate-exit-probabilities "
                            "first, or give the exit probabilities (fraction of samples leaving at each exit)")
-    pairs = [(op, ir.FloatAttr(op.attributes["reach_probability"]).value if n_early else 1.0) for op in ops]
+    pairs = [(op, A.reach(op) if n_early else 1.0) for op in ops]
     if any(not (math.isfinite(q) and 0.0 <= q <= 1.0) for _, q in pairs):
         raise AtheenaError("a reach_probability in the IR is not a probability in [0, 1]; run "
                            "annotate-exit-probabilities again")

@@ -65,10 +65,20 @@ class Design:
     def bottleneck(self) -> str:
         return max(zip(self.layers, self.choice), key=lambda lc: lc[0].reach * lc[1].interval)[0].name
 
+    def annotation(self):
+        """The `atheena.design` the `fold` pass writes for this design (the rate-balanced prediction)."""
+        from atheena.dialects import attributes as A
+
+        return A.DesignSummary(self.board.name, self.budget, self.board.clock_mhz, self.cycles_per_sample,
+                               self.resources, model=A.RATE_BALANCED)
+
     def summary(self) -> dict:
+        """The rate-balanced prediction (`fold`'s; `atheena.dse.fold.Prediction` adds the buffered ones)."""
         return {
             "throughput_sps": self.throughput_sps,
             "cycles_per_sample": self.cycles_per_sample,
+            "model": "rate-balanced",
+            "balanced_cycles_per_sample": self.cycles_per_sample,
             "resources": self.resources,
             "max_resource_share": self.max_resource_share,
         }

@@ -33,24 +33,31 @@ def sweep(
     budgets: Iterable[float] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
     exit_probabilities: Sequence[Sequence[float]] | None = None,
     progress=None,
+    traces: Sequence[Sequence[int]] | None = None,
 ) -> list[dict]:
     """Optimise the early-exit network and its baseline at every point of the grid.
 
     `exit_probabilities` is a list of settings, each the fraction of all
     samples that leave at every early exit; None uses the reach probabilities
-    already in the IR (from `annotate-exit-probabilities`).
+    already in the IR (from `annotate-exit-probabilities`) and its exit trace.
+    `traces` (one per setting, from `exit_traces_for`) are the profiled exit
+    sequences the buffered prediction replays; without them it is that of
+    independent samples.  Each early-exit design is `Folder.predict`'s: what
+    `fold` and `size-buffers` write for the same network, board, budget and
+    exit rates.
     """
     budgets = list(budgets)
     settings = list(exit_probabilities) if exit_probabilities is not None else [None]
+    sequences = list(traces) if traces is not None else [None] * len(settings)
     records = []
     for board_name in boards:
         folder = Folder(module, board_name)  # the configurations are built once per board
         board = folder.board
         base = {b: _summary_or_none(folder.baseline, b) for b in budgets}
-        for rates in settings:
+        for rates, trace in zip(settings, sequences, strict=True):
             probs = list(rates) if rates is not None else _rates_from_ir(module)
             for budget in budgets:
-                ee = _summary_or_none(lambda b: folder.design(b, rates), budget)
+                ee = _summary_or_none(lambda b: folder.predict(b, rates, trace), budget)
                 gain = ee["throughput_sps"] / base[budget]["throughput_sps"] if ee and base[budget] else None
                 records.append({"board": board.name, "budget": budget, "exit_probabilities": probs,
                                 "early_exit": ee, "baseline": base[budget], "gain": gain})
@@ -62,23 +69,30 @@ def sweep(
 def exit_probabilities_for(module, thresholds: Sequence[Sequence[float]], data=None) -> list[list[float]]:
     """Exit probabilities measured by profiling (fixed point) at each threshold setting,
     for `sweep(..., exit_probabilities=...)`; `data` as for `atheena.profile`."""
+    return exit_traces_for(module, thresholds, data)[0]
+
+
+def exit_traces_for(module, thresholds: Sequence[Sequence[float]], data=None
+                    ) -> tuple[list[list[float]], list[list[int]]]:
+    """(exit probabilities, exit sequences) measured by profiling (fixed point) at each threshold setting, for
+    `sweep(..., exit_probabilities=..., traces=...)`: the exit each calibration sample takes, in order, is what
+    the buffered prediction replays (as `size-buffers` does after `annotate-exit-probabilities`)."""
     from atheena.data import Dataset, calibration_set
     from atheena.profiling import check_thresholds, profile_exits
 
     dataset = data if isinstance(data, Dataset) else calibration_set(data)
     profile = profile_exits(module, dataset)
-    return [[e.exit_rate for e in profile.record(check_thresholds(t, profile.early_exits)).exits[:-1]]
-            for t in thresholds]
+    checked = [check_thresholds(t, profile.early_exits) for t in thresholds]
+    rates = [[e.exit_rate for e in profile.record(t).exits[:-1]] for t in checked]
+    return rates, [[int(k) for k in profile.exit_index(t)] for t in checked]
 
 
 def _rates_from_ir(module) -> list[float]:
-    from torch_mlir import ir
-
+    from atheena.dialects import attributes as A
     from atheena.dialects import ops as O
 
     (func,) = O.network_functions(module)
-    return [ir.FloatAttr(op.attributes["exit_rate"]).value for op in O.exit_decisions(func)
-            if "exit_rate" in op.attributes]
+    return [A.exit_rate(op) for op in O.exit_decisions(func) if A.exit_rate(op) is not None]
 
 
 def pareto(points: Iterable[dict]) -> list[dict]:

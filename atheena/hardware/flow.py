@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from torch_mlir import ir
 
+from atheena import kinds
 from atheena.dialects import ops as O
 from atheena.errors import AtheenaError
 from atheena.hardware.lower import Design, lower
@@ -24,28 +24,23 @@ from atheena.hardware.network_sim import run as _run
 
 
 def predicted(module) -> dict:
-    """The DSE's design summary on the network function (written by `fold`)."""
+    """The DSE's design summary on the network function (`atheena.design`, written by `fold` and
+    `size-buffers`): board, budget, clock, the predicted figures with the `model` they come from, resources."""
+    from atheena.dialects import attributes as A
+
     (func,) = O.network_functions(module)
-    if "atheena.design" not in func.attributes:
+    design = A.design(func)
+    if design is None:
         raise AtheenaError("the network is not folded: run the `fold` pass (atheena-opt --pass-pipeline="
                            "'builtin.module(fold{board=zc706 budget=0.5})') before generating hardware")
-    attr = ir.DictAttr(func.attributes["atheena.design"])
-    out = {}
-    for i in range(len(attr)):
-        named = attr[i]
-        value = named.attr
-        if isinstance(value, ir.StringAttr):
-            out[named.name] = value.value
-        elif isinstance(value, ir.IntegerAttr):
-            out[named.name] = value.value
-        else:
-            out[named.name] = ir.FloatAttr(value).value
-    return out
+    return design.as_dict()
 
 
 def needs_buffer_sizing(module) -> bool:
     (func,) = O.network_functions(module)
-    return any(op.name == "atheena.conditional_buffer" and "depth" not in op.attributes for op in O.body_ops(func))
+    from atheena.dialects import attributes as A
+
+    return any(kinds.role(op) == "buffer" and A.depth(op) is None for op in O.body_ops(func))
 
 
 def rtl(module, name: str = "atheena_top", out_dir: str | Path | None = None) -> Design:

@@ -84,11 +84,13 @@ def folding_of(op: ir.Operation, foldings: Mapping | None = None) -> dict[str, i
     """An op's folding: from `foldings` ({op: dict}, an optimiser's choice) if given, else its attribute."""
     if foldings is not None and op in foldings:
         return dict(foldings[op])
-    if "folding" not in op.attributes:
+    from atheena.dialects import attributes as A
+
+    folding = A.folding(op)
+    if folding is None:
         raise AtheenaError(f"{layer_name(op.location) or op.name}: no folding; run the `fold` pass "
                            "(or `atheena dse`) before lowering to hardware")
-    attr = ir.DictAttr(op.attributes["folding"])
-    return {attr[i].name: ir.IntegerAttr(attr[i].attr).value for i in range(len(attr))}
+    return folding
 
 
 def merge_id_depth(func: ir.Operation, depths: Mapping | None = None) -> int:
@@ -99,7 +101,7 @@ def merge_id_depth(func: ir.Operation, depths: Mapping | None = None) -> int:
 
     depths = depths or {}
     held = [depths[op] if op in depths else kinds.of(op).depth(op) for op in O.body_ops(func)
-            if kinds.role(op) == "buffer" and (op in depths or "depth" in op.attributes)]
+            if kinds.role(op) == "buffer" and (op in depths or kinds.of(op).depth_given(op))]
     return max(ID_DEPTH_MIN, 1 << (2 * sum(held) + 16).bit_length())
 
 

@@ -55,8 +55,18 @@ class ConditionalBuffer(OpKind):
         return O.int_attr(op, "exit")
 
     @staticmethod
+    def depth_given(op) -> bool:
+        """Whether `size-buffers` (or the user) gave the op a depth."""
+        from atheena.dialects import attributes as A
+
+        return A.depth(op) is not None
+
+    @staticmethod
     def depth(op) -> int:
-        return O.int_attr(op, "depth") if "depth" in op.attributes else DEFAULT_DEPTH
+        from atheena.dialects import attributes as A
+
+        held = A.depth(op)
+        return DEFAULT_DEPTH if held is None else held
 
     def hardware(self, op, folding, b, inputs, depth: int | None = None):
         from atheena.dse.model import buffer_resources

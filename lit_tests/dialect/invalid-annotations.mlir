@@ -141,7 +141,7 @@ func.func @folding_missing(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 
 func.func @folding_not_integers(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
   %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
-  // expected-error @+1 {{'atheena.relu' op folding coarse = "one" must be an integer}}
+  // expected-error @+1 {{'atheena.relu' op 'folding' entry 'coarse' must be an int, got "one"}}
   %1 = "atheena.relu"(%0) {folding = {coarse = "one"}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>
@@ -339,4 +339,21 @@ func.func @modes_swapped(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
   %13 = "atheena.linear"(%12) {bias = dense<0.000000e+00> : tensor<3xf32>, folding = {coarse_in = 1 : i64, coarse_out = 1 : i64}, interval = 24 : i64, reach_probability = 5.000000e-01 : f64, weights = dense<2.500000e-01> : tensor<3x8xf32>} : (tensor<8xf32>) -> tensor<3xf32>
   %14 = "atheena.exit_merge"(%10, %13) {folding = {}, interval = 1 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
   return %14 : tensor<3xf32>
+}
+
+// -----
+
+// The function's annotations are checked too: size-buffers and the hardware flow read them.
+// expected-error @+1 {{'func.func' op 'atheena.design' lacks board, clock_mhz, cycles_per_sample, dsp, bram18, lut, ff; run the `fold` pass again to write it}}
+func.func @design_incomplete(%x: tensor<4xf32>) -> tensor<4xf32> attributes {atheena.design = {budget = 5.000000e-01 : f64}} {
+  %y = "atheena.relu"(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'atheena.profile' exit_trace must be one character per sample, 0-9 then a-z}}
+func.func @trace_garbled(%x: tensor<4xf32>) -> tensor<4xf32> attributes {atheena.profile = {exit_trace = "01?1"}} {
+  %y = "atheena.relu"(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
 }

@@ -17,7 +17,8 @@ from atheena.tools import opt
 ROOT = Path(__file__).resolve().parents[2]
 TINY = f"{ROOT / 'examples' / 'tiny_ee.py'}:TinyEE"
 ISSUE_KEYS = {"model", "board", "clock_mhz", "budget", "exits", "accuracy", "predicted", "baseline", "gain"}
-DESIGN_KEYS = {"throughput_sps", "cycles_per_sample", "resources"}
+DESIGN_KEYS = {"throughput_sps", "cycles_per_sample", "model", "balanced_cycles_per_sample", "resources"}
+PREDICTED_KEYS = DESIGN_KEYS | {"independent_cycles_per_sample"}  # after size-buffers
 RESOURCE_KEYS = {"dsp", "bram18", "lut", "ff"}
 
 
@@ -75,7 +76,9 @@ def test_report_has_the_documented_keys(compiled):
     assert sum(e["exit_rate"] for e in r["exits"]) == pytest.approx(1.0)
     assert set(r["accuracy"]) == {"float", "fixed"}
     for block in (r["predicted"], r["baseline"]):
-        assert set(block) == DESIGN_KEYS and set(block["resources"]) == RESOURCE_KEYS
+        assert set(block) in (DESIGN_KEYS, PREDICTED_KEYS) and set(block["resources"]) == RESOURCE_KEYS
+    assert r["predicted"]["model"] in ("buffered, profiled sequence", "buffered, independent samples")
+    assert r["baseline"]["model"] == "rate-balanced"
     assert r["gain"] == pytest.approx(r["predicted"]["throughput_sps"] / r["baseline"]["throughput_sps"])
     assert r["predicted"]["throughput_sps"] == pytest.approx(r["clock_mhz"] * 1e6 / r["predicted"]["cycles_per_sample"])
 

@@ -11,7 +11,12 @@ def test_sweep_records_have_the_documented_keys(tmp_path):
     assert len(records) == 2 * 2 * 2
     r = records[0]
     assert set(r) == {"board", "budget", "exit_probabilities", "early_exit", "baseline", "gain"}
-    assert set(r["early_exit"]) == {"throughput_sps", "cycles_per_sample", "resources", "max_resource_share"}
+    assert set(r["early_exit"]) == {"throughput_sps", "cycles_per_sample", "model", "balanced_cycles_per_sample",
+                                    "independent_cycles_per_sample", "resources", "max_resource_share",
+                                    "buffer_depths"}
+    assert r["early_exit"]["model"] == "buffered, independent samples"  # given rates: no exit sequence to replay
+    assert set(r["baseline"]) == {"throughput_sps", "cycles_per_sample", "model", "balanced_cycles_per_sample",
+                                  "resources", "max_resource_share"}
     assert set(r["early_exit"]["resources"]) == {"dsp", "bram18", "lut", "ff"}
     by = {(x["board"], x["budget"], x["exit_probabilities"][0]): x for x in records}
     # more samples leaving early -> a faster early-exit design at the same budget

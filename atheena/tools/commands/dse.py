@@ -57,21 +57,24 @@ def cmd_dse(args) -> int:
         raise errors.AtheenaError("give either --exit-probabilities or --thresholds (to measure them), not both")
     if (probabilities or args.thresholds) and not early_exit_count(func):
         raise errors.AtheenaError(f"{label} has no early exits, so exit probabilities and thresholds do not apply")
-    annotated = all("reach_probability" in op.attributes for op in O.body_ops(func) if op.name.startswith("atheena."))
+    from atheena.dialects import attributes as A
+
+    annotated = all(A.reach(op) is not None for op in O.body_ops(func) if op.name.startswith("atheena."))
+    traces = None
     if probabilities is None and early_exit_count(func) and (args.thresholds or not annotated):
         from atheena.data import calibration_set
-        from atheena.dse.sweeps import exit_probabilities_for
+        from atheena.dse.sweeps import exit_traces_for
 
         thresholds = [parse_thresholds(t) for t in settings(args.thresholds)] or [ir_thresholds(func)]
         data = calibration_set(args.data)
-        probabilities = exit_probabilities_for(module, thresholds, data)
+        probabilities, traces = exit_traces_for(module, thresholds, data)
         for t, rates in zip(thresholds, probabilities):
             say(args, f"measured exit probabilities {', '.join(f'{p:.3f}' for p in rates)} at thresholds "
                       f"{','.join(f'{x:g}' for x in t)} on {data.description}")
     boards_list = [b.strip() for b in args.board.split(",") if b.strip()]
     started = time.perf_counter()
     records = sweep(module, boards_list, budgets, probabilities,
-                    progress=lambda r: say(args, f"{r['board']} budget {r['budget']:.0%}: done"))
+                    progress=lambda r: say(args, f"{r['board']} budget {r['budget']:.0%}: done"), traces=traces)
     say(args, f"optimised {len(records)} early-exit designs and their baselines in {time.perf_counter() - started:.1f} s")
     if args.plot:
         plot_pareto(records, args.plot, title=f"{label}: throughput vs resources")
@@ -103,4 +106,8 @@ def format_dse_table(records) -> str:
             f"{base['throughput_sps']:,.0f}" if base else "does not fit",
             f"{base['max_resource_share']:.1%}" if base else "-", f"{r['gain']:.2f}x" if r["gain"] else "-",
         ])
-    return table(head, rows)
+    models = sorted({r["early_exit"]["model"] for r in records if r["early_exit"]})
+    clock = "samples/s at the board's clock (not proven by place-and-route)"
+    note = (f"early exit: {clock}, predicted by the {' / '.join(models)} model (fold, then size-buffers); baseline: "
+            "rate-balanced" if models else f"{clock}; baseline: rate-balanced")
+    return table(head, rows) + "\n" + note
