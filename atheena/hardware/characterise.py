@@ -49,6 +49,7 @@ from typing import Callable
 import numpy as np
 
 from atheena.dse import model
+from atheena.kinds import conditional_buffer, conv2d, exit_decision, exit_merge, linear
 from atheena.errors import AtheenaError
 
 DATASET = Path(model.__file__).with_name("characterisation.json")
@@ -129,7 +130,7 @@ def _conv(p):
 
 def _conv_model(p):
     weights, bias = _conv_codes(p)
-    return model.conv_resources(p["c"], p["w"], p["f"], p["k"], p["k"], p.get("p", 0), 1, p["ci"], p["co"],
+    return conv2d.conv_resources(p["c"], p["w"], p["f"], p["k"], p["k"], p.get("p", 0), 1, p["ci"], p["co"],
                                 p["fine"], weights=weights, bias=bias)
 
 
@@ -196,7 +197,7 @@ def _linear(p):
 
 def _linear_model(p):
     weights, bias = _linear_codes(p)
-    return model.linear_resources(p["n"], p["m"], p["ci"], p["co"], weights=weights, bias=bias)
+    return linear.linear_resources(p["n"], p["m"], p["ci"], p["co"], weights=weights, bias=bias)
 
 
 # Linear layers of the three networks (and smaller ones of the same kind) over the foldings the DSE
@@ -335,15 +336,15 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
            lut_features=("base", "rom_luts", "co", "folded_mults", "const_terms", "count_bits"),
            ff_features=("base", "memory_ff", "co", "count_bits", "const_terms", "uneven_tree")),
     Family("exit_decision", "exit_decision", ("base", "index_bits", "sum_bits", "memory_ff"),
-           _DECISIONS, _decision, lambda p: model.decision_resources(p["n"]),
+           _DECISIONS, _decision, lambda p: exit_decision.decision_resources(p["n"]),
            lut_features=("base", "index_bits", "sum_bits")),
     Family("conditional_buffer", "conditional_buffer", ("base", "base_bits", "beat_bits", "depth_bits", "lanes",
                                                         "memory_ff"),
-           _BUFFERS, _buffer, lambda p: model.buffer_resources(p["words"], p["depth"], p["lanes"]),
+           _BUFFERS, _buffer, lambda p: conditional_buffer.buffer_resources(p["words"], p["depth"], p["lanes"]),
            lut_features=("base", "base_bits", "beat_bits", "depth_bits", "lanes"),
            ff_features=("base", "base_bits", "beat_bits", "depth_bits", "memory_ff")),
     Family("exit_merge", "exit_merge", ("base", "inputs", "out_bits", "mux_bits", "fifo_bits", "memory_ff"),
-           _MERGES, _merge, lambda p: model.merge_resources(p["exits"], p["words"], p["id_depth"]),
+           _MERGES, _merge, lambda p: exit_merge.merge_resources(p["exits"], p["words"], p["id_depth"]),
            lut_features=("base", "inputs", "mux_bits", "fifo_bits"),
            ff_features=("base", "inputs", "out_bits", "fifo_bits", "memory_ff")),
     Family("fifo", "fifo", ("base", "pointer_bits", "wrap", "memory_ff"),

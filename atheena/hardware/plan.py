@@ -134,11 +134,12 @@ class Builder:
         return self._id_depth
 
     def codes(self, op: ir.Operation):
-        """`model.parameter_codes(op)`, computed once per op (costing every folding reuses them)."""
-        from atheena.dse.model import parameter_codes
+        """The op's weight and bias codes (its kind's `codes`), computed once per op (costing every folding
+        reuses them)."""
+        from atheena import kinds
 
         if op not in self._codes:
-            self._codes[op] = parameter_codes(op)
+            self._codes[op] = kinds.of(op).codes(op)
         return self._codes[op]
 
     def add(self, key: tuple, inputs: list[Channel], outputs: list[Channel], cost, module=None,

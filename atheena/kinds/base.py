@@ -136,6 +136,10 @@ class OpKind:
         return folding.get("coarse_out", folding.get("coarse", 1))
 
     # -- hardware ------------------------------------------------------------------------------------------
+    def codes(self, op: ir.Operation):
+        """(weight codes, bias codes) its kernel's ROMs hold, to cost them exactly; (None, None) for typical ones."""
+        return None, None
+
     def families(self) -> list:
         """Characterisation families (`atheena.hardware.characterise.Family`) of kernels this kind brings that
         the built-in families do not cover: a new kind's kernel is swept and fitted like the others."""

@@ -18,11 +18,31 @@ from __future__ import annotations
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
+from atheena.dse.memory import memory
+from atheena.dse.model import Estimate, estimate
 from atheena.kinds.base import OpKind
 
 MODES = ("drop_on_exit", "forward_on_exit")
 DEFAULT_DEPTH = 2  # samples, before `size-buffers` chooses (its minimum, `atheena.dse.buffers.MIN_DEPTH`)
 MAX_DEPTH = 4096  # samples: far beyond any useful depth, and a bound on the memory a typo can ask for
+
+
+
+def buffer_resources(words: int, depth: int, lanes: int) -> Estimate:
+    """Conditional buffer: one RAM of depth * words/lanes entries of `lanes` words, and its pointers.
+
+    Features: `base_bits`, the bits of the slot base addresses that vary (slots start at multiples
+    of words/lanes, whose trailing zero bits stay 0), `beat_bits` of the beat counters, `depth_bits`
+    of the count of samples held.
+    """
+    beats = words // lanes
+    entries = depth * beats
+    bram, lut_mem, ff_mem = memory(entries, 1, 16 * lanes)
+    addr_bits = max(1, (entries - 1).bit_length())
+    features = {"lanes": lanes, "memory_ff": ff_mem, "addr_bits": addr_bits,
+                "base_bits": max(0, addr_bits - ((beats & -beats).bit_length() - 1)),
+                "beat_bits": max(1, (beats - 1).bit_length()), "depth_bits": depth.bit_length()}
+    return estimate("conditional_buffer", features, 0, bram, lut_mem)
 
 
 class ConditionalBuffer(OpKind):
@@ -69,7 +89,6 @@ class ConditionalBuffer(OpKind):
         return DEFAULT_DEPTH if held is None else held
 
     def hardware(self, op, folding, b, inputs, depth: int | None = None):
-        from atheena.dse.model import buffer_resources
         from atheena.hardware.plan import FIFO_SLOTS, Channel
 
         if depth is None:

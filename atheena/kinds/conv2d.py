@@ -19,6 +19,9 @@ import torch
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
+from atheena.dse.memory import (TYPICAL_BIAS_COLUMNS, TYPICAL_WEIGHT_COLUMNS, _mux_luts, _rom,
+                                 _rom_columns_typical, memory, rom_columns, rom_mapping_columns)
+from atheena.dse.model import ACC_BITS, Estimate, _total, estimate
 from atheena.errors import AtheenaError
 from atheena.ir import layer_name
 from atheena.kinds import window
@@ -63,6 +66,52 @@ def padding_mode(b, op: ir.Operation, mode: str, weights: np.ndarray) -> tuple[i
         b.fail(op, f"padding='{mode}' is supported only as 'valid', or as 'same' with an odd kernel; "
                    "give the padding as numbers instead")
     return (kh // 2, kw // 2)
+
+
+
+def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: int, ci: int, co: int, fine: int,
+                   px: int = 1, weights: np.ndarray | None = None, bias: np.ndarray | None = None) -> Estimate:
+    """A kh x kw convolution of a C-channel, W-wide map to F channels, folded (ci, co, fine).
+
+    Memories of `kernels/conv.py`: the weight ROM (one `ci*co*fine`-word entry per step), the
+    bias ROM (F/co entries of co 48-bit accumulators), the ping-pong window memory (2 x C/ci
+    entries of kh*kw*ci words) and the window's (`window.window_memory`).  A ROM keeps only its distinct
+    bit columns (`rom_columns`): given the weight and bias codes (F x C x kh x kw, F) they are
+    counted exactly, else taken to be typical of trained weights (`TYPICAL_WEIGHT_COLUMNS`);
+    the choice of logic or block RAM and the BRAM count do not depend on it.  One DSP48 per
+    multiplier (also with constant weights: the weight register stays, in the DSP).
+
+    Features: `out_lanes` (co requantizers and output words), `acc_lanes` (those that also
+    accumulate: not when one step makes a whole output), `select_bits` (the kh*kw/fine : 1
+    choice of window words, in LUTs per bit), `rom_luts` (ROMs built of logic), the window's,
+    `memory_ff` (read registers of memories not in block RAM), `count_bits` (step counters).
+    The adder trees go into the DSPs' cascades: no feature.
+    """
+    if px != 1:
+        raise AtheenaError("pixel parallelism has no convolution kernel yet")
+    mults = ci * co * fine
+    groups_in = c // ci
+    kk = kh * kw
+    steps = (f // co) * groups_in * (kk // fine)
+    if weights is not None:
+        codes = np.asarray(weights).reshape(f // co, co, groups_in, ci, kk // fine, fine)
+        weight_bits = rom_mapping_columns(codes.transpose(0, 2, 4, 1, 3, 5).reshape(steps, mults), 16)
+    else:
+        weight_bits = _rom_columns_typical(steps, mults, 16, TYPICAL_WEIGHT_COLUMNS)
+    if bias is not None:
+        bias_bits = rom_columns(np.asarray(bias).reshape(f // co, co), ACC_BITS)
+    else:
+        bias_bits = _rom_columns_typical(f // co, co, ACC_BITS, TYPICAL_BIAS_COLUMNS)
+    parts, features = window.window_memory(c, w, kh, kw, pw, ci)
+    roms = [_rom(max(2, steps), 1, weight_bits), _rom(max(2, f // co), 1, bias_bits)]
+    parts.append(memory(2 * groups_in, 1, 16 * kk * ci))
+    bram, lut_mem, ff_mem = _total(parts + roms)
+    rom_luts = sum(lut for b, lut, _ in roms if not b)  # fitted: their LUTs depend on the contents
+    counters = (kk // fine, groups_in, f // co, steps)
+    features |= {"mults": mults, "out_lanes": co, "acc_lanes": co * (groups_in * (kk // fine) > 1),
+                 "rom_luts": rom_luts, "select_bits": 16 * ci * fine * _mux_luts(kk // fine), "memory_ff": ff_mem,
+                 "count_bits": sum(max(1, (n - 1).bit_length()) for n in counters if n > 1)}
+    return estimate("conv2d", features, mults, bram, lut_mem - rom_luts)
 
 
 class Conv2d(OpKind):
@@ -155,9 +204,17 @@ class Conv2d(OpKind):
                 out.append(({"coarse_in": ci, "coarse_out": co, "fine": fine}, interval))
         return out
 
-    def hardware(self, op, folding, b, inputs):
-        from atheena.dse.model import conv_resources
+    def codes(self, op):
+        """The weight and bias codes of the default fixed-point arithmetic (what the lowering builds its ROMs
+        from), or (None, None) when they cannot be quantised (the lowering refuses those too)."""
+        from atheena.reference.fixed_point import FixedArithmetic
 
+        try:
+            return FixedArithmetic().parameters(op)
+        except (AtheenaError, ValueError):
+            return None, None
+
+    def hardware(self, op, folding, b, inputs):
         c, _, w = map_shape(op.operands[0])
         f, _, _ = map_shape(op.results[0])
         kh, kw = O.int_array(op, "kernel")

@@ -11,8 +11,29 @@ the early exits 0, 1, ... from the earliest.
 
 from __future__ import annotations
 
+import numpy as np
+
 from atheena.dialects import ops as O
+from atheena.dse.memory import _rom, memory, rom_columns
+from atheena.dse.model import Estimate, _total, estimate
+from atheena.reference.fixed_point import FixedPointFormat, exp_rom
 from atheena.kinds.base import OpKind, vector
+
+
+
+EXP_ROM_BITS = 17  # UQ1.16 exp values
+
+
+
+def decision_resources(n: int, exp_index_shift: int = 0) -> Estimate:
+    """Exit decision over `n` logits: the exp ROM (UQ1.16 entries) and the ping-pong logit RAM."""
+    table = np.append(exp_rom(FixedPointFormat(), exp_index_shift), 0)
+    ibits = max(1, (n - 1).bit_length())
+    rom = _rom(len(table), 1, rom_columns(table, EXP_ROM_BITS))
+    ram = memory(2 << ibits, 1, 16)
+    bram, lut_mem, ff_mem = _total([rom, ram])
+    features = {"index_bits": ibits, "sum_bits": (n * int(table.max())).bit_length(), "memory_ff": ff_mem}
+    return estimate("exit_decision", features, 0, bram, lut_mem)
 
 
 class ExitDecision(OpKind):
@@ -49,7 +70,6 @@ class ExitDecision(OpKind):
         return O.shape_of(op.operands[0])[0]
 
     def hardware(self, op, folding, b, inputs):
-        from atheena.dse.model import decision_resources
         from atheena.hardware.plan import Channel
 
         n = O.shape_of(op.operands[0])[0]

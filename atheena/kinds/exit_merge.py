@@ -11,9 +11,27 @@ Results may leave out of order; the tag restores it.
 from __future__ import annotations
 
 from atheena.dialects import ops as O
+from atheena.dse.memory import _mux_luts, memory
+from atheena.dse.model import Estimate, estimate
 from atheena.kinds.base import OpKind, vector
 
 ID_BITS = 32
+
+
+
+def merge_resources(n_inputs: int, words: int = 1, id_depth: int = 64) -> Estimate:
+    """Exit merge of `n_inputs` result vectors of `words` words: 2(E-1) id FIFOs of `id_depth` 32-bit ids.
+
+    Features: `out_bits` (the output register: logits, id, exit index), `mux_bits` (those bits
+    chosen among the E inputs, LUTs per bit of an E:1 multiplexer), `fifo_bits` (FIFO pointers
+    and counts), `inputs`, `memory_ff`.
+    """
+    bram, lut_mem, ff_mem = memory(id_depth, 2 * (n_inputs - 1), 32)
+    xbits = max(1, (n_inputs - 1).bit_length())
+    features = {"inputs": n_inputs, "out_bits": 16 * words + 32 + xbits, "memory_ff": ff_mem,
+                "mux_bits": (16 * words + 32) * _mux_luts(n_inputs),
+                "fifo_bits": 2 * (n_inputs - 1) * (id_depth - 1).bit_length()}
+    return estimate("exit_merge", features, 0, bram, lut_mem)
 
 
 class ExitMerge(OpKind):
@@ -39,7 +57,6 @@ class ExitMerge(OpKind):
         return 1
 
     def hardware(self, op, folding, b, inputs):
-        from atheena.dse.model import merge_resources
         from atheena.hardware.plan import Channel
 
         words = O.shape_of(op.results[0])[0]

@@ -3,9 +3,12 @@ around a window kernel (its input row FIFO and its output FIFO of one row)."""
 
 from __future__ import annotations
 
+import math
+
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
+from atheena.dse.memory import memory
 
 
 def window_output(size: int, kernel: int, stride: int, pad: int) -> int:
@@ -71,3 +74,20 @@ def stages(b, op: ir.Operation, src, lanes_in: int, lanes_out: int, cost, module
     if depth > FIFO_SLOTS:
         src = b.fifo(src, depth)
     return [b.kernel([src], Channel(lanes_out, f * ho * wo), cost, module, fifo=wo * f // lanes_out)]
+
+
+def window_memory(c: int, w: int, kh: int, kw: int, pw: int, lanes: int) -> tuple[list, dict]:
+    """Memories and features of the sliding window (`kernels/window.py`) that conv and pooling share.
+
+    Memories: kh-1 line buffers of (W+2pw) * C/lanes entries of `lanes` words.  Each kernel
+    row also has a shift register of (kw-1) segments of G = C/lanes beats; Yosys turns a
+    segment of 3 or more stages into an SRL per bit (`sr_srl`, LUTs), shorter ones stay FFs
+    (`sr_ff`).  `window_words`: the window register, kh*kw*lanes words.
+    """
+    groups = c // lanes
+    parts = [memory((w + 2 * pw) * groups, kh - 1, 16 * lanes)] if kh > 1 else []
+    segments = kh * (kw - 1) * 16 * lanes
+    features = {"window_words": kh * kw * lanes,
+                "sr_ff": segments * groups if groups < 3 else 0,
+                "sr_srl": segments * math.ceil(groups / 32) if groups >= 3 else 0}
+    return parts, features

@@ -5,7 +5,8 @@ import pytest
 
 from atheena import ir as air
 from atheena.dialects import ops as O
-from atheena.dse import boards, model
+from atheena.kinds import conv2d, linear
+from atheena.dse import boards, memory, model
 from atheena.dse.network import layer_configs
 from atheena.hardware.plan import op_instances
 from atheena.errors import AtheenaError
@@ -44,7 +45,7 @@ def test_conv_interval_and_resources_by_hand():
     assert fast.interval == 100 and fast.resources[0] == 72
     # weight and bias ROMs of one entry: constants, no memory; window memory: 2 entries of 9 x 2 words,
     # 48 RAM32M (6 bits each); line buffers: 2 x 10 entries of 2 words, 6 RAM32M each
-    est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=2, co=4, fine=9)
+    est = conv2d.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=2, co=4, fine=9)
     assert est.memory_lut == 4 * 48 + 2 * 4 * 6 and est.bram18 == 0
     assert est.features["memory_ff"] == 9 * 2 * 16 + 2 * 2 * 16  # their read registers
     # in the design, the lowering adds FIFOs of (padding + 1) input rows (2 x 8 beats of 2 words) and
@@ -65,38 +66,38 @@ def test_conv_interval_is_the_window_schedule_when_compute_is_fast():
 
 def test_memory_mapping():
     """What Yosys's synth_xilinx makes of the kernels' RAMs and ROMs (checked by synthesis)."""
-    assert model.memory(32) == (0, 4 * 3, 16)  # 3 RAM32M (32 x 6 bits each) and the read register
-    assert model.memory(64) == (0, 4 * 6, 16)  # 6 RAM64M (64 x 3 bits)
-    assert model.memory(65) == (0, 4 * 9 + 16 + 3, 16)  # 3 x 32 entries of RAM32M, a 3:1 read mux per bit
-    assert model.memory(128) == (0, 4 * 12 + 16 + 2, 16)  # 2 x 64 entries of RAM64M, a 2:1 read mux
-    assert model.memory(129) == (1, 0, 0)  # one RAMB18, which absorbs the read register
-    assert model.memory(64, width=32) == (0, 4 * 11, 32)
-    assert model.memory(65, width=32) == (1, 0, 0)
-    assert model.memory(512, width=36) == (1, 0, 0)  # 512 x 36 fits one BRAM18
-    assert model.memory(1024, copies=3) == (3, 0, 0)
-    assert model.memory(1025) == (2, 0, 0)  # one RAMB36
-    assert model.memory(3000) == (3, 16 + 3, 2)  # three 1024 x 18 RAMB18 and a 3:1 read mux
-    assert model.memory(300, width=128) == (4, 0, 0)  # two RAMB36 of 512 x 72
+    assert memory.memory(32) == (0, 4 * 3, 16)  # 3 RAM32M (32 x 6 bits each) and the read register
+    assert memory.memory(64) == (0, 4 * 6, 16)  # 6 RAM64M (64 x 3 bits)
+    assert memory.memory(65) == (0, 4 * 9 + 16 + 3, 16)  # 3 x 32 entries of RAM32M, a 3:1 read mux per bit
+    assert memory.memory(128) == (0, 4 * 12 + 16 + 2, 16)  # 2 x 64 entries of RAM64M, a 2:1 read mux
+    assert memory.memory(129) == (1, 0, 0)  # one RAMB18, which absorbs the read register
+    assert memory.memory(64, width=32) == (0, 4 * 11, 32)
+    assert memory.memory(65, width=32) == (1, 0, 0)
+    assert memory.memory(512, width=36) == (1, 0, 0)  # 512 x 36 fits one BRAM18
+    assert memory.memory(1024, copies=3) == (3, 0, 0)
+    assert memory.memory(1025) == (2, 0, 0)  # one RAMB36
+    assert memory.memory(3000) == (3, 16 + 3, 2)  # three 1024 x 18 RAMB18 and a 3:1 read mux
+    assert memory.memory(300, width=128) == (4, 0, 0)  # two RAMB36 of 512 x 72
     # a ROM is logic up to 8447 bits (memory_libmap's cost of 1/64 per bit against 131 for a RAMB18)
-    assert model.memory(527, width=16, rom=True)[0] == 0
-    assert model.memory(528, width=16, rom=True) == (1, 0, 0)
+    assert memory.memory(527, width=16, rom=True)[0] == 0
+    assert memory.memory(528, width=16, rom=True) == (1, 0, 0)
     # LUTs of a ROM in logic read at a counter (every kernel ROM): one per column up to 16 entries,
     # then about entries / 15 (Yosys folds the counter's next value into the ROM)
-    assert model.memory(16, width=16, rom=True) == (0, 16, 16)
-    assert model.memory(64, width=16, rom=True) == (0, 69, 16)
-    assert model.memory(64, width=16, rom=True, distinct=9) == (0, 39, 9)  # identical columns merged
-    assert model.memory(3019, width=17, rom=True) == (3, 17, 2)  # the exp ROM
-    assert model.memory(0) == (0, 0, 0) and model.memory(100, width=0, rom=True) == (0, 0, 0)
+    assert memory.memory(16, width=16, rom=True) == (0, 16, 16)
+    assert memory.memory(64, width=16, rom=True) == (0, 69, 16)
+    assert memory.memory(64, width=16, rom=True, distinct=9) == (0, 39, 9)  # identical columns merged
+    assert memory.memory(3019, width=17, rom=True) == (3, 17, 2)  # the exp ROM
+    assert memory.memory(0) == (0, 0, 0) and memory.memory(100, width=0, rom=True) == (0, 0, 0)
 
 
 def test_rom_columns_counts_varying_and_distinct_columns():
-    assert model.rom_columns([[3], [3]], 16) == (0, 0)  # constant contents: no memory at all
+    assert memory.rom_columns([[3], [3]], 16) == (0, 0)  # constant contents: no memory at all
     # -3, 5, 100, -128: bit 1 is always 0; bits 3 and 4, 5 and 6, and 7 to 15 (the sign) are equal
-    assert model.rom_columns([[-3], [5], [100], [-128]], 16) == (15, 5)
-    assert model.rom_columns([[1], [2], [4]], 16) == (3, 3)  # the other bits are constant 0
-    assert model.rom_columns([[0, 0], [1, 1]], 16) == (2, 1)  # two identical columns
-    assert model.rom_columns([[0x1234, -1], [0x4321, 7]], 16)[1] == 2  # two entries: columns 01 and 10 only
-    assert model.rom_columns([[1]], 16) == (0, 0)  # one entry (the kernel pads it to two equal ones)
+    assert memory.rom_columns([[-3], [5], [100], [-128]], 16) == (15, 5)
+    assert memory.rom_columns([[1], [2], [4]], 16) == (3, 3)  # the other bits are constant 0
+    assert memory.rom_columns([[0, 0], [1, 1]], 16) == (2, 1)  # two identical columns
+    assert memory.rom_columns([[0x1234, -1], [0x4321, 7]], 16)[1] == 2  # two entries: columns 01 and 10 only
+    assert memory.rom_columns([[1]], 16) == (0, 0)  # one entry (the kernel pads it to two equal ones)
 
 
 def test_bank_columns_are_rom_columns_of_each_bank():
@@ -106,8 +107,8 @@ def test_bank_columns_are_rom_columns_of_each_bank():
     for shape in [(30, 70), (12, 5), (4, 2)]:
         banks = np.rint(rng.normal(0, 40, shape)).astype(np.int64)
         banks[0], banks[1] = 5, banks[2]  # a constant bank, two equal ones
-        expected = collections.Counter(model.rom_columns(bank, 16) for bank in banks)
-        assert model._bank_columns(banks, 16) == dict(expected)
+        expected = collections.Counter(memory.rom_columns(bank, 16) for bank in banks)
+        assert memory._bank_columns(banks, 16) == dict(expected)
 
 
 def test_linear_and_pool_intervals():
@@ -126,35 +127,35 @@ def test_linear_and_pool_intervals():
 
 def test_resources_from_plain_parameters_match_the_op_configs():
     op = _op(CONV, "tensor<2x8x8xf32>", "tensor<4x8x8xf32>")
-    weights, bias = model.parameter_codes(op)  # what the op's configurations are costed with
+    weights, bias = conv2d.KIND.codes(op)  # what the op's configurations are costed with
     assert weights.shape == (4, 2, 3, 3) and np.all(weights == round(0.1 * 256)) and np.all(bias == 0)
-    est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3, weights=weights,
+    est = conv2d.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3, weights=weights,
                                bias=bias)
     row_fifo, kernel, out_fifo = op_instances(op, {"coarse_in": 1, "coarse_out": 2, "fine": 3})
     assert kernel.cost() == est and row_fifo.key == ("fifo", 16, 32) and out_fifo.key == ("fifo", 32, 16)
     assert est.features["mults"] == 6 and est.features["window_words"] == 9
     assert est.features["rom_luts"] == 0  # equal weights: every ROM column is constant
-    est = model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3)
+    est = conv2d.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3)
     assert est.features["rom_luts"] > 0  # without them, typical trained weights
-    lin = model.linear_resources(n=16, m=4, ci=2, co=1)
+    lin = linear.linear_resources(n=16, m=4, ci=2, co=1)
     # input: 2 banks of 2 x 8 words (3 RAM32M each); ROMs in logic (their LUTs a fitted feature):
     # weights, 2 of 32 16-bit words of 9 distinct columns each (typical of trained weights), 1.3 LUTs per
     # column; biases, one ROM of 4 entries (at most 2**4 - 2 = 14 distinct columns)
     assert lin.dsp == 2 and lin.memory_lut == 2 * 4 * 3 and lin.features["rom_luts"] == 2 * 12 + 14
     with pytest.raises(AtheenaError, match="pixel parallelism"):
-        model.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3, px=2)
+        conv2d.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3, px=2)
 
 
 def test_weights_make_dsps_and_rom_widths_exact():
     w = np.array([[0, 3, -4, 5], [1, -1, 7, 2]])  # 0 and +-2**k are shifts when the weights are constants
-    unfolded = model.linear_resources(4, 2, 4, 2, weights=w, bias=np.zeros(2, dtype=int))
+    unfolded = linear.linear_resources(4, 2, 4, 2, weights=w, bias=np.zeros(2, dtype=int))
     assert unfolded.dsp == 3 and unfolded.features["shifts"] == 5 and unfolded.bram18 == 0
-    assert model.linear_resources(4, 2, 4, 2).dsp == 8  # without the weights: one DSP each
-    assert model.linear_resources(4, 2, 1, 1, weights=w).dsp == 1  # folded: the weights come from a ROM
+    assert linear.linear_resources(4, 2, 4, 2).dsp == 8  # without the weights: one DSP each
+    assert linear.linear_resources(4, 2, 1, 1, weights=w).dsp == 1  # folded: the weights come from a ROM
     # conv weights of a 2-step ROM: at most 2 distinct columns, whatever the width
     weights = np.arange(-36, 36).reshape(4, 2, 3, 3)
-    est = model.conv_resources(2, 8, 4, 3, 3, 1, 1, ci=1, co=4, fine=9, weights=weights, bias=np.arange(4))
-    assert est.features["memory_ff"] == model.conv_resources(2, 8, 4, 3, 3, 1, 1, 1, 4, 9).features["memory_ff"]
+    est = conv2d.conv_resources(2, 8, 4, 3, 3, 1, 1, ci=1, co=4, fine=9, weights=weights, bias=np.arange(4))
+    assert est.features["memory_ff"] == conv2d.conv_resources(2, 8, 4, 3, 3, 1, 1, 1, 4, 9).features["memory_ff"]
     assert est.dsp == 36
 
 

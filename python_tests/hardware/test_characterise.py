@@ -92,12 +92,12 @@ def _memory_probe(kind: str, width: int, depth: int):
 ], ids=lambda v: str(v))
 def test_memory_model_matches_yosys(kind, width, depth):
     """Where Yosys switches between LUT RAM, logic and block RAM, and how many BRAM18, LUTs and FFs it uses."""
-    from atheena.dse import model
+    from atheena.dse import memory
     from atheena.hardware import synth
 
     module, name = _memory_probe(kind, width, depth)
     measured = synth.synthesize(ch._emit(module, name), name)
-    bram, lut, ff = model.memory(depth, 1, width, rom=kind == "rom")
+    bram, lut, ff = memory.memory(depth, 1, width, rom=kind == "rom")
     counter = (depth - 1).bit_length() if kind == "rom" else 0  # the ROM's address counter
     assert measured["bram18"] == bram and measured["ff"] - counter == ff
     assert abs(measured["lut"] - lut) <= max(8, lut // 5)
