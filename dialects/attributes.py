@@ -24,14 +24,14 @@ RESOURCES = ("dsp", "bram18", "lut", "ff")
 ANNOTATIONS = (
     ("reach_probability", "every op", "f64 in [0, 1]", "annotate-exit-probabilities, fold{exit_probabilities}",
      "fraction of the network's samples that the op processes (1 before the first exit)"),
-    ("exit_rate", "exit_decision", "f64 in [0, 1]", "annotate-exit-probabilities",
+    ("exit_rate", "exit decisions", "f64 in [0, 1]", "annotate-exit-probabilities",
      "fraction of all samples that leave at this exit"),
-    ("accuracy", "exit_decision", "f64 in [0, 1]", "annotate-exit-probabilities",
+    ("accuracy", "exit decisions", "f64 in [0, 1]", "annotate-exit-probabilities",
      "accuracy of the samples that leave here"),
     ("folding", "every op", "dictionary of i64", "fold",
      "the op's folding parameters, legal for its kind (coarse_in, coarse_out, fine, coarse)"),
     ("interval", "every op", "i64 >= 0", "fold", "cycles per sample of the op's kernel at its folding"),
-    ("depth", "conditional_buffer", "i64 in [1, 4096]", "size-buffers", "samples the buffer holds"),
+    ("depth", "conditional buffers", "i64 in [1, 4096]", "size-buffers", "samples the buffer holds"),
     ("atheena.profile", "the network function", "dictionary", "annotate-exit-probabilities",
      "accuracy_float, accuracy_fixed, final_exit_rate, final_accuracy, calibration, samples, format, exit_trace "
      "(the exit each calibration sample took, one character per sample, 0-9 then a-z)"),

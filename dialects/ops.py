@@ -123,5 +123,7 @@ def body_ops(func: ir.Operation) -> list[ir.Operation]:
 
 
 def exit_decisions(func: ir.Operation) -> list[ir.Operation]:
-    """The network's `atheena.exit_decision` ops, earliest exit first."""
-    return [op for op in body_ops(func) if op.name == "atheena.exit_decision"]
+    """The network's exit decision ops, earliest exit first."""
+    from atheena import kinds
+
+    return [op for op in body_ops(func) if kinds.role(op) == "decision"]

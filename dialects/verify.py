@@ -11,7 +11,7 @@ kind's interval at that folding), `reach_probability` (a probability that
 agrees with the graph: an op is reached by every sample that reaches its
 input, only a conditional buffer lets fewer through) and a conditional
 buffer's `mode` against where its result goes.  Each problem names the op
-like MLIR's own verifier does ("'atheena.conv2d' op ..."), so the messages
+like MLIR's own verifier does ("'atheena.relu' op ..."), so the messages
 read the same whether IRDL or this module found them, and a pass never meets
 an attribute it cannot use.
 """
@@ -159,8 +159,8 @@ def _exit_structure(func: ir.Operation) -> list[Problem]:
         k = kind.exit(op)
         source = _decision_source(op.operands[1])
         if source is None:
-            found.append((op, f"'{op.name}' op decision operand must come from an 'atheena.exit_decision' (possibly "
-                              "through splits)"))
+            found.append((op, f"'{op.name}' op decision operand must come from an '{kinds.by_role('decision').name}' "
+                              "(possibly through splits)"))
         elif O.int_attr(source, "exit") != k:
             found.append((op, f"'{op.name}' op has exit = {k} but obeys the decision of exit "
                               f"{O.int_attr(source, 'exit')}"))

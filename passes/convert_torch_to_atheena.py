@@ -13,11 +13,12 @@ The pass works in three steps:
 2. *Exits*: the backbone is the chain that produces the last result; each
    earlier result's branch is walked back to the backbone value it leaves from.
 3. *Emit*: the backbone is written in order, and at each exit's fork point the
-   early-exit machinery is inserted: `split` (one copy to the exit branch,
-   one onward), the exit classifier, a `split` of its logits, an
-   `exit_decision`, a `split` of the decision, a `conditional_buffer` that
-   drops the onward copy of samples that exit, one that forwards the exit's
-   logits of samples that exit, and at the end one `exit_merge`.
+   early-exit machinery is inserted (the kinds of `atheena.kinds` with those
+   roles): a split (one copy to the exit branch, one onward), the exit
+   classifier, a split of its logits, an exit decision, a split of the
+   decision, a conditional buffer that drops the onward copy of samples that
+   exit, one that forwards the exit's logits of samples that exit, and at
+   the end one exit merge.
 
 Options: `thresholds` (one softmax threshold per early exit; a single value is
 used for all exits; default 0.9).  Errors name the model layer (the op's
@@ -366,7 +367,7 @@ class _Emitter:
         return op.results[0]
 
     def split(self, value: ir.Value, loc: ir.Location, n: int = 2) -> list[ir.Value]:
-        op = O.create("atheena.split", [value], [value.type] * n, loc)
+        op = O.create(kinds.by_role("split").name, [value], [value.type] * n, loc)
         return list(op.results)
 
     def early_exit(self, ex: _Exit, value: ir.Value) -> ir.Value:
@@ -377,12 +378,13 @@ class _Emitter:
         for layer in ex.branch:
             logits = self.layer(layer, logits)
         to_decision, to_result = self.split(logits, loc)
-        decision = O.create("atheena.exit_decision", [to_decision], [O.decision_type()], loc,
+        decision = O.create(kinds.by_role("decision").name, [to_decision], [O.decision_type()], loc,
                             threshold=float(self.thresholds[ex.index]), exit=ex.index).results[0]
         for_onward, for_result = self.split(decision, loc)
-        onward = O.create("atheena.conditional_buffer", [onward, for_onward], [onward.type], loc,
+        buffer = kinds.by_role("buffer").name
+        onward = O.create(buffer, [onward, for_onward], [onward.type], loc,
                           mode="drop_on_exit", exit=ex.index).results[0]
-        result = O.create("atheena.conditional_buffer", [to_result, for_result], [to_result.type], loc,
+        result = O.create(buffer, [to_result, for_result], [to_result.type], loc,
                           mode="forward_on_exit", exit=ex.index).results[0]
         self.results.append(result)
         return onward
@@ -397,8 +399,9 @@ class _Emitter:
                 value = self.early_exit(at_fork[id(layer)], value)
         if not exits:
             return value
-        merge = O.create("atheena.exit_merge", [*self.results, value], [value.type],
-                         ir.Location.name("exit_merge"))
+        kind = kinds.by_role("merge")
+        merge = O.create(kind.name, [*self.results, value], [value.type],
+                         ir.Location.name(kind.name.removeprefix("atheena.")))
         return merge.results[0]
 
 

@@ -3,16 +3,30 @@
 * `sweep(module, boards, budgets, exit_probabilities)` -> records, early exit vs baseline
 * `exit_probabilities_for(module, thresholds, data)` -> exit probabilities measured by profiling
 * `pareto(points)`, `plot_pareto(records, path)` -> Pareto fronts
-* `Folder(module, board).design(budget, rates)` / `.baseline(budget)` -> the design `fold` writes
+* `Folder(module, board).design(budget, rates)` / `.predict(...)` / `.baseline(budget)` -> what `fold`
+  (and `size-buffers`) write
 * `optimise(layers, board, budget)`, `cheapest(layers, board, cycles)` -> one optimiser solve
 * `boards.load(name_or_path)` -> a board; `network_layers` / `baseline_layers` -> what is folded
 """
 
-from atheena.dse.boards import Board, load as load_board
-from atheena.dse.fold import Folder
-from atheena.dse.network import baseline_layers, network_layers
-from atheena.dse.optimizer import Design, cheapest, optimise, smallest_budget
-from atheena.dse.sweeps import exit_probabilities_for, pareto, plot_pareto, sweep
+import importlib
 
-__all__ = ["Board", "Design", "Folder", "baseline_layers", "cheapest", "exit_probabilities_for", "load_board", "network_layers", "optimise",
-           "pareto", "plot_pareto", "smallest_budget", "sweep"]
+# name -> (module, attribute): imported on first use, so that importing one submodule (the cost machinery,
+# which the op kinds use) does not import the whole exploration (which uses the op kinds)
+_PUBLIC = {
+    "Board": ("boards", "Board"), "load_board": ("boards", "load"), "Folder": ("fold", "Folder"),
+    "Prediction": ("fold", "Prediction"), "baseline_layers": ("network", "baseline_layers"),
+    "network_layers": ("network", "network_layers"), "Design": ("optimizer", "Design"),
+    "cheapest": ("optimizer", "cheapest"), "optimise": ("optimizer", "optimise"),
+    "smallest_budget": ("optimizer", "smallest_budget"), "exit_probabilities_for": ("sweeps", "exit_probabilities_for"),
+    "exit_traces_for": ("sweeps", "exit_traces_for"), "pareto": ("sweeps", "pareto"),
+    "plot_pareto": ("sweeps", "plot_pareto"), "sweep": ("sweeps", "sweep"),
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _PUBLIC[name]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)

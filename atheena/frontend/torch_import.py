@@ -10,7 +10,7 @@ because both reach into the importer's internals:
   source-file positions, so errors name layers and output is the same on
   every machine.
 
-No decompositions are applied: the graph keeps high-level ops (`aten.conv2d`,
+No decompositions are applied: the graph keeps high-level ops (convolutions,
 `aten.linear`, `aten.batch_norm`), which is what `convert-torch-to-atheena`
 maps onto streaming layers.
 """

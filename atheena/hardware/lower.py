@@ -2,10 +2,10 @@
 
 The instances come from the netlist plan (`atheena.hardware.plan`), the one
 description of the hardware that the DSE costs too: every op's kind says
-which kernel and which FIFOs and buffers it becomes (conv2d, pools, relu,
-linear: their kernels, lanes from the folding; split: a `handshake.fork`;
-flatten: nothing; exit_decision, conditional_buffer, exit_merge: the
-early-exit kernels), and lane converters sit wherever a producer's lanes
+which kernel and which FIFOs and buffers it becomes (layers: their kernels,
+lanes from the folding; a split: a `handshake.fork`; a flatten: nothing;
+the exit decisions, conditional buffers and exit merge: the early-exit
+kernels), and lane converters sit wherever a producer's lanes
 differ from its consumer's.  This module only writes that plan down: the
 top level is a `handshake.func` whose body instantiates bodiless
 `handshake.func`s (one per distinct kernel); CIRCT lowers it to an

@@ -42,5 +42,11 @@ def role(op: ir.Operation) -> str | None:
     return kind.role if kind else None
 
 
+def by_role(role: str) -> OpKind:
+    """The kind that plays `role` in the early-exit structure ("split", "decision", "buffer", "merge")."""
+    (kind,) = [k for k in KINDS.values() if k.role == role]
+    return kind
+
+
 def names() -> tuple[str, ...]:
     return tuple(KINDS)

@@ -16,7 +16,6 @@ import numpy as np
 from atheena.dialects import ops as O
 from atheena.dse.memory import _rom, memory, rom_columns
 from atheena.dse.model import Estimate, _total, estimate
-from atheena.reference.fixed_point import FixedPointFormat, exp_rom
 from atheena.kinds.base import OpKind, vector
 
 
@@ -27,6 +26,8 @@ EXP_ROM_BITS = 17  # UQ1.16 exp values
 
 def decision_resources(n: int, exp_index_shift: int = 0) -> Estimate:
     """Exit decision over `n` logits: the exp ROM (UQ1.16 entries) and the ping-pong logit RAM."""
+    from atheena.reference.fixed_point import FixedPointFormat, exp_rom
+
     table = np.append(exp_rom(FixedPointFormat(), exp_index_shift), 0)
     ibits = max(1, (n - 1).bit_length())
     rom = _rom(len(table), 1, rom_columns(table, EXP_ROM_BITS))

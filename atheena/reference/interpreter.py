@@ -1,8 +1,8 @@
 """Walk an `atheena` network over a batch of samples with pluggable arithmetic.
 
 The walk is the dialect's dataflow semantics: streams carry samples (by id),
-`split` copies, `exit_decision` decides per sample, conditional buffers drop
-or forward whole samples, `exit_merge` puts each sample's result back in
+splits copy, exit decisions decide per sample, conditional buffers drop
+or forward whole samples, the exit merge puts each sample's result back in
 order tagged with its exit.  What each layer computes is delegated to an
 `Arithmetic` (float, or the hardware's fixed point), so both references share
 exactly one definition of the control flow.
@@ -20,7 +20,6 @@ from typing import Protocol
 import numpy as np
 from torch_mlir import ir
 
-from atheena import kinds
 from atheena.dialects import ops as O
 
 
@@ -73,6 +72,8 @@ def _merge(streams: list[Stream], n: int) -> Result:
 
 def run(module: ir.Module, inputs: np.ndarray, arith: Arithmetic, dense: bool = False) -> Result | Trace:
     """Evaluate the network in `module` on `inputs` (N, C, H, W) with `arith`."""
+    from atheena import kinds  # each layer's semantics (the kinds' modules use the references' number rules)
+
     (func,) = O.network_functions(module)
     n = inputs.shape[0]
     env: dict[ir.Value, Stream] = {func.regions[0].blocks[0].arguments[0]: Stream(np.arange(n), arith.input(inputs))}
