@@ -35,6 +35,7 @@ from torch_mlir import ir
 from atheena.dialects import attributes as A
 from atheena.dialects import ops as O
 from atheena.dse import boards
+from atheena.dse.model import costing
 from atheena.dse.sizing import size
 from atheena.errors import AtheenaError
 from atheena.pass_base import ModulePass, PassFailure
@@ -61,9 +62,10 @@ class SizeBuffers(ModulePass):
         board = self._board(func, design.board)
         balanced = design.balanced_cycles_per_sample or design.cycles_per_sample
         try:
-            sizing = size(func, {op: A.folding(op) for op in ops}, {op: A.interval(op) for op in ops},
-                          {op: A.reach(op) for op in ops}, board, design.budget, balanced, self.max_loss,
-                          A.exit_trace(func))
+            with costing(board):
+                sizing = size(func, {op: A.folding(op) for op in ops}, {op: A.interval(op) for op in ops},
+                              {op: A.reach(op) for op in ops}, board, design.budget, balanced, self.max_loss,
+                              A.exit_trace(func))
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
         for note in sizing.shortened:

@@ -88,6 +88,8 @@ def build(*, model: str, board, budget: float, target_throughput: float | None, 
         "model": model,
         "board": board.name,
         "part": board.part,
+        "family": board.family,
+        "resource_model": board.device_family.model_family.key,
         "clock_mhz": float(board.clock_mhz),
         "board_resources": {k: board.capacity(k) for k in RESOURCES},
         "budget": float(budget),
@@ -156,6 +158,10 @@ def markdown(report: dict, commands: list[tuple[str, str]], files: list[str]) ->
     out += [f"Budget: **{r['budget']:g}** of every resource ({how}). Thresholds: "
             f"**{', '.join(f'{t:g}' for t in r['thresholds']) or 'none (no early exits)'}**. "
             f"Exit rates and accuracy measured on {r['calibration']}.", ""]
+    if r["family"] != r["resource_model"]:
+        from atheena.dse import families
+
+        out += [f"Note: {families.load(r['family']).caveat}.", ""]
     ee, base = r["predicted"], r["baseline"]
     if r["target_throughput_sps"] and ee["throughput_sps"] < r["target_throughput_sps"]:
         out += [f"The budget was chosen for `fold`'s rate-balanced prediction; after buffer sizing (bursts of hard "

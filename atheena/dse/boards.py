@@ -2,17 +2,21 @@
 
 Built-in boards live in `atheena/dse/boards/`; a user adds one by writing a
 JSON file with the same keys and passing its path wherever a board name is
-accepted (`--board my_board.json`).  No code changes.
+accepted (`--board my_board.json`).  No code changes.  `family` names the
+board's device family (`atheena.dse.families`: how it is synthesised and
+costed); it may be left out when the part number says it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from atheena.dse import families
 from atheena.errors import AtheenaError
 
 RESOURCES = ("dsp", "bram18", "lut", "ff")
@@ -27,13 +31,21 @@ class Board:
     bram18: int
     lut: int
     ff: int
+    family: str = "xc7"  # its device family (`atheena.dse.families`): synthesis command and resource model
 
     def capacity(self, kind: str) -> int:
         return getattr(self, kind)
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "part": self.part, "clock_mhz": self.clock_mhz,
+        return {"name": self.name, "part": self.part, "family": self.family, "clock_mhz": self.clock_mhz,
                 **{k: self.capacity(k) for k in RESOURCES}}
+
+    @property
+    def device_family(self):
+        """Its `atheena.dse.families.DeviceFamily`."""
+        from atheena.dse import families
+
+        return families.load(self.family)
 
 
 def _folder() -> Path:
@@ -56,9 +68,11 @@ def load(name_or_path: str) -> Board:
     try:
         raw = json.loads(path.read_text())
         board = Board(**{k: raw[k] for k in ("name", "part", "clock_mhz", *RESOURCES)})
+        family = raw.get("family") or families.of_part(str(board.part))
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise AtheenaError(f"board file '{path}' is not valid: {type(err).__name__}: {err}. It needs the keys "
-                           "name, part, clock_mhz, dsp, bram18, lut, ff") from None
+                           "name, part, clock_mhz, dsp, bram18, lut, ff (and family, unless the part names it)"
+                           ) from None
     clock_ok = isinstance(board.clock_mhz, (int, float)) and not isinstance(board.clock_mhz, bool) \
         and math.isfinite(board.clock_mhz) and board.clock_mhz > 0
     counts_ok = all(isinstance(board.capacity(k), int) and not isinstance(board.capacity(k), bool)
@@ -66,4 +80,9 @@ def load(name_or_path: str) -> Board:
     if not (clock_ok and counts_ok and isinstance(board.name, str)):
         raise AtheenaError(f"board file '{path}': clock_mhz must be a positive number and dsp, bram18, lut, ff "
                            "positive whole numbers")
+    if family is None:
+        raise AtheenaError(f"board file '{path}': the part '{board.part}' does not say its device family; add "
+                           f"\"family\": one of {', '.join(families.names())}")
+    families.load(family)  # a clear error for an unknown one
+    board = dataclasses.replace(board, family=family)
     return board

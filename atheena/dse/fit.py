@@ -162,4 +162,4 @@ def write_coefficients(fits: list[FamilyFit], path: Path = MODEL_FILE) -> None:
                                  "held_out_ff_mape": round(f.after.ff_mape, 2)}}
     body = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in table.items())
     path.write_text("{\n" + body + "\n}\n")
-    model.coefficients.cache_clear()
+    model.reload_coefficients()

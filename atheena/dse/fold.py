@@ -49,8 +49,23 @@ def check_headroom(headroom: float) -> float:
     return headroom
 
 
+def _costed(method):
+    """Run a `Folder` method with the resource model of its board's device family."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        from atheena.dse.model import costing
+
+        with costing(self.board):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Folder:
-    """Folds one network on one board, for any exit rates and budget."""
+    """Folds one network on one board, for any exit rates and budget (costed with the board's device family's
+    resource model)."""
 
     def __init__(self, module, board: str | Board, headroom: float = HEADROOM):
         from atheena.hardware.plan import network_function
@@ -87,6 +102,7 @@ class Folder:
             layer.reach = min(1.0, q * (1.0 + self.headroom)) if inflate and q < 1.0 else q
         return self.layers
 
+    @_costed
     def design(self, budget: float, rates: Sequence[float] | None = None) -> Design:
         """The fastest design within `budget` of every resource, folded with the headroom and predicted at
         the true reach."""
@@ -95,6 +111,7 @@ class Folder:
         design.layers = [dataclasses.replace(layer, reach=q) for layer, q in zip(design.layers, reach)]
         return design
 
+    @_costed
     def predict(self, budget: float, rates: Sequence[float] | None = None, trace: list[int] | None = None,
                 max_loss: float = 0.02) -> "Prediction":
         """`design` with its conditional buffers sized (`atheena.dse.sizing`): what `fold` then `size-buffers`
@@ -111,14 +128,17 @@ class Folder:
                       design.cycles_per_sample, max_loss, trace)
         return Prediction(design, sizing)
 
+    @_costed
     def baseline(self, budget: float) -> Design:
         """The no-exit network (the backbone alone) folded the same way."""
         return self._optimise(self.base_layers, budget, [layer.op for layer in self.base_layers])
 
+    @_costed
     def smallest_budget(self) -> float:
         """The smallest budget at which any folding of the network fits (converters aside)."""
         return smallest_budget(self.layers, self.board)
 
+    @_costed
     def cheapest(self, reach: Sequence[float], cycles_per_sample: float, inflate: bool) -> Design | None:
         """The design with the smallest largest-resource-share reaching `cycles_per_sample` at `reach`."""
         return cheapest(self.set_reach(reach, inflate), self.board, cycles_per_sample)

@@ -24,8 +24,10 @@ dominated configurations.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -40,9 +42,39 @@ RESOURCE_KINDS = ("dsp", "bram18", "lut", "ff")
 ACC_BITS = 48  # conv and linear accumulators (a DSP48's P register)
 
 
+_FAMILY: ContextVar[str] = ContextVar("atheena_costing_family", default="xc7")
+
+
+@contextlib.contextmanager
+def costing(board_or_family):
+    """Within the block, cost with the resource model of a board's (or a named) device family
+    (`atheena.dse.families`; a family without its own fit borrows another's)."""
+    from atheena.dse import families
+
+    key = board_or_family if isinstance(board_or_family, str) else board_or_family.family
+    token = _FAMILY.set(families.load(key).model_family.key)
+    try:
+        yield
+    finally:
+        _FAMILY.reset(token)
+
+
 @cache
+def _coefficients(family: str) -> dict:
+    from atheena.dse import families
+
+    name = families.load(family).resource_model
+    return json.loads(resources.files(__package__).joinpath(name).read_text())
+
+
 def coefficients() -> dict:
-    return json.loads(resources.files(__package__).joinpath("resource_model.json").read_text())
+    """The LUT/FF coefficients of the device family being costed (`costing`; 7-series by default)."""
+    return _coefficients(_FAMILY.get())
+
+
+def reload_coefficients() -> None:
+    """Forget the coefficients read so far (after a fit rewrote a resource model file)."""
+    _coefficients.cache_clear()
 
 
 def divisors(n: int) -> list[int]:

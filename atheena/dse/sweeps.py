@@ -4,9 +4,11 @@ Every design is `atheena.dse.fold.Folder`'s, the one the `fold` pass
 writes (headroom after exits, lane converters counted), so a sweep's figures
 are those `fold` gives at the same point.  `sweep` returns one record per (board, exit probabilities, budget) with the
 stable keys `board`, `budget`, `exit_probabilities`, `early_exit` and
-`baseline` (each: `throughput_sps`, `cycles_per_sample`, `resources` with
-`dsp`, `bram18`, `lut`, `ff`, and `max_resource_share`), and `gain`
-(early-exit throughput / baseline throughput at the same budget).  A design
+`baseline` (each: `throughput_sps`, `cycles_per_sample` and the `model` they
+come from, `resources` with `dsp`, `bram18`, `lut`, `ff`, and
+`max_resource_share`), `gain` (early-exit throughput / baseline throughput at
+the same budget), `family` (the board's device family) and `resource_model`
+(the family whose fit costed it: `atheena.dse.families`).  A design
 that does not fit a budget is `None` in its record.  `pareto` keeps the
 records no other beats on both throughput and resource share; `plot_pareto`
 draws the fronts.
@@ -60,7 +62,8 @@ def sweep(
                 ee = _summary_or_none(lambda b: folder.predict(b, rates, trace), budget)
                 gain = ee["throughput_sps"] / base[budget]["throughput_sps"] if ee and base[budget] else None
                 records.append({"board": board.name, "budget": budget, "exit_probabilities": probs,
-                                "early_exit": ee, "baseline": base[budget], "gain": gain})
+                                "early_exit": ee, "baseline": base[budget], "gain": gain,
+                                "family": board.family, "resource_model": board.device_family.model_family.key})
                 if progress:
                     progress(records[-1])
     return records

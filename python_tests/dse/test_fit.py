@@ -53,7 +53,7 @@ def test_write_coefficients_keeps_other_kinds(tmp_path):
     try:
         fit.write_coefficients([fit.fit_family(_family(points), _records(points))], path)
     finally:
-        model.coefficients.cache_clear()
+        model.reload_coefficients()
     table = json.loads(path.read_text())
     assert table["relu"]["features"] == ["base", "lanes"] and table["relu"]["lut"] == pytest.approx([2, 1])
     assert table["split"] == {"features": ["base"], "lut": [7], "ff": [8]}

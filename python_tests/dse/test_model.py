@@ -198,7 +198,7 @@ def test_boards():
 
 def test_user_board_file(tmp_path):
     f = tmp_path / "mine.json"
-    f.write_text('{"name": "Mine", "part": "x", "clock_mhz": 200, "dsp": 10, "bram18": 20, "lut": 1000, "ff": 2000}')
+    f.write_text('{"name": "Mine", "part": "x", "family": "xc7", "clock_mhz": 200, "dsp": 10, "bram18": 20, "lut": 1000, "ff": 2000}')
     assert boards.load(str(f)).dsp == 10
     f.write_text('{"name": "Mine"}')
     with pytest.raises(AtheenaError, match="is not valid: KeyError"):
@@ -208,9 +208,9 @@ def test_user_board_file(tmp_path):
 @pytest.mark.parametrize("bad", ['"fast"', "NaN", "true"])
 def test_board_values_are_checked(tmp_path, bad):
     f = tmp_path / "b.json"
-    f.write_text('{"name": "B", "part": "x", "clock_mhz": %s, "dsp": 10, "bram18": 20, "lut": 1000, "ff": 2000}' % bad)
+    f.write_text('{"name": "B", "part": "x", "family": "xc7", "clock_mhz": %s, "dsp": 10, "bram18": 20, "lut": 1000, "ff": 2000}' % bad)
     with pytest.raises(AtheenaError, match="clock_mhz must be a positive number"):
         boards.load(str(f))
-    f.write_text('{"name": "B", "part": "x", "clock_mhz": 100, "dsp": 10.5, "bram18": 20, "lut": 1000, "ff": 2000}')
+    f.write_text('{"name": "B", "part": "x", "family": "xc7", "clock_mhz": 100, "dsp": 10.5, "bram18": 20, "lut": 1000, "ff": 2000}')
     with pytest.raises(AtheenaError, match="positive whole numbers"):
         boards.load(str(f))

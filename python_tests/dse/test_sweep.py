@@ -10,7 +10,9 @@ def test_sweep_records_have_the_documented_keys(tmp_path):
     records = sweep(module, ["zc706", "zedboard"], [0.5, 1.0], [[0.75], [0.5]])
     assert len(records) == 2 * 2 * 2
     r = records[0]
-    assert set(r) == {"board", "budget", "exit_probabilities", "early_exit", "baseline", "gain"}
+    assert set(r) == {"board", "budget", "exit_probabilities", "early_exit", "baseline", "gain", "family",
+                      "resource_model"}
+    assert r["family"] == r["resource_model"] == "xc7"
     assert set(r["early_exit"]) == {"throughput_sps", "cycles_per_sample", "model", "balanced_cycles_per_sample",
                                     "independent_cycles_per_sample", "resources", "max_resource_share",
                                     "buffer_depths"}

@@ -110,4 +110,7 @@ def format_dse_table(records) -> str:
     clock = "samples/s at the board's clock (not proven by place-and-route)"
     note = (f"early exit: {clock}, predicted by the {' / '.join(models)} model (fold, then size-buffers); baseline: "
             "rate-balanced" if models else f"{clock}; baseline: rate-balanced")
-    return table(head, rows) + "\n" + note
+    from atheena.dse import families
+
+    borrowed = {r["board"]: families.load(r["family"]).caveat for r in records if r["family"] != r["resource_model"]}
+    return table(head, rows) + "\n" + note + "".join(f"\n{board}: {caveat}" for board, caveat in borrowed.items())

@@ -13,8 +13,8 @@ from atheena.tools.commands.common import folded_design, say
 
 
 def add_parser(sub) -> None:
-    syn = sub.add_parser("synth", help="synthesise a folded network's RTL with Yosys (synth_xilinx, xc7) and "
-                         "compare the resources with the DSE's prediction")
+    syn = sub.add_parser("synth", help="synthesise a folded network's RTL with Yosys (for the device family of the "
+                         "board it was folded for) and compare the resources with the DSE's prediction")
     syn.add_argument("model", metavar="FILE", help="folded network (.mlir)")
     syn.add_argument("--rtl", metavar="DIR", help="also write the SystemVerilog and file list into DIR")
     syn.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -25,10 +25,13 @@ def add_parser(sub) -> None:
 def cmd_synth(args) -> int:
     from atheena.hardware import flow
 
+    from atheena.dse import families
+
     module, design = folded_design(args)
-    say(args, "synthesising with Yosys (synth_xilinx -family xc7; minutes for a whole network)")
+    family = families.load(flow.family_of(module))
+    say(args, f"synthesising with Yosys ({family.synth.split(' -top')[0]}; minutes for a whole network)")
     started = time.perf_counter()
-    used = flow.synthesize(design)
+    used = flow.synthesize(design, family.key)
     prediction = flow.predicted(module)
     record = {"synthesis": used, "predicted": {k: prediction[k] for k in ("dsp", "bram18", "lut", "ff")},
               "seconds": round(time.perf_counter() - started, 1)}

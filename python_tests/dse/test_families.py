@@ -1,0 +1,58 @@
+"""Device families as data: boards name them, they choose the synthesis command and the resource model."""
+
+import json
+
+import pytest
+
+from atheena.dse import boards, families, model
+from atheena.errors import AtheenaError
+from atheena.hardware import synth
+
+
+def test_built_in_boards_know_their_family():
+    assert [boards.load(b).family for b in ("zc706", "zcu102", "zedboard")] == ["xc7", "xcup", "xc7"]
+    assert families.load("xc7").caveat is None
+    # UltraScale+ has no fit of its own yet: it is costed with the 7-series model, and says so
+    assert families.load("xcup").model_family.key == "xc7"
+    assert "no resource model of its own" in families.load("xcup").caveat
+
+
+def test_a_board_file_may_leave_the_family_to_its_part(tmp_path):
+    f = tmp_path / "b.json"
+    board = {"name": "B", "part": "xc7a100tcsg324-1", "clock_mhz": 100, "dsp": 240, "bram18": 270, "lut": 63400,
+             "ff": 126800}
+    f.write_text(json.dumps(board))
+    assert boards.load(str(f)).family == "xc7"
+    f.write_text(json.dumps(board | {"part": "mystery-123"}))
+    with pytest.raises(AtheenaError, match="does not say its device family; add \"family\""):
+        boards.load(str(f))
+    f.write_text(json.dumps(board | {"family": "nope"}))
+    with pytest.raises(AtheenaError, match="unknown device family 'nope'"):
+        boards.load(str(f))
+
+
+def test_a_family_without_a_fit_cannot_be_costed_yet():
+    with pytest.raises(AtheenaError, match="ECP5 family \\(ecp5\\) has no resource model yet.*--family ecp5"):
+        with model.costing("ecp5"):
+            model.coefficients()
+
+
+def test_costing_switches_the_coefficients_within_the_block(monkeypatch):
+    xc7 = model.coefficients()
+    monkeypatch.setitem(families._table(), "test", {"name": "T", "synth": "synth -top {top}", "cells": "xilinx",
+                                                    "resource_model": "resource_model.json"})
+    with model.costing("test"):
+        assert model._FAMILY.get() == "test"
+    assert model._FAMILY.get() == "xc7" and model.coefficients() is xc7
+
+
+def test_synthesis_follows_the_family():
+    assert "synth_xilinx -family xc7 -top top" in synth.script(["a.sv"], "top")
+    assert "synth_xilinx -family xcup -top top" in synth.script(["a.sv"], "top", "xcup")
+    assert "synth_ecp5 -top top" in synth.script(["a.sv"], "top", "ecp5")
+    # ECP5 cells as synth_ecp5 leaves them (a conv kernel): carry cells are two LUT4s, a 16x4 RAM six
+    cells = {"CCU2C": 91, "L6MUX21": 130, "LUT4": 1071, "MULT18X18D": 6, "PFUMX": 305, "TRELLIS_DPR16X4": 52,
+             "TRELLIS_FF": 741, "DP16KD": 2}
+    assert synth.resources(cells, "ecp5") == {"dsp": 6, "bram18": 2, "lut": 1071 + 2 * 91 + 6 * 52, "ff": 741}
+    with pytest.raises(AtheenaError, match="ECP5 primitive must be added"):
+        synth.resources({"EHXPLLL": 1}, "ecp5")
