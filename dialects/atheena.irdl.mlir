@@ -50,6 +50,13 @@ irdl.dialect @atheena {
     irdl.attributes {"kernel" = %kernel, "stride" = %stride, "padding" = %padding}
   }
 
+  irdl.operation @global_avg_pool2d {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+  }
+
   irdl.operation @relu {
     %in = irdl.base "!builtin.tensor"
     %out = irdl.base "!builtin.tensor"

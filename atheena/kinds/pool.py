@@ -5,7 +5,9 @@ visits every padded input position once: `(H+2ph)(W+2pw)C/coarse` cycles.
 Max pooling pads with the most negative code (padding is at most half a
 window, so it never wins); average pooling sums the window, zero padding
 included, and multiplies by `round(2**16 / (kh*kw))` (see the fixed-point
-rules in `atheena.reference.fixed_point`).
+rules in `atheena.reference.fixed_point`).  An `AvgPool2d` whose window is the
+whole map, without padding, becomes `atheena.global_avg_pool2d` instead (the
+same numbers; its kernel needs no line buffers).
 """
 
 from __future__ import annotations
@@ -109,6 +111,19 @@ class AvgPool2d(_Pool):
     reduction = "avg"
     torch_ops = ("torch.aten.avg_pool2d",)
     torch_layers = "AvgPool2d"
+
+    def from_torch(self, b, op):
+        """A window over the whole map without padding is one window whatever the stride (and ceil mode):
+        global average pooling (`atheena.kinds.global_avg_pool`), which computes the same codes without
+        line buffers.  `divisor_override` is refused as for any average pooling."""
+        from atheena.kinds.global_avg_pool import KIND as GLOBAL
+
+        source = b.stream(op)
+        whole = len(source.shape) == 3 and b.pair(op, 1, "kernel size") == tuple(source.shape[1:])
+        if whole and b.pair(op, 3, "padding") == (0, 0) and b.const(op, 6) is None:
+            b.add(op, GLOBAL.name, source)
+        else:
+            super().from_torch(b, op)
 
     def torch_options(self, b, op, padding):
         ceil_mode, count_include_pad, divisor = (b.const(op, i) for i in (4, 5, 6))

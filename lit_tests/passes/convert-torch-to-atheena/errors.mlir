@@ -3,7 +3,7 @@
 // RUN:   --pass-pipeline='builtin.module(convert-torch-to-atheena{thresholds=0.9})'
 
 func.func @unsupported_layer(%arg0: !torch.vtensor<[1,2,2,2],f32>) -> !torch.vtensor<[1,2,2,2],f32> {
-  // expected-error @+1 {{aten.sigmoid is not supported. ATHEENA maps these layers to hardware: Conv2d, BatchNorm2d after a Conv2d, MaxPool2d, AvgPool2d, ReLU, Linear, Flatten/view and Dropout}}
+  // expected-error @+1 {{aten.sigmoid is not supported. ATHEENA maps these layers to hardware: Conv2d, BatchNorm2d after a Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), ReLU, Linear, Flatten/view and Dropout}}
   %0 = torch.aten.sigmoid %arg0 : !torch.vtensor<[1,2,2,2],f32> -> !torch.vtensor<[1,2,2,2],f32>
   return %0 : !torch.vtensor<[1,2,2,2],f32>
 }
@@ -65,4 +65,26 @@ module {
   func.func @empty(%arg0: tensor<4xf32>) -> tensor<4xf32> {
     return %arg0 : tensor<4xf32>
   }
+}
+
+// -----
+
+func.func @adaptive_pool_to_more_than_one_pixel(%arg0: !torch.vtensor<[1,3,4,4],f32>) -> !torch.vtensor<[1,3,2,2],f32> {
+  %int2 = torch.constant.int 2
+  %size = torch.prim.ListConstruct %int2, %int2 : (!torch.int, !torch.int) -> !torch.list<int>
+  // expected-error @+1 {{adaptive average pooling to [2, 2] is not supported; only to 1 x 1 (global average pooling, AdaptiveAvgPool2d(1))}}
+  %0 = torch.aten.adaptive_avg_pool2d %arg0, %size : !torch.vtensor<[1,3,4,4],f32>, !torch.list<int> -> !torch.vtensor<[1,3,2,2],f32>
+  return %0 : !torch.vtensor<[1,3,2,2],f32>
+}
+
+// -----
+
+func.func @mean_over_channels(%arg0: !torch.vtensor<[1,3,4,4],f32>) -> !torch.vtensor<[1,4,4],f32> {
+  %int1 = torch.constant.int 1
+  %false = torch.constant.bool false
+  %none = torch.constant.none
+  %dims = torch.prim.ListConstruct %int1 : (!torch.int) -> !torch.list<int>
+  // expected-error @+1 {{mean over dims [1] is not supported; only over the two spatial dims, x.mean((2, 3)) (global average pooling)}}
+  %0 = torch.aten.mean.dim %arg0, %dims, %false, %none : !torch.vtensor<[1,3,4,4],f32>, !torch.list<int>, !torch.bool, !torch.none -> !torch.vtensor<[1,4,4],f32>
+  return %0 : !torch.vtensor<[1,4,4],f32>
 }
