@@ -19,13 +19,13 @@ from atheena import dialects
 from atheena.errors import IRError
 
 _FILE_LOC = re.compile(r'"([^"]*)":(\d+):(\d+)')
-_NAME_LOC = re.compile(r'^loc\("([^"]*)"')
+_NAME_LOC = re.compile(r'^loc\("([^"]*)"(?=[)(])')  # loc("name") or loc("name"(child)), not loc("file":1:2)
 _CURRENT_OP = re.compile(r'see current operation: (?:%[^=]*= )?"([\w.]+)"')
 
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """An error or note at a place in a file (line 0 when the place is unknown)."""
+    """An error, warning or note at a place in a file (line 0 when the place is unknown)."""
 
     file: str
     line: int
@@ -38,10 +38,20 @@ class Diagnostic:
         if self.line:
             where = f"{self.file}:{self.line}:{self.col}: "
         elif self.layer:
-            where = f"{self.file}: layer {self.layer}: "
+            where = f"{self.file}: layer {self.layer}: " if self.file and self.file != "-" else f"layer {self.layer}: "
+        elif self.file and self.file != "-":
+            where = f"{self.file}: "
         else:
             where = ""
         return f"{where}{self.severity}: {self.message}"
+
+
+def diagnostic_at(loc: ir.Location | None, message: str, filename: str = "-", severity: str = "error") -> Diagnostic:
+    """A diagnostic at `loc` (its file position, else its layer name, else just the file)."""
+    if loc is None:
+        return Diagnostic(filename, 0, 0, message, severity)
+    file, line, col = location_of(loc, filename)
+    return Diagnostic(file, line, col, message, severity, layer=layer_name(loc))
 
 
 def new_context() -> ir.Context:

@@ -2,17 +2,24 @@
 
 A pass is a small frozen dataclass: a command-line `name`, a one-line summary
 (the first docstring line) and typed option fields that `from_options` fills
-from MLIR's textual syntax, `name{key=value other=1,2}`.  `apply` rewrites a
-module in place and reports a user-facing problem by raising `PassFailure`
-with the op it concerns; the runner turns that into an MLIR diagnostic at the
-op's location, so `--verify-diagnostics` and reproducers work for our passes
-exactly as for upstream ones.
+from MLIR's textual syntax, `name{key=value other=1,2 path="a b"}`, and that
+`spec` writes back (`instantiate(p.spec()) == p`, so a pass can say how to
+replay itself).  `apply` rewrites a module in place and reports a user-facing
+problem by raising `PassFailure` with the op it concerns, or, when it can go
+on, by `self.warn(op, message)`; the runner turns both into MLIR diagnostics
+at the op's location (`error` / `warning`), so `--verify-diagnostics` and
+reproducers work for our passes exactly as for upstream ones.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
+import re
+import sys
 import typing
+from collections.abc import Iterator
 from typing import ClassVar
 
 from torch_mlir import ir
@@ -33,6 +40,23 @@ class PassFailure(Exception):
         self.problems = [(where, message), *more]
 
 
+Where = ir.Operation | ir.OpView | ir.Location | None
+
+#: the warnings of the pass being run, while a runner collects them (see `collecting_warnings`)
+_WARNINGS: contextvars.ContextVar[list | None] = contextvars.ContextVar("atheena_pass_warnings", default=None)
+
+
+@contextlib.contextmanager
+def collecting_warnings() -> Iterator[list[tuple[ir.Location | None, str]]]:
+    """Collect the (location, message) of every `ModulePass.warn` inside the block."""
+    found: list[tuple[ir.Location | None, str]] = []
+    token = _WARNINGS.set(found)
+    try:
+        yield found
+    finally:
+        _WARNINGS.reset(token)
+
+
 @dataclasses.dataclass(frozen=True)
 class ModulePass:
     """A pass over a whole `builtin.module`."""
@@ -45,6 +69,38 @@ class ModulePass:
 
     def apply(self, module: ir.Operation) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def warn(self, where: Where, message: str) -> None:
+        """Report a problem the pass could work around, at the op it concerns (a `warning` diagnostic).
+
+        Under `PipelineRunner` the warning is printed like MLIR's
+        (`file:line:col: warning: ...`, or `file: layer NAME: warning: ...`),
+        checked by `--verify-diagnostics` (`expected-warning`) and returned
+        by `run`; a pass applied directly prints `name: warning: message`.
+        """
+        found = _WARNINGS.get()
+        if found is None:
+            print(f"{self.name}: warning: {message}", file=sys.stderr)
+            return
+        found.append((where.location if hasattr(where, "location") else where, message))
+
+    def spec(self) -> str:
+        """The pass as a pipeline element, e.g. `fold{board=zcu102 budget=0.5}`.
+
+        Options are written in field order, only those that differ from their
+        defaults; `instantiate(p.spec())` (`atheena.pipeline`) builds a pass
+        equal to `p`.
+        """
+        hints = typing.get_type_hints(type(self))
+        items = []
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.default is not dataclasses.MISSING and value == field.default:
+                continue
+            if field.default_factory is not dataclasses.MISSING and value == field.default_factory():
+                continue
+            items.append(f"{field.name}={_format(value, hints[field.name], self.name, field.name)}")
+        return f"{self.name}{{{' '.join(items)}}}" if items else self.name
 
     @classmethod
     def option_help(cls) -> list[tuple[str, str]]:
@@ -63,8 +119,10 @@ class ModulePass:
         hints = typing.get_type_hints(cls)
         known = {f.name: f for f in dataclasses.fields(cls)}
         values = {}
-        for item in text.split():
+        for item in option_items(text):
             key, sep, raw = item.partition("=")
+            if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
+                raw = raw[1:-1]
             key = key.replace("-", "_")
             if not sep or key not in known:
                 names = ", ".join(known) or "none"
@@ -76,6 +134,54 @@ class ModulePass:
                     f"option '{key}' of pass '{cls.name}' expects {_type_name(hints[key])}, got '{raw}'"
                 ) from None
         return cls(**values)
+
+
+def option_items(text: str) -> list[str]:
+    """`key=value` items separated by spaces; a value in double or single quotes may hold spaces and brackets."""
+    items, current, quote = [], "", None
+    for ch in text:
+        if quote:
+            current += ch
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            current += ch
+            quote = ch
+        elif ch.isspace():
+            if current:
+                items.append(current)
+            current = ""
+        else:
+            current += ch
+    if quote:
+        raise IRError(f"unterminated quote in pass options '{text}'")
+    if current:
+        items.append(current)
+    return items
+
+
+_PLAIN = re.compile(r"[^\s{}()\[\]<>\"',=]+")
+
+
+def _format(value, hint, pass_name: str, option: str) -> str:
+    """An option value as `from_options` reads it back."""
+    if typing.get_origin(hint) is tuple:
+        inner = typing.get_args(hint)[0]
+        return ",".join(_format(v, inner, pass_name, option) for v in value)
+    if hint is bool:
+        return "true" if value else "false"
+    if hint is float:
+        return repr(float(value))
+    if hint is int:
+        return str(int(value))
+    text = str(value)
+    if _PLAIN.fullmatch(text):
+        return text
+    for quote in "\"'":
+        if quote not in text:
+            return f"{quote}{text}{quote}"
+    raise IRError(f"option '{option}' of pass '{pass_name}' cannot be written in a pass pipeline: "
+                  f"{text!r} holds both kinds of quote")
 
 
 def _type_name(hint) -> str:

@@ -7,15 +7,28 @@ top level itself: each element is either one of our passes (looked up in
 one at a time on the same module, which gives two things for free: the
 semantic verifier runs after each one, and when one fails we know exactly
 which, so we can save its input and print a command that reproduces it.
+
+Our passes' problems become MLIR diagnostics at the op they concern: a
+`PassFailure` an error, `ModulePass.warn` a warning.  Warnings are printed
+to stderr as they come (`file:line:col: warning: ...`) and returned by
+`run`; an exception of any other kind is a bug in ATHEENA and is reported
+as an internal error, with no position (the pass did not say where).
+
+Everything that runs passes (`atheena-opt`, the frontend, `atheena
+compile`) goes through `PipelineRunner`, so a pass's `spec()` is also the
+command that replays it.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
 import os
 import sys
 import tempfile
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from torch_mlir import ir
 from torch_mlir.passmanager import PassManager
@@ -23,17 +36,76 @@ from torch_mlir.passmanager import PassManager
 from atheena import passes
 from atheena.dialects import verify
 from atheena.errors import IRError
-from atheena.ir import Diagnostic, diagnostics_of, format_diagnostics, layer_name, location_of, to_text
-from atheena.pass_base import ModulePass, PassFailure
+from atheena.ir import Diagnostic, diagnostic_at, diagnostics_of, format_diagnostics, to_text
+from atheena.pass_base import ModulePass, PassFailure, collecting_warnings
 
 
 class PipelineError(IRError):
-    """A pipeline failed; `diagnostics` are the errors, `reproducer` the saved input."""
+    """A pipeline failed; `diagnostics` are the errors, `reproducer` the saved input.
 
-    def __init__(self, message: str, diagnostics: list[Diagnostic], reproducer: str | None = None):
+    `internal` is True when the failure is a bug in ATHEENA rather than a
+    problem in the input: a pass raised something other than `PassFailure`,
+    or one of our passes produced IR that does not verify.
+    """
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic], reproducer: str | None = None,
+                 internal: bool = False):
         super().__init__(message)
         self.diagnostics = diagnostics
         self.reproducer = reproducer
+        self.internal = internal
+
+
+#: passes loaded from plugin files (`atheena-opt --load-pass-plugin`), by name
+_PLUGINS: dict[str, type[ModulePass]] = {}
+
+
+def lookup(name: str) -> type[ModulePass] | None:
+    """Our pass (built in or from a plugin) registered under `name`, or None."""
+    return passes.lookup(name) or _PLUGINS.get(name)
+
+
+def registered() -> list[str]:
+    """The names of all our passes, built in and from plugins, sorted."""
+    return sorted([*passes.REGISTRY, *_PLUGINS])
+
+
+def load_plugin(path: str | os.PathLike) -> list[str]:
+    """Register every `ModulePass` (with a `name`) that the Python file `path` defines; returns their names."""
+    path = Path(path)
+    if not path.is_file():
+        raise IRError(f"pass plugin '{path}' not found")
+    spec = importlib.util.spec_from_file_location(f"atheena_plugin_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses and type hints look the module up by name
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - whatever the user's file raises, it is theirs to fix
+        del sys.modules[spec.name]
+        raise IRError(f"cannot load pass plugin '{path}': {type(exc).__name__}: {exc}") from None
+    found = [c for _, c in inspect.getmembers(module, inspect.isclass)
+             if issubclass(c, ModulePass) and c.__module__ == module.__name__ and c.name]
+    if not found:
+        raise IRError(f"pass plugin '{path}' defines no pass (a ModulePass subclass with a `name`)")
+    for cls in found:
+        register(cls)
+    return [c.name for c in found]
+
+
+def register(cls: type[ModulePass]) -> type[ModulePass]:
+    """Make a pass defined outside `atheena.passes` usable by name in pipelines (a plugin, or a test's pass)."""
+    if not cls.name or cls.name in passes.REGISTRY:
+        raise IRError(f"cannot register pass {cls.__name__}: its name '{cls.name}' is "
+                      + ("empty" if not cls.name else "that of a built-in pass"))
+    _PLUGINS[cls.name] = cls
+    return cls
+
+
+def _plugin_option(element: str) -> str:
+    """` --load-pass-plugin FILE` when the element's pass came from a plugin file, so the replay finds it."""
+    cls = _PLUGINS.get(pass_name(element))
+    file = getattr(sys.modules.get(cls.__module__), "__file__", None) if cls else None
+    return f" --load-pass-plugin {file}" if file else ""
 
 
 def split_pipeline(text: str) -> list[str]:
@@ -41,9 +113,14 @@ def split_pipeline(text: str) -> list[str]:
     text = text.strip()
     if text.startswith("builtin.module(") and text.endswith(")"):
         text = text[len("builtin.module(") : -1]
-    elements, depth, start = [], 0, 0
+    elements, depth, start, quote = [], 0, 0, None
     for i, ch in enumerate(text):
-        if ch in "({":
+        if quote:  # an option value in quotes may hold brackets and commas
+            if ch == quote:
+                quote = None
+        elif ch in "\"'" and depth:
+            quote = ch
+        elif ch in "({":
             depth += 1
         elif ch in ")}":
             depth -= 1
@@ -67,7 +144,7 @@ def pass_name(element: str) -> str:
 
 def instantiate(element: str) -> ModulePass | None:
     """Our pass for a pipeline element, or None if it is an upstream pass."""
-    cls = passes.lookup(pass_name(element))
+    cls = lookup(pass_name(element))
     if cls is None:
         return None
     rest = element[len(pass_name(element)) :].strip()
@@ -76,34 +153,50 @@ def instantiate(element: str) -> ModulePass | None:
     return cls.from_options(rest[1:-1] if rest else "")
 
 
-def _adapter(the_pass: ModulePass):
+@dataclass
+class _Outcome:
+    """What one of our passes left behind in a run: its warnings, and whether it crashed."""
+
+    warnings: list = field(default_factory=list)  # (location, message)
+    internal: bool = False
+
+
+def _adapter(the_pass: ModulePass, outcome: _Outcome):
     """Wrap a ModulePass as the callable `PassManager.add` expects."""
 
     def run(op, pass_handle):
-        with op.context, op.location:
+        with op.context, op.location, collecting_warnings() as found:
             try:
                 the_pass.apply(op)
             except PassFailure as failure:
                 for where, message in failure.problems:
-                    if isinstance(where, ir.Operation):
+                    if where is not None and not isinstance(where, ir.Location):
                         where = where.location
                     (where or op.location).emit_error(message)
                 pass_handle.signal_pass_failure()
-            except Exception as exc:  # a compiler bug: report it like a failure
+            except Exception as exc:  # a compiler bug: report it like a failure, at no position
                 if os.environ.get("ATHEENA_DEBUG"):
                     traceback.print_exc()
-                op.location.emit_error(
+                outcome.internal = True
+                ir.Location.unknown().emit_error(
                     f"internal error in pass '{the_pass.name}': {type(exc).__name__}: {exc} "
                     "(this is a bug in ATHEENA; set ATHEENA_DEBUG=1 for a traceback)"
                 )
                 pass_handle.signal_pass_failure()
+            finally:
+                outcome.warnings.extend(found)
 
     return run
 
 
 @dataclass
 class PipelineRunner:
-    """Runs pipeline text on modules of one context."""
+    """Runs pipeline text on modules of one context.
+
+    `filename` names the input in diagnostics; `tool` prefixes reproducer
+    files.  Warnings are printed to stderr unless `print_warnings` is False,
+    and every one is kept in `warnings`.
+    """
 
     context: ir.Context
     print_ir_after_all: bool = False
@@ -111,18 +204,22 @@ class PipelineRunner:
     tool: str = "atheena-opt"
     save_reproducer: bool = True
     reproducer_dir: str | None = None
+    print_warnings: bool = True
+    warnings: list[Diagnostic] = field(default_factory=list)
 
-    def _manager(self, element: str) -> PassManager:
+    def _manager(self, element: str) -> tuple[PassManager, _Outcome | None]:
         with self.context:
             ours = instantiate(element)
+            outcome = None
             if ours is not None:
+                outcome = _Outcome()
                 pm = PassManager("builtin.module")
-                pm.add(_adapter(ours), name=ours.name, argument=ours.name)
+                pm.add(_adapter(ours, outcome), name=ours.name, argument=ours.name)
             else:
                 try:
                     pm = PassManager.parse(f"builtin.module({element})")
                 except ValueError as err:
-                    nested = [n for n in passes.REGISTRY if n in element]
+                    nested = [n for n in [*passes.REGISTRY, *_PLUGINS] if n in element]
                     if nested:
                         raise IRError(
                             f"cannot use pass '{element}': ATHEENA's passes ({', '.join(nested)}) work on the whole "
@@ -137,41 +234,53 @@ class PipelineRunner:
                     ) from None
             if self.print_ir_after_all:
                 pm.enable_ir_printing(print_after_all=True)
-            return pm
+            return pm, outcome
 
-    def run(self, module: ir.Module, pipeline: str) -> None:
-        """Run every element of `pipeline` on `module` in place."""
+    def run(self, module: ir.Module, pipeline: str) -> list[Diagnostic]:
+        """Run every element of `pipeline` on `module` in place; returns the warnings it produced."""
         elements = split_pipeline(pipeline)
         managers = [self._manager(e) for e in elements]  # reject bad names before running
-        for element, pm in zip(elements, managers):
+        produced: list[Diagnostic] = []
+        for element, (pm, outcome) in zip(elements, managers):
             before = module.operation.clone()
+            invalid = False
             try:
                 with self.context:
                     pm.run(module.operation)
                 diags = self.verify(module)
+                invalid = bool(diags)
             except ir.MLIRError as err:
                 diags = diagnostics_of(err, self.filename)
+            if outcome is not None:
+                produced += self._report_warnings(outcome)
             if diags:
-                message = f"pass '{pass_name(element)}' failed:\n{format_diagnostics(diags)}"
+                what = "produced IR that does not verify" if invalid else "failed"
+                message = f"pass '{pass_name(element)}' {what}:\n{format_diagnostics(diags)}"
                 path = None
                 if self.save_reproducer:
                     path = self._save_reproducer(before)
                     message += (
                         "\nThe input of the failing pass was saved; reproduce with:\n"
-                        f"  atheena-opt {path} --pass-pipeline='builtin.module({element})'"
+                        f"  atheena-opt {path}{_plugin_option(element)} --pass-pipeline='builtin.module({element})'"
                     )
                 before.erase()
                 sys.stderr.flush()
-                raise PipelineError(message, diags, path)
+                internal = outcome is not None and (outcome.internal or invalid)
+                raise PipelineError(message, diags, path, internal)
             before.erase()
+        return produced
+
+    def _report_warnings(self, outcome: _Outcome) -> list[Diagnostic]:
+        found = [diagnostic_at(loc, message, self.filename, "warning") for loc, message in outcome.warnings]
+        outcome.warnings.clear()
+        self.warnings += found
+        if self.print_warnings and found:
+            print(format_diagnostics(found), file=sys.stderr, flush=True)
+        return found
 
     def verify(self, module: ir.Module) -> list[Diagnostic]:
         """The semantic verifier's problems as diagnostics."""
-        diags = []
-        for where, message in verify.problems(module):
-            file, line, col = location_of(where.location, self.filename)
-            diags.append(Diagnostic(file, line, col, message, layer=layer_name(where.location)))
-        return diags
+        return [diagnostic_at(where.location, message, self.filename) for where, message in verify.problems(module)]
 
     def _save_reproducer(self, module_op: ir.Operation) -> str:
         fd, path = tempfile.mkstemp(prefix=f"{self.tool}-reproducer-", suffix=".mlir", dir=self.reproducer_dir)

@@ -42,12 +42,19 @@ class LowerAtheenaToHandshake(ModulePass):
                               "lower-atheena-to-handshake{rtl=path/to/dir}")
         if not self.top.isidentifier():
             raise PassFailure(module, f"top module name '{self.top}' must be a Verilog identifier")
-        (func,) = O.network_functions(module)
+        funcs = O.network_functions(module)
+        if len(funcs) != 1:
+            raise PassFailure(module, f"expected one network function, found {len(funcs)}")
+        (func,) = funcs
         try:
             design = lower(module, self.top)
-            design.write(Path(self.rtl))
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
+        try:
+            design.write(Path(self.rtl))
+        except OSError as err:
+            raise PassFailure(func, f"cannot write the SystemVerilog into '{self.rtl}': {err.strerror or err}; "
+                              "give a directory you can write (lower-atheena-to-handshake{rtl=path/to/dir})") from None
         func.attributes["atheena.rtl"] = ir.DictAttr.get({
             "directory": ir.StringAttr.get(self.rtl),
             "top": ir.StringAttr.get(design.name),

@@ -17,10 +17,16 @@ intermediate can be inspected and replayed with `atheena-opt`):
 All options are checked, and the data loaded, before the first slow step, so
 a mistake costs seconds, not minutes.  Output goes to a staging folder that
 becomes OUT only at the end (`atheena.compile.outdir`).
+
+Passes run through `PipelineRunner`, as in `atheena-opt`: the verifier after
+each, warnings at the op on stderr, and on failure the pass's input saved
+with the command that replays it.  report.md's replay commands are the
+`spec()` of the passes that ran, so they reproduce the stage files exactly.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,22 +36,31 @@ from atheena.compile import report as R
 from atheena.compile.options import CompileOptions, check_options
 from atheena.compile.outdir import Staging, check_target
 from atheena.compile.progress import Progress
-from atheena.errors import AtheenaError, IRError
+from atheena.errors import AtheenaError
+
+#: (what, pass or None, input file, output file): the stages report.md tells how to replay
+Stage = tuple[str, object, str, str]
 
 
-def _run_pass(module, the_pass) -> None:
-    """Run one of ATHEENA's passes in place, then the semantic verifier (as `atheena-opt` does)."""
-    from atheena.dialects import verify
-    from atheena.pass_base import PassFailure
+def _run_pass(runner, module, the_pass) -> int:
+    """Run one of ATHEENA's passes on `module` as `atheena-opt` would its `spec()`; returns the warnings' count.
 
-    with module.context, module.operation.location:
-        try:
-            the_pass.apply(module.operation)
-        except PassFailure as failure:
-            raise AtheenaError(f"pass '{the_pass.name}' failed: " + " ".join(m for _, m in failure.problems)) from None
-    found = verify.problems(module)
-    if found:  # a pass produced invalid IR: a bug, reported like atheena-opt does
-        raise IRError(f"pass '{the_pass.name}' produced invalid IR:\n" + "\n".join(m for _, m in found))
+    A problem in the input (a `PassFailure`) is the user's: `AtheenaError`,
+    one paragraph with the saved input and the replay command.  A bug in a
+    pass stays a `PipelineError` (an `IRError`) that says so.
+    """
+    from atheena.pipeline import PipelineError
+
+    try:
+        return len(runner.run(module, f"builtin.module({the_pass.spec()})"))
+    except PipelineError as err:
+        if err.internal:
+            raise
+        raise AtheenaError(str(err)) from None
+
+
+def _warned(count: int) -> str:
+    return f"; {count} warning{'s' if count > 1 else ''} (above)" if count else ""
 
 
 def _write_ir(module, path: Path) -> None:
@@ -53,10 +68,6 @@ def _write_ir(module, path: Path) -> None:
     from atheena.ir import to_text
 
     write_atomic(path, to_text(module, debug_info=True))
-
-
-def _pipeline_option(values: Sequence[float]) -> str:
-    return ",".join(repr(float(t)) for t in values)
 
 
 def compile_network(model, input_shape: Sequence[int], out: str | Path, options: CompileOptions | None = None,
@@ -75,6 +86,7 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
     from atheena.passes.annotate_exit_probabilities import AnnotateExitProbabilities
     from atheena.passes.fold import Fold
     from atheena.passes.size_buffers import SizeBuffers
+    from atheena.pipeline import PipelineRunner
     from atheena.profiling import check_thresholds, profile_exits
 
     options = check_options(options or CompileOptions())
@@ -123,24 +135,34 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
                       f"{', '.join(f'{t:g}' for t in chosen.thresholds) or '-'} at budget {budget:g}, "
                       f"{chosen.design['throughput_sps']:,.0f} samples/s predicted")
 
+        runner = PipelineRunner(module.context, filename=label, tool="atheena")
+        annotate = AnnotateExitProbabilities(data=str(options.data or ""),
+                                             thresholds=tuple(float(t) for t in chosen.thresholds))
+        stages: list[Stage] = [("exit rates", annotate, "imported.mlir", "profiled.mlir")]
         progress.stage("annotate-exit-probabilities: exit rates into the IR")
-        _run_pass(module, AnnotateExitProbabilities(data=str(options.data or ""), thresholds=chosen.thresholds))
+        warned = _run_pass(runner, module, annotate)
         _write_ir(module, folder / "profiled.mlir")
-        progress.done("-> profiled.mlir")
+        progress.done("-> profiled.mlir" + _warned(warned))
 
+        fold = Fold(board=options.board, budget=budget)
+        stages.append(("folding", fold, "profiled.mlir", "folded.mlir"))
         progress.stage(f"fold: every layer's folding for {board.name} within budget {budget:g}")
-        _run_pass(module, Fold(board=options.board, budget=budget))
+        warned = _run_pass(runner, module, fold)
         _write_ir(module, folder / "folded.mlir")
-        progress.done("-> folded.mlir")
+        progress.done("-> folded.mlir" + _warned(warned))
 
         progress.stage("size-buffers: conditional buffer depths")
+        warned, sizing = 0, None
         if flow.needs_buffer_sizing(module):
-            _run_pass(module, SizeBuffers())
+            sizing = SizeBuffers()
+            warned = _run_pass(runner, module, sizing)
+        stages.append(("buffer depths" if sizing else "buffer depths (no conditional buffer to size)",
+                       sizing, "folded.mlir", "buffered.mlir"))
         _write_ir(module, folder / "buffered.mlir")
         buffered = flow.predicted(module)["throughput_sps"]
         short = options.target_throughput is not None and buffered < options.target_throughput
         progress.done("-> buffered.mlir" + (f"; with these buffers the prediction is {buffered:,.0f} samples/s, "
-                                            "below the target" if short else ""))
+                                            "below the target" if short else "") + _warned(warned))
 
         progress.stage("generating SystemVerilog (kernels, handshake top level, CIRCT)")
         design = flow.rtl(module, out_dir=folder / "rtl")
@@ -172,26 +194,23 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
         figures = plots.write_all(report, folder)
         files = ["imported.mlir", "profiled.mlir", "folded.mlir", "buffered.mlir", "rtl/", "report.json",
                  "report.md", *figures]
-        write_atomic(folder / "report.md", R.markdown(report, _commands(options, chosen.thresholds, budget), files))
+        write_atomic(folder / "report.md", R.markdown(report, _commands(options, stages), files))
         staging.commit()
         progress.done(f"-> {out}/ (total {progress.elapsed:.0f} s)")
     return report
 
 
-def _commands(options: CompileOptions, thresholds, budget: float) -> list[tuple[str, str]]:
-    annotate = "annotate-exit-probabilities" + (
-        "{" + " ".join(([f"thresholds={_pipeline_option(thresholds)}"] if thresholds else [])
-                       + ([f"data={options.data}"] if options.data else [])) + "}"
-        if thresholds or options.data else "")
-    out = [
-        ("exit rates", f"atheena-opt imported.mlir --pass-pipeline='builtin.module({annotate})' -o profiled.mlir"),
-        ("folding", f"atheena-opt profiled.mlir --pass-pipeline='builtin.module(fold{{board={options.board} "
-                    f"budget={budget!r}}})' -o folded.mlir"),
-        ("buffer depths", "atheena-opt folded.mlir --pass-pipeline='builtin.module(size-buffers)' -o buffered.mlir"),
-        ("SystemVerilog", "atheena-opt buffered.mlir --pass-pipeline='builtin.module(lower-atheena-to-handshake"
-                          "{rtl=rtl})' -o /dev/null"),
-    ]
-    data = f" --data {options.data}" if options.data else ""
+def _commands(options: CompileOptions, stages: Sequence[Stage]) -> list[tuple[str, str]]:
+    """(what, shell command) replaying each stage from the files in OUT, generated from the passes that ran."""
+    from atheena.passes.lower_atheena_to_handshake import LowerAtheenaToHandshake
+
+    def opt(source: str, the_pass, target: str, debuginfo: bool = True) -> str:
+        pipeline = f" --pass-pipeline={shlex.quote(f'builtin.module({the_pass.spec()})')}" if the_pass else ""
+        return f"atheena-opt {source}{pipeline}{' --mlir-print-debuginfo' if debuginfo else ''} -o {target}"
+
+    out = [(what, opt(source, the_pass, target)) for what, the_pass, source, target in stages]
+    out.append(("SystemVerilog", opt("buffered.mlir", LowerAtheenaToHandshake(rtl="rtl"), "/dev/null", False)))
+    data = f" --data {shlex.quote(str(options.data))}" if options.data else ""
     if options.simulate:
         out.append(("simulation", f"atheena simulate buffered.mlir --samples {options.simulate}{data}"))
     if options.synth:

@@ -4,6 +4,10 @@ Upstream MLIR passes and ATHEENA's Python passes compose in one
 `--pass-pipeline`.  The input is verified (IRDL structure plus the dialect's
 semantic checks) before any pass and after every pass.  A failing pass leaves
 its input in a reproducer file and prints the command that replays it.
+Warnings of passes go to stderr (`file:line:col: warning: ...`); with
+`--verify-diagnostics` they are checked against `expected-warning` like
+errors against `expected-error`.  `--load-pass-plugin FILE.py` adds the
+passes a Python file defines (as `mlir-opt --load-pass-plugin` does).
 """
 
 from __future__ import annotations
@@ -30,10 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pass-pipeline", default="", metavar="PIPELINE",
                    help="e.g. 'builtin.module(convert-torch-to-atheena{thresholds=0.99},canonicalize)'")
     p.add_argument("--list-passes", action="store_true", help="list ATHEENA's passes and their options")
+    p.add_argument("--load-pass-plugin", action="append", default=[], metavar="FILE.py",
+                   help="also use the passes (ModulePass subclasses) this Python file defines; may be repeated")
     p.add_argument("--split-input-file", action="store_true",
                    help="process each chunk between '// -----' lines as its own module")
     p.add_argument("--verify-diagnostics", action="store_true",
-                   help="check errors against 'expected-error' annotations in the input")
+                   help="check errors and warnings against 'expected-error' / 'expected-warning' annotations "
+                   "in the input")
     p.add_argument("--mlir-print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)")
     p.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations (layer names)")
     p.add_argument("--mlir-elide-elementsattrs-if-larger", type=int, default=None, metavar="N",
@@ -42,11 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def list_passes() -> str:
-    from atheena import passes
+    from atheena.pipeline import lookup, registered
 
     lines = ["ATHEENA passes (upstream MLIR passes can be used by their mlir-opt names too):"]
-    for name in sorted(passes.REGISTRY):
-        cls = passes.lookup(name)
+    for name in registered():
+        cls = lookup(name)
         lines.append(f"  {name:<28} {cls.summary()}")
         for option, info in cls.option_help():
             lines.append(f"      {option:<24} {info}")
@@ -62,7 +69,8 @@ class Expectation:
 
 
 def expectations(text: str, first_line: int) -> list[Expectation]:
-    """`expected-error` annotations of a chunk; `first_line` is its first line's number."""
+    """`expected-error` (and -warning, -note, -remark) annotations of a chunk; `first_line` is its first line's
+    number."""
     found = []
     lines = text.splitlines()
     for i, line in enumerate(lines):
@@ -86,7 +94,7 @@ def expectations(text: str, first_line: int) -> list[Expectation]:
 
 
 def check_diagnostics(diags, expected: list[Expectation], filename: str) -> list[str]:
-    """Problems in matching produced errors with expected ones (empty = all good)."""
+    """Problems in matching produced diagnostics (errors, warnings) with expected ones (empty = all good)."""
     problems = []
     for d in diags:
         hit = next((e for e in expected if e.kind == d.severity and e.line == d.line and e.text in d.message
@@ -104,7 +112,6 @@ def check_diagnostics(diags, expected: list[Expectation], filename: str) -> list
 def process_chunk(text: str, args, filename: str):
     """(output text or None, diagnostics) for one module."""
     from atheena import ir as air
-    from atheena.errors import IRError
     from atheena.pipeline import PipelineError, PipelineRunner
 
     context = air.new_context()
@@ -113,8 +120,10 @@ def process_chunk(text: str, args, filename: str):
             module = air.ir.Module.parse(text)
         except air.ir.MLIRError as err:
             return None, air.diagnostics_of(err, filename)
+        # with --verify-diagnostics, warnings are checked instead of printed
         runner = PipelineRunner(context, args.mlir_print_ir_after_all, filename,
-                                save_reproducer=not args.verify_diagnostics)
+                                save_reproducer=not args.verify_diagnostics,
+                                print_warnings=not args.verify_diagnostics)
         diags = runner.verify(module)
         if diags:
             return None, diags
@@ -124,14 +133,12 @@ def process_chunk(text: str, args, filename: str):
             except PipelineError as err:
                 if not args.verify_diagnostics:
                     raise
-                return None, err.diagnostics
-            except IRError:
-                raise
+                return None, runner.warnings + err.diagnostics
         asm = module.operation.get_asm(
             enable_debug_info=args.mlir_print_debuginfo,
             large_elements_limit=args.mlir_elide_elementsattrs_if_larger,
         )
-        return asm, []
+        return asm, runner.warnings if args.verify_diagnostics else []
 
 
 def chunks(text: str, split: bool) -> list[tuple[str, int]]:
@@ -148,6 +155,11 @@ def chunks(text: str, split: bool) -> list[tuple[str, int]]:
 
 
 def run(args) -> int:
+    if args.load_pass_plugin:
+        from atheena.pipeline import load_plugin
+
+        for path in args.load_pass_plugin:
+            load_plugin(path)
     if args.list_passes:
         print(list_passes())
         return 0
@@ -164,8 +176,8 @@ def run(args) -> int:
             raise errors.AtheenaError(f"input file '{args.input}' is not UTF-8 text (byte {err.start}); "
                                       "MLIR files are text") from None
     outputs, mismatches = [], []
-    from atheena.ir import format_diagnostics
     from atheena.errors import IRError
+    from atheena.ir import format_diagnostics
 
     failures = []
     for body, first in chunks(text, args.split_input_file):

@@ -1,19 +1,26 @@
 """`atheena compile`'s user errors: one paragraph, exit status 2, no traceback, and no OUT left behind."""
 
+import re
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from atheena.tools import cli
+from atheena.dialects import ops as O
+from atheena.pass_base import PassFailure
+from atheena.passes.fold import Fold
+from atheena.tools import cli, opt
 
 TINY = str(Path(__file__).resolve().parents[2] / "examples" / "tiny_ee.py")
 
 
-def _fails(argv, capsys, out: Path) -> str:
+def _fails(argv, capsys, out: Path, code: int = 2, printed: list | None = None) -> str:
     with pytest.raises(SystemExit) as info:
         cli.main(argv)
-    assert info.value.code == 2
+    assert info.value.code == code
     err = capsys.readouterr().err
+    if printed is not None:
+        printed.append(err)
     assert err.count("atheena: error: ") == 1 and "Traceback" not in err
     # stage lines may come first; the error is the last thing printed, one paragraph
     message = err.split("atheena: error: ", 1)[1]
@@ -100,6 +107,50 @@ def test_thresholds_on_a_network_without_exits(tmp_path, capsys):
     err = _fails(["compile", "--example", "b-lenet-baseline", "--thresholds", "auto", "--simulate", "0", "-o",
                   str(out)], capsys, out)
     assert "has no early exits, so --thresholds does not apply" in err
+
+
+def test_a_failing_pass_names_the_layer_and_saves_a_reproducer(tmp_path, capsys, monkeypatch):
+    """A pass's problem (here a stand-in for fold's) is the user's: its diagnostic at the layer, the saved input
+    and the atheena-opt command that replays the failure; warnings before it are shown at their layer too."""
+    def apply(self, module):
+        first = O.body_ops(O.network_functions(module)[0])[0]
+        self.warn(first, "a warning before the failure")
+        raise PassFailure(first, "cannot fold this layer")
+
+    monkeypatch.setattr(Fold, "apply", apply)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the reproducer goes
+    out, printed = tmp_path / "out", []
+    err = _fails(["compile", "--example", "b-lenet", "--simulate", "0", "-o", str(out)], capsys, out,
+                 printed=printed)
+    assert re.search(r"^b-lenet: layer \S+: warning: a warning before the failure$", printed[0], re.MULTILINE)
+    assert err.startswith("pass 'fold' failed:\nb-lenet: layer ")
+    assert ": error: cannot fold this layer\n" in err
+    replay = re.search(r"reproduce with:\n  (atheena-opt (\S+) --pass-pipeline='builtin.module\(fold\{budget=0.5\}\)')$",
+                       err)
+    assert replay and replay.group(2).startswith(str(tmp_path)), err
+    with pytest.raises(SystemExit) as info:  # the command fails the same way
+        opt.main([replay.group(2), "--pass-pipeline=builtin.module(fold{budget=0.5})"])
+    assert info.value.code == 1 and "cannot fold this layer" in capsys.readouterr().err
+
+
+def test_a_bug_in_a_pass_is_an_internal_error(imported, tmp_path, monkeypatch):
+    """An exception other than PassFailure is ATHEENA's bug: not a user error (exit 1, not 2), and says so."""
+    from atheena import ir as air
+    from atheena.compile.driver import _run_pass
+    from atheena.pipeline import PipelineError, PipelineRunner
+
+    def apply(self, module):
+        raise KeyError("board")
+
+    monkeypatch.setattr(Fold, "apply", apply)
+    module = air.parse(air.to_text(imported("b-lenet"), debug_info=True), air.new_context())
+    runner = PipelineRunner(module.context, filename="b-lenet", tool="atheena", reproducer_dir=str(tmp_path))
+    with pytest.raises(PipelineError) as info:
+        _run_pass(runner, module, Fold(budget=0.5))
+    err = info.value
+    assert err.internal and err.exit_code == 1
+    assert "b-lenet: error: internal error in pass 'fold': KeyError: 'board' (this is a bug in ATHEENA" in str(err)
+    assert f"atheena-opt {err.reproducer} --pass-pipeline='builtin.module(fold{{budget=0.5}})'" in str(err)
 
 
 def test_refuses_to_overwrite_a_non_empty_folder(tmp_path, capsys):
