@@ -155,25 +155,6 @@ def _total(parts: list) -> tuple[int, int, int]:
     return tuple(sum(x) for x in zip(*parts)) if parts else (0, 0, 0)
 
 
-def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: int = 1, kw: int | None = None
-                   ) -> Estimate:
-    """max_pool2d / avg_pool2d: the sliding window (`_window`) and a reduction of kh*kw words per lane.
-
-    `reduce_words`: per lane, the kh*kw-1 comparisons (max) or additions (average; plus one per
-    further set bit of the constant 2**16/(kh*kw) that the sum is multiplied by in shifts and adds).
-    """
-    kw = kh if kw is None else kw
-    from atheena.kinds.window import window_memory
-
-    parts, features = window_memory(c, w, kh, kw, pw, lanes)
-    bram, lut_mem, ff_mem = _total(parts)
-    kk = kh * kw
-    ops = kk - 1 + (bin(math.floor(2.0**16 / kk + 0.5)).count("1") - 1 if kind == "avg_pool2d" else 0)
-    features |= {"lanes": lanes, "reduce_words": lanes * ops, "memory_ff": ff_mem,
-                 "count_bits": sum(max(1, (k - 1).bit_length()) for k in (c // lanes, w + 2 * pw) if k > 1)}
-    return estimate(kind, features, 0, bram, lut_mem)
-
-
 def elementwise_resources(kind: str, lanes: int, outputs: int = 1) -> Estimate:
     """relu (`outputs` = 1) or split into `outputs` copies, `lanes` words per cycle."""
     return estimate(kind, {"lanes": lanes, "outputs": outputs})

@@ -88,6 +88,21 @@ class ConditionalBuffer(OpKind):
         held = A.depth(op)
         return DEFAULT_DEPTH if held is None else held
 
+    def families(self):
+        from atheena.hardware.characterise import Family
+
+        def build(p):
+            from atheena.hardware.kernels.conditional_buffer import conditional_buffer_module
+
+            module = conditional_buffer_module(p["words"], p["lanes"], p["depth"], p["forward_on"])
+            return module, module.__name__
+
+        return [Family("conditional_buffer", "conditional_buffer",
+                       ("base", "base_bits", "beat_bits", "depth_bits", "lanes", "memory_ff"),
+                       build, lambda p: buffer_resources(p["words"], p["depth"], p["lanes"]),
+                       lut_features=("base", "base_bits", "beat_bits", "depth_bits", "lanes"),
+                       ff_features=("base", "base_bits", "beat_bits", "depth_bits", "memory_ff"))]
+
     def hardware(self, op, folding, b, inputs, depth: int | None = None):
         from atheena.hardware.plan import FIFO_SLOTS, Channel
 

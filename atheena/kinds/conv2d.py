@@ -214,6 +214,32 @@ class Conv2d(OpKind):
         except (AtheenaError, ValueError):
             return None, None
 
+    def families(self):
+        """Its kernel swept over the zoo's convolutions and foldings, weights of realistic size."""
+        from atheena.hardware.characterise import Family, random_codes, window_shape
+
+        def codes(p):
+            return random_codes((p["f"], p["c"], p["k"], p["k"]), p["f"])
+
+        def build(p):
+            from atheena.hardware.kernels.conv import ConvParams, conv_module
+
+            params = ConvParams(window_shape(p), *codes(p), p["co"], p["fine"], shift=8)
+            return conv_module(params), params.name()
+
+        def cost(p):
+            weights, bias = codes(p)
+            return conv_resources(p["c"], p["w"], p["f"], p["k"], p["k"], p.get("p", 0), 1, p["ci"], p["co"],
+                                  p["fine"], weights=weights, bias=bias)
+
+        return [Family("conv2d", "conv2d", ("base", "rom_luts", "acc_lanes", "out_lanes", "select_bits", "sr_srl",
+                                            "count_bits", "window_words", "sr_ff", "mults", "memory_ff"),
+                       build, cost,
+                       lut_features=("base", "rom_luts", "acc_lanes", "out_lanes", "select_bits", "sr_srl",
+                                     "count_bits"),
+                       ff_features=("base", "acc_lanes", "out_lanes", "mults", "window_words", "count_bits",
+                                    "memory_ff", "sr_ff"))]
+
     def hardware(self, op, folding, b, inputs):
         c, _, w = map_shape(op.operands[0])
         f, _, _ = map_shape(op.results[0])

@@ -70,6 +70,18 @@ class ExitDecision(OpKind):
     def interval(self, op, folding):
         return O.shape_of(op.operands[0])[0]
 
+    def families(self):
+        from atheena.hardware.characterise import Family
+
+        def build(p):
+            from atheena.hardware.kernels.exit_decision import exit_decision_module
+
+            module = exit_decision_module(p["n"], p["t"])
+            return module, module.__name__
+
+        return [Family("exit_decision", "exit_decision", ("base", "index_bits", "sum_bits", "memory_ff"),
+                       build, lambda p: decision_resources(p["n"]), lut_features=("base", "index_bits", "sum_bits"))]
+
     def hardware(self, op, folding, b, inputs):
         from atheena.hardware.plan import Channel
 

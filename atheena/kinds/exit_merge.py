@@ -56,6 +56,20 @@ class ExitMerge(OpKind):
     def interval(self, op, folding):
         return 1
 
+    def families(self):
+        from atheena.hardware.characterise import Family
+
+        def build(p):
+            from atheena.hardware.kernels.exit_merge import exit_merge_module
+
+            module = exit_merge_module(p["exits"], p["words"], p["id_depth"])
+            return module, module.__name__
+
+        return [Family("exit_merge", "exit_merge", ("base", "inputs", "out_bits", "mux_bits", "fifo_bits", "memory_ff"),
+                       build, lambda p: merge_resources(p["exits"], p["words"], p["id_depth"]),
+                       lut_features=("base", "inputs", "mux_bits", "fifo_bits"),
+                       ff_features=("base", "inputs", "out_bits", "fifo_bits", "memory_ff"))]
+
     def hardware(self, op, folding, b, inputs):
         from atheena.hardware.plan import Channel
 

@@ -137,7 +137,7 @@ class GlobalAvgPool2d(OpKind):
 
         return [Family(COST_KIND, COST_KIND, ("base", "lanes", "sr_srl", "scale_bits", "sr_ff", "out_ff",
                                               "count_bits"),
-                       _POINTS, _build, lambda p: global_pool_resources(p["c"], p["h"] * p["w"], p["lanes"]),
+                       _build, lambda p: global_pool_resources(p["c"], p["h"] * p["w"], p["lanes"]),
                        lut_features=("base", "lanes", "sr_srl", "scale_bits"),
                        ff_features=("base", "sr_ff", "out_ff", "count_bits"))]
 
@@ -148,13 +148,5 @@ def _build(p):
     module = global_avg_pool_module(p["c"], p["h"] * p["w"], p["lanes"])
     return module, module.__name__
 
-
-# Exit-branch heads of small early-exit networks and the maps of modern backbones' last stages, from one
-# lane and a single channel group to 16 lanes, by LUTs (the constant multiply per lane dominates).
-_POINTS = [{"c": c, "h": h, "w": w, "lanes": lanes} for c, h, w, lanes in [
-    (4, 4, 4, 4), (4, 4, 4, 2), (8, 3, 3, 1), (64, 4, 4, 1), (16, 4, 4, 1), (6, 5, 5, 2),
-    (32, 6, 6, 1), (8, 7, 7, 8), (10, 5, 5, 5), (16, 13, 13, 2), (64, 7, 7, 2), (16, 7, 7, 4),
-    (32, 8, 8, 4), (20, 12, 12, 10), (64, 8, 8, 16),
-]]
 
 KIND = GlobalAvgPool2d()

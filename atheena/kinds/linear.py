@@ -166,6 +166,29 @@ class Linear(OpKind):
             weights = hwc_columns(weights, tuple(O.shape_of(source.operands[0])))
         return weights, bias
 
+    def families(self):
+        """Its kernel swept over the zoo's linear layers and foldings, weights of realistic size."""
+        from atheena.hardware.characterise import Family, random_codes
+
+        def codes(p):
+            return random_codes((p["m"], p["n"]), p["m"])
+
+        def build(p):
+            from atheena.hardware.kernels.linear import linear_module
+
+            module = linear_module(*codes(p), p["ci"], p["co"])
+            return module, module.__name__
+
+        def cost(p):
+            weights, bias = codes(p)
+            return linear_resources(p["n"], p["m"], p["ci"], p["co"], weights=weights, bias=bias)
+
+        return [Family("linear", "linear", ("base", "rom_luts", "co", "folded_mults", "const_terms", "count_bits",
+                                            "memory_ff", "uneven_tree"),
+                       build, cost,
+                       lut_features=("base", "rom_luts", "co", "folded_mults", "const_terms", "count_bits"),
+                       ff_features=("base", "memory_ff", "co", "count_bits", "const_terms", "uneven_tree"))]
+
     def hardware(self, op, folding, b, inputs):
         from atheena.hardware.plan import Channel
 

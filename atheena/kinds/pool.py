@@ -19,6 +19,7 @@ import torch
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
+from atheena.dse.model import Estimate, _total, estimate
 from atheena.kinds import window
 from atheena.kinds.base import OpKind, map_shape
 
@@ -36,6 +37,23 @@ def window_sum(op: ir.Operation, x: np.ndarray) -> np.ndarray:
     t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64))
     return torch.nn.functional.avg_pool2d(t, tuple(kernel), tuple(stride), tuple(padding),
                                           count_include_pad=True, divisor_override=1).numpy()
+
+
+def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: int = 1, kw: int | None = None
+                   ) -> Estimate:
+    """max_pool2d / avg_pool2d: the sliding window (`window.window_memory`) and a reduction of kh*kw words per lane.
+
+    `reduce_words`: per lane, the kh*kw-1 comparisons (max) or additions (average; plus one per
+    further set bit of the constant 2**16/(kh*kw) that the sum is multiplied by in shifts and adds).
+    """
+    kw = kh if kw is None else kw
+    parts, features = window.window_memory(c, w, kh, kw, pw, lanes)
+    bram, lut_mem, ff_mem = _total(parts)
+    kk = kh * kw
+    ops = kk - 1 + (bin(math.floor(2.0**16 / kk + 0.5)).count("1") - 1 if kind == "avg_pool2d" else 0)
+    features |= {"lanes": lanes, "reduce_words": lanes * ops, "memory_ff": ff_mem,
+                 "count_bits": sum(max(1, (k - 1).bit_length()) for k in (c // lanes, w + 2 * pw) if k > 1)}
+    return estimate(kind, features, 0, bram, lut_mem)
 
 
 class _Pool(OpKind):
@@ -69,9 +87,27 @@ class _Pool(OpKind):
         ph, pw = O.int_array(op, "padding")
         return (h + 2 * ph) * (w + 2 * pw) * c / folding["coarse"]  # the window visits every padded position
 
-    def hardware(self, op, folding, b, inputs):
-        from atheena.dse.model import pool_resources
+    def families(self):
+        """Its kernel swept over the zoo's pooling layers (and 3x3 windows), by lanes."""
+        from atheena.hardware.characterise import Family, window_shape
 
+        kind = self.name.removeprefix("atheena.")
+
+        def build(p):
+            from atheena.hardware.kernels.pool import pool_module
+
+            module = pool_module(window_shape(p), self.reduction)
+            return module, module.__name__
+
+        def cost(p):
+            return pool_resources(kind, p["c"], p["w"], p["k"], p.get("p", 0), p["ci"])
+
+        return [Family(kind, kind, ("base", "reduce_words", "window_words", "sr_srl", "count_bits", "sr_ff",
+                                    "memory_ff"),
+                       build, cost, lut_features=("base", "reduce_words", "window_words", "sr_srl", "count_bits"),
+                       ff_features=("base", "window_words", "sr_ff", "memory_ff", "count_bits"))]
+
+    def hardware(self, op, folding, b, inputs):
         c, _, w = map_shape(op.operands[0])
         kh, kw = O.int_array(op, "kernel")
         pw = O.int_array(op, "padding")[1]

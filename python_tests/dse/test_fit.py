@@ -10,8 +10,8 @@ from atheena.hardware.characterise import Family
 
 
 def _family(points):
-    return Family("toy", "relu", ("base", "lanes"), points, build=None,
-                  model=lambda p: model.elementwise_resources("relu", p["lanes"]))
+    return Family("toy", "relu", ("base", "lanes"), build=None,
+                  model=lambda p: model.elementwise_resources("relu", p["lanes"]), given=tuple(points))
 
 
 def _records(points, lut=lambda n: 2 + n, ff=lambda n: 1 + 15 * n):
@@ -41,8 +41,9 @@ def test_missing_measurements_and_too_few_points_are_errors():
     with pytest.raises(AtheenaError, match="no measurements of family toy"):
         fit.fit_family(_family(points), [])
     with pytest.raises(AtheenaError, match="fitting points"):
-        fit.fit_family(Family("toy", "split", ("base", "lanes", "outputs"), points, None,
-                              lambda p: model.elementwise_resources("split", p["lanes"])), _records(points))
+        fit.fit_family(Family("toy", "split", ("base", "lanes", "outputs"), None,
+                              lambda p: model.elementwise_resources("split", p["lanes"]), given=tuple(points)),
+                       _records(points))
 
 
 def test_write_coefficients_keeps_other_kinds(tmp_path):
@@ -62,9 +63,9 @@ def test_write_coefficients_keeps_other_kinds(tmp_path):
 
 def test_lut_and_ff_may_use_different_features():
     points = [{"lanes": n, "outputs": o} for n in (1, 2, 4, 8) for o in (2, 3)]
-    family = Family("toy", "split", ("base", "lanes", "outputs"), points, None,
+    family = Family("toy", "split", ("base", "lanes", "outputs"), None,
                     lambda p: model.elementwise_resources("split", p["lanes"], p["outputs"]),
-                    lut_features=("base", "outputs"), ff_features=("lanes",))
+                    lut_features=("base", "outputs"), ff_features=("lanes",), given=tuple(points))
     records = [{"family": "toy", "params": p, "top": "t",
                 "measured": {"dsp": 0, "bram18": 0, "lut": 3 + 2 * p["outputs"], "ff": 16 * p["lanes"]}}
                for p in points]
@@ -72,7 +73,8 @@ def test_lut_and_ff_may_use_different_features():
     assert result.lut == pytest.approx([3, 0, 2]) and result.ff == pytest.approx([0, 16, 0])
     assert result.after.lut_mape == pytest.approx(0) and result.after.ff_mape == pytest.approx(0)
     with pytest.raises(AtheenaError, match="name bogus"):
-        fit.fit_family(Family("toy", "split", ("base",), points, None, family.model, lut_features=("bogus",)), records)
+        fit.fit_family(Family("toy", "split", ("base",), None, family.model, lut_features=("bogus",),
+                              given=tuple(points)), records)
 
 
 def test_the_fit_minimises_relative_errors():
