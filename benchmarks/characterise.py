@@ -12,6 +12,7 @@ stores the fitted coefficients in `atheena/dse/resource_model.json`.
     python benchmarks/characterise.py                          # all families
     python benchmarks/characterise.py --families relu,split --write
     python benchmarks/characterise.py --refit-only --write     # from the dataset, no synthesis
+    python benchmarks/characterise.py --family ecp5 --write    # a device family's own fit (its own files)
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import argparse
 import os
 import time
 
-from atheena.dse import fit
+from atheena.dse import fit, model
 from atheena.errors import reported_as_user_errors
 from atheena.hardware import characterise as ch
 
 
-def synthesise(families: list, jobs: int) -> list[dict]:
+def synthesise(families: list, jobs: int, family: str) -> list[dict]:
     from tqdm import tqdm
 
     total = sum(len(f.points) for f in families)
@@ -35,7 +36,7 @@ def synthesise(families: list, jobs: int) -> list[dict]:
             bar.set_postfix_str(record["top"])
             bar.update()
 
-        records = ch.measure(families, jobs=jobs, progress=progress)
+        records = ch.measure(families, jobs=jobs, progress=progress, family=family)
     wall = time.perf_counter() - start
     print(f"{total} kernels in {wall:.0f} s wall time ({jobs} Yosys jobs at a time)")
     for family in families:
@@ -74,18 +75,28 @@ def main(argv=None) -> int:
     parser.add_argument("--refit-only", action="store_true", help="fit from the stored dataset; no synthesis")
     parser.add_argument("--write", action="store_true", help="store the fitted coefficients in resource_model.json")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="Yosys runs at a time")
+    parser.add_argument("--family", default="xc7", help="device family to synthesise for and fit "
+                        "(atheena/dse/families.json; default xc7); a new family gets its own dataset and model files")
     args = parser.parse_args(argv)
     with reported_as_user_errors("characterise"):
+        from atheena.dse import families as device_families
+        from atheena.dse.model import costing
+
+        device = device_families.load(args.family)
         families = ch.select(args.families)
+        dataset = ch.dataset_path(device.key)
         if not args.refit_only:
-            ch.save_dataset(synthesise(families, args.jobs))
-            print(f"wrote {ch.DATASET}")
-        records = ch.load_dataset()
-        fits = [fit.fit_family(f, records) for f in families]
+            ch.save_dataset(synthesise(families, args.jobs, device.key), dataset, device.key)
+            print(f"wrote {dataset}")
+        records = ch.load_dataset(dataset)
+        # "before": the coefficients the family is costed with now (its own, or those it borrows, else 7-series)
+        with costing(device.key if device.resource_model or device.costed_as else "xc7"):
+            fits = [fit.fit_family(f, records) for f in families]
         report(fits)
         if args.write:
-            fit.write_coefficients(fits)
-            print(f"wrote {fit.MODEL_FILE}")
+            fit.write_coefficients(fits, fit.model_file(device.key))
+            model.reload_coefficients()
+            print(f"wrote {fit.model_file(device.key)}")
     return 0
 
 

@@ -5,7 +5,7 @@ the RTL will produce) on the calibration images and attaches:
 
 * to every `atheena` op, `reach_probability`: the fraction of samples it
   processes (1 before the first exit, less after each);
-* to every `atheena.exit_decision`, `exit_rate` (fraction of all samples that
+* to every exit decision, `exit_rate` (fraction of all samples that
   leave there) and `accuracy` (of those samples, when any leave);
 * to the network function, `atheena.profile`: overall float and fixed-point
   accuracy, the final exit's rate and accuracy, the calibration set, the

@@ -27,7 +27,6 @@ Options: `max_loss` (default 0.02, i.e. 2%), `board` (default: the board
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 from torch_mlir import ir
@@ -52,7 +51,10 @@ class SizeBuffers(ModulePass):
     def apply(self, module: ir.Operation) -> None:
         if not 0.0 < self.max_loss < 1.0:
             raise PassFailure(module, f"max_loss {self.max_loss} must be in (0, 1), e.g. 0.02 for 2%")
-        (func,) = O.network_functions(module)
+        funcs = O.network_functions(module)
+        if len(funcs) != 1:
+            raise PassFailure(module, f"expected one network function, found {len(funcs)}")
+        (func,) = funcs
         ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
         missing = [op for op in ops if A.interval(op) is None or A.reach(op) is None or A.folding(op) is None]
         design = A.design(func)
@@ -69,7 +71,7 @@ class SizeBuffers(ModulePass):
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
         for note in sizing.shortened:
-            print(f"size-buffers: {note.message(board.name, design.budget)}", file=sys.stderr)
+            self.warn(note.op, note.message(board.name, design.budget))
         for op, depth in sizing.depths.items():
             A.set_depth(op, depth)
         A.set_buffers(func, sizing.exits)

@@ -133,7 +133,7 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
         budget = chosen.budget
         progress.done(f"{len(exploration.points)} designs; chosen: thresholds "
                       f"{', '.join(f'{t:g}' for t in chosen.thresholds) or '-'} at budget {budget:g}, "
-                      f"{chosen.design['throughput_sps']:,.0f} samples/s predicted")
+                      f"{chosen.design['throughput_sps']:,.0f} samples/s predicted (rate-balanced; buffers next)")
 
         runner = PipelineRunner(module.context, filename=label, tool="atheena")
         annotate = AnnotateExitProbabilities(data=str(options.data or ""),
@@ -178,8 +178,9 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
             progress.done(f"{verdict}; {run.throughput_sps:,.0f} samples/s")
         used = None
         if options.synth:
-            progress.stage("synthesising with Yosys (synth_xilinx -family xc7; minutes for a whole network)")
-            used = flow.synthesize(design)
+            progress.stage(f"synthesising with Yosys ({board.device_family.synth.split(' -top')[0]}; minutes for "
+                           "a whole network)")
+            used = flow.synthesize(design, board.family)
             progress.done(", ".join(f"{k} {used[k]:,}" for k in R.RESOURCES))
 
         progress.stage("writing report.json, report.md and figures")

@@ -133,6 +133,11 @@ class Explorer:
             return None
         if reaches(lo):
             return lo / 1e4
+        # `sure` leaves out the lane converters, which `fold` keeps within the budget too: widen until it fits
+        while not reaches(hi):
+            if hi >= 10_000:
+                return None
+            lo, hi = hi, min(10_000, hi + max(1, (hi - lo)))
         while hi - lo > 1:  # invariant: `lo` does not reach the target, `hi` does
             mid = (lo + hi) // 2
             lo, hi = (lo, mid) if reaches(mid) else (mid, hi)
@@ -212,6 +217,10 @@ def explore(explorer: Explorer, profile: ExitProfile, settings: list[tuple[float
     for s, b in bar(grid, len(grid), "thresholds x budgets" if co_explore else "thresholds"):
         point(s, b)
     at_budget = [point(s, budget) for s in competing if point(s, budget).design]
+    if not at_budget:  # the smallest folding fits, but not with the lane converters it needs between layers
+        raise AtheenaError(
+            f"no design of the network fits in a budget of {budget:g} on the {explorer.board.name} once the lane "
+            "converters between its layers are counted; give a slightly larger --budget")
     chosen = max(at_budget, key=lambda p: (p.throughput_sps, -p.design["max_resource_share"],
                                            p.accuracy["fixed"], p.thresholds))
     if not co_explore:

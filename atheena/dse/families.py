@@ -8,7 +8,10 @@ its own fit borrows another's (`costed_as`), and every output that shows such
 a board's resources says so (`caveat`).  Adding a family is an entry in
 `families.json`, a board file, and one `benchmarks/characterise.py --family
 NAME --write` run, which writes its own `resource_model-NAME.json` and
-`characterisation-NAME.json`.
+`characterisation-NAME.json` (the family then has a model of its own).  What
+a fit cannot change: memories are costed by `atheena.dse.memory`, which
+reproduces the 7-series mapping of `synth_xilinx` (block RAM of 18 and 36
+Kb, LUT RAM); a family with other memories needs its own mapping there.
 """
 
 from __future__ import annotations
@@ -31,9 +34,13 @@ class DeviceFamily:
     name: str  # "AMD/Xilinx 7-series"
     synth: str  # the Yosys synthesis command, with {top}
     cells: str  # the cell library `atheena.hardware.synth.resources` counts ("xilinx", "ecp5")
-    resource_model: str | None = None  # its own coefficients (a file beside families.json), once fitted
-    characterisation: str | None = None  # its own synthesis dataset
     costed_as: str | None = None  # the family whose model it borrows until it has its own
+
+    @property
+    def resource_model(self) -> str | None:
+        """Its own coefficients' file (beside families.json), once a characterisation run wrote it."""
+        name = self.files()[0]
+        return name if resources.files(__package__).joinpath(name).is_file() else None
 
     @property
     def model_family(self) -> "DeviceFamily":
@@ -55,7 +62,7 @@ class DeviceFamily:
                 f"the {other.name} ({other.key}) fit")
 
     def files(self) -> tuple[str, str]:
-        """(resource model, characterisation dataset) file names for this family's own fit."""
+        """(resource model, characterisation dataset) file names of this family's own fit."""
         if self.key == DEFAULT:
             return "resource_model.json", "characterisation.json"
         return f"resource_model-{self.key}.json", f"characterisation-{self.key}.json"

@@ -23,7 +23,14 @@ import numpy as np
 from atheena.dse import model
 from atheena.errors import AtheenaError
 
-MODEL_FILE = Path(model.__file__).with_name("resource_model.json")
+MODEL_FILE = Path(model.__file__).with_name("resource_model.json")  # the 7-series model
+
+
+def model_file(family: str = "xc7") -> Path:
+    """The resource model file of a device family (`atheena.dse.families`), existing or to be written."""
+    from atheena.dse import families
+
+    return Path(model.__file__).with_name(families.load(family).files()[0])
 RELATIVE_FLOOR = 32.0  # LUTs or FFs; see _relative_lstsq
 
 
@@ -154,7 +161,8 @@ def write_coefficients(fits: list[FamilyFit], path: Path = MODEL_FILE) -> None:
     if len(set(kinds)) != len(kinds):
         raise AtheenaError(f"two families fit the same resource_model.json kind ({', '.join(kinds)}); "
                            "write them one at a time")
-    table = json.loads(path.read_text())
+    table = json.loads(path.read_text()) if path.exists() else {
+        "_about": "Coefficients of the resource model of one device family (see resource_model.json)"}
     for f in fits:
         table[f.kind] = {"features": list(f.features), "lut": f.lut, "ff": f.ff,
                          "fit": {"family": f.family, "points": f.fitted_on,

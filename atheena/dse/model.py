@@ -112,12 +112,16 @@ def logic(kind: str, features: dict[str, float]) -> tuple[float, float]:
     ("base" is the constant 1); a feature the caller offers but the table does
     not name has coefficient 0, so a refit may drop features without a code change.
     """
-    table = coefficients()[kind]
+    table = coefficients().get(kind)
+    if table is None:
+        raise AtheenaError(f"the resource model has no coefficients for kernel kind {kind!r}: add a starter entry "
+                           f"(features, zero lut/ff) to resource_model.json and characterise it (python "
+                           f"benchmarks/characterise.py --families {kind} --write)")
     values = {"base": 1.0, **features}
     missing = [name for name in table["features"] if name not in values]
     if missing:
         raise AtheenaError(f"resource_model.json: kind {kind!r} has coefficients for {', '.join(missing)}, which "
-                           f"atheena/dse/model.py does not compute for it (it offers {', '.join(sorted(values))})")
+                           f"its cost function does not compute (it offers {', '.join(sorted(values))})")
     lut = sum(coef * values[name] for name, coef in zip(table["features"], table["lut"]))
     ff = sum(coef * values[name] for name, coef in zip(table["features"], table["ff"]))
     return lut, ff

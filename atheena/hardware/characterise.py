@@ -54,7 +54,14 @@ import numpy as np
 from atheena.dse import model
 from atheena.errors import AtheenaError
 
-DATASET = Path(model.__file__).with_name("characterisation.json")
+DATASET = Path(model.__file__).with_name("characterisation.json")  # the 7-series dataset
+
+
+def dataset_path(family: str = "xc7") -> Path:
+    """The characterisation dataset of a device family (`atheena.dse.families`)."""
+    from atheena.dse import families
+
+    return Path(model.__file__).with_name(families.load(family).files()[1])
 POINTS = Path(__file__).with_name("characterisation_points.json")
 
 
@@ -220,7 +227,7 @@ def _emit(module, top: str) -> dict[str, str]:
     return files
 
 
-def measure(families: list[Family], jobs: int = 2, progress=None) -> list[dict]:
+def measure(families: list[Family], jobs: int = 2, progress=None, family: str = "xc7") -> list[dict]:
     """Synthesise every point of `families` (cached runs are free); one record per point, in order.
 
     Emission stays on this thread (PyCDE's context is per thread); Yosys runs
@@ -228,12 +235,15 @@ def measure(families: list[Family], jobs: int = 2, progress=None) -> list[dict]:
     A record is {"family", "params", "top", "measured": {dsp, bram18, lut, ff}, "seconds",
     "cpu_seconds"}: wall and CPU time of the Yosys run (as first run, on a cache hit).
     """
+    from atheena.dse import families as device_families
     from atheena.hardware import synth
 
+    device = device_families.load(family)  # the device family synthesised for (its kernel families are `families`)
+
     def run(family, params, files, top):
-        counts = synth.cell_counts(files, top)
+        counts = synth.cell_counts(files, top, family=device.key)
         record = {"family": family.name, "params": params, "top": top,
-                  "measured": synth.resources(counts["cells"]), "seconds": counts["seconds"],
+                  "measured": synth.resources(counts["cells"], device.cells), "seconds": counts["seconds"],
                   "cpu_seconds": counts.get("cpu_seconds", counts["seconds"])}
         if progress:
             progress(record)
@@ -256,7 +266,7 @@ def load_dataset(path: Path = DATASET) -> list[dict]:
     return json.loads(path.read_text())["records"]
 
 
-def save_dataset(records: list[dict], path: Path = DATASET) -> None:
+def save_dataset(records: list[dict], path: Path = DATASET, device: str = "xc7") -> None:
     """Write the dataset deterministically: registry order, then each family's point order.
 
     Families not in `records` keep the records already in the file, so a run
@@ -276,7 +286,10 @@ def save_dataset(records: list[dict], path: Path = DATASET) -> None:
                        {k: r[k] for k in ("family", "params", "top", "measured")}))
     merged.sort(key=lambda item: item[0])
     lines = ",\n".join("  " + json.dumps(r, sort_keys=True) for _, r in merged)
-    header = {"about": "Yosys synth_xilinx -family xc7 -flatten -noiopad -noclkbuf of each kernel configuration "
+    from atheena.dse import families
+
+    command = families.load(device).synth.replace(" -top {top}", "")
+    header = {"about": f"Yosys {command} of each kernel configuration "
                        "(atheena/hardware/synth.py); written by benchmarks/characterise.py",
               "yosys": yosys_version()}
     text = json.dumps(header)[:-1] + f', "records": [\n{lines}\n]}}\n'

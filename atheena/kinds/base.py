@@ -7,10 +7,11 @@ An op kind declares, for its ops:
   sizing) ask for roles, never for op names;
 * `torch_ops` / `from_torch`: the PyTorch layers it imports;
 * `check(op)`: the meaning IRDL cannot check (shapes, ranges, weights), and
-  `check_folding`/`check_annotations`: the attributes passes write;
+  `check_folding`: a `folding` attribute (the verifier checks the other
+  annotations against the graph);
 * `macs(op)`: multiply-accumulates per sample;
 * `evaluate(op, inputs, arith)`: its semantics for the reference interpreter,
-  in float (`arith.exact` False) or in the hardware's fixed point;
+  in float (`arith.fixed` False) or in the hardware's fixed point;
 * `axes(op)` / `interval(op, folding)` / `foldings(op)`: its folding space and
   cycles per sample (what the DSE chooses among);
 * `hardware(op, folding, builder, inputs)`: the instances it becomes (kernel,

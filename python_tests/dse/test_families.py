@@ -40,9 +40,10 @@ def test_a_family_without_a_fit_cannot_be_costed_yet():
 def test_costing_switches_the_coefficients_within_the_block(monkeypatch):
     xc7 = model.coefficients()
     monkeypatch.setitem(families._table(), "test", {"name": "T", "synth": "synth -top {top}", "cells": "xilinx",
-                                                    "resource_model": "resource_model.json"})
-    with model.costing("test"):
-        assert model._FAMILY.get() == "test"
+                                                    "costed_as": "xc7"})
+    with model.costing("test"):  # borrows the 7-series model
+        assert model._FAMILY.get() == "xc7"
+        assert families.load("test").caveat.startswith("T (test) has no resource model of its own")
     assert model._FAMILY.get() == "xc7" and model.coefficients() is xc7
 
 
