@@ -42,14 +42,18 @@ def import_model(
     module = import_torch(model, example_input, context, func_name=func_name)
     if not convert:
         return module
+    from atheena.passes.convert_torch_to_atheena import ConvertTorchToAtheena
+
     if thresholds is None:
-        option = ""
+        convert_pass = ConvertTorchToAtheena()
     else:
-        values = [thresholds] if isinstance(thresholds, (int, float)) else list(thresholds)
-        option = "{thresholds=" + ",".join(repr(float(t)) for t in values) + "}"
+        values = [thresholds] if isinstance(thresholds, (int, float)) else thresholds
+        convert_pass = ConvertTorchToAtheena(thresholds=tuple(float(t) for t in values))
     runner = PipelineRunner(context, tool="atheena", save_reproducer=False)
     try:
-        runner.run(module, f"builtin.module(convert-torch-to-atheena{option})")
-    except PipelineError as err:  # the model, not the IR, is what the user must change
+        runner.run(module, f"builtin.module({convert_pass.spec()})")
+    except PipelineError as err:
+        if err.internal:  # a bug in the pass, not something the user's model can fix
+            raise
         raise UnsupportedModelError("\n".join(d.message for d in err.diagnostics)) from None
     return module
