@@ -3,7 +3,11 @@
 For B-LeNet, Triple-Wins and B-AlexNet prints, per budget 10%..100%: early
 exit and baseline throughput, the gain, the gain relative to the MAC-bound
 gain, and the smallest resource share at which the early-exit design matches
-the baseline's throughput at that budget; plus optimiser wall times.
+the baseline's throughput at that budget; plus optimiser wall times.  The
+designs are the one fold's (`atheena.dse.fold.Folder`, what `fold` and
+`atheena dse` give): early exit with its buffers sized, at independent samples
+of the given exit probability (the `buffered, independent samples` model);
+baseline rate-balanced; all at the board's clock.
 
 Exit probabilities: measured by profiling (MNIST networks, shipped weights,
 test images 8000-9999 with --data, else the bundled 8000-8999) at each
@@ -22,9 +26,9 @@ import time
 from atheena import data, models
 from atheena.analysis.network import macs_by_section
 from atheena.dse import boards
-from atheena.dse.network import baseline_layers, network_layers
-from atheena.dse.optimizer import cheapest, optimise
-from atheena.errors import AtheenaError
+from atheena.dse.fold import Folder
+from atheena.dse.network import reach
+from atheena.errors import NoFeasibleDesign
 from atheena.frontend import import_model
 from atheena.profiling import profile_exits
 
@@ -43,17 +47,18 @@ def report(name: str, module, p_exit: float, source: str, board) -> None:
           "limited by folding granularity rather than DSPs can beat it)")
     print(f"{'budget':>6} {'early-exit sps':>15} {'baseline sps':>13} {'gain':>6} {'gain/MACs':>10} "
           f"{'EE share to match baseline':>27} {'of baseline share':>17}")
-    ee_layers, base_layers = network_layers(module, [p_exit]), baseline_layers(module)
+    folder = Folder(module, board)
+    true_reach = [q for _, q in reach(folder.func, [p_exit])]
     started = time.perf_counter()
     best_gain, best_ratio = 0.0, 1.0
     for budget in BUDGETS:
         try:
-            base = optimise(base_layers, board, budget)
-            ee = optimise(ee_layers, board, budget)
-        except AtheenaError as err:
+            base = folder.baseline(budget)
+            ee = folder.predict(budget, [p_exit])
+        except NoFeasibleDesign as err:
             print(f"{budget:>6.0%}  {str(err).split(';')[0].replace('no folding of the network', 'no design')}")
             continue
-        match = cheapest(ee_layers, board, base.cycles_per_sample)
+        match = folder.cheapest(true_reach, base.cycles_per_sample, inflate=False)  # a bound: converters aside
         gain = ee.throughput_sps / base.throughput_sps
         if match is None:
             print(f"{budget:>6.0%} {ee.throughput_sps:>15,.0f} {base.throughput_sps:>13,.0f} {gain:>5.2f}x  "
@@ -85,13 +90,14 @@ def main() -> None:
     for p in (0.25, 0.5, 0.75):
         report("b-alexnet", module, p, "assumed: no CIFAR-10 here", board)
     lenet = import_model(models.get("b-lenet"), (1, 28, 28))
-    layers = network_layers(lenet, [0.75])
+    folder = Folder(lenet, board)
+    folder.layers  # the configurations, built once
     start = time.perf_counter()
-    design = optimise(layers, board, 1.0)
-    print(f"\nB-LeNet at the full ZC706: {design.throughput_sps:,.0f} samples/s "
+    design = folder.design(1.0, [0.75])
+    print(f"\nB-LeNet at the full ZC706: {design.throughput_sps:,.0f} samples/s rate-balanced "
           f"({design.throughput_sps / 96364:.2f}x ATHEENA's A3, 96,364); DSP roofline "
           f"{board.dsp * board.clock_mhz * 1e6 / (128000 + 121600 + 0.25 * 1227200):,.0f}; "
-          f"one optimisation {time.perf_counter() - start:.2f} s; resources {design.resources}")
+          f"one fold {time.perf_counter() - start:.2f} s; resources {design.resources}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 from atheena.dse.sweeps import pareto
 from atheena.fileio import write_atomic_bytes
 
-RESOURCES = ("dsp", "bram18", "lut", "ff")
+from atheena.dse.boards import RESOURCES
 
 
 def _figure(*args, **kwargs):

@@ -17,12 +17,12 @@ import json
 
 
 from atheena.dialects import attributes as A
+from atheena.dse.boards import RESOURCES
 from atheena.dialects import ops as O
 from atheena.dse.network import layer_name_of, layer_reach
 from atheena.hardware import plan
 
 SCHEMA_VERSION = 1
-RESOURCES = ("dsp", "bram18", "lut", "ff")
 
 
 def _resources(source: dict) -> dict:

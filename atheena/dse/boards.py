@@ -19,7 +19,7 @@ from pathlib import Path
 from atheena.dse import families
 from atheena.errors import AtheenaError
 
-RESOURCES = ("dsp", "bram18", "lut", "ff")
+RESOURCES = ("dsp", "bram18", "lut", "ff")  # the resource kinds of a board and of a design, everywhere
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,10 @@ from importlib import resources
 import numpy as np
 from torch_mlir import ir
 
+from atheena.dse.boards import RESOURCES
 from atheena.dse.memory import memory
 from atheena.errors import AtheenaError
 
-RESOURCE_KINDS = ("dsp", "bram18", "lut", "ff")
 ACC_BITS = 48  # conv and linear accumulators (a DSP48's P register)
 
 
@@ -243,4 +243,4 @@ def pareto_prune(configs: list[Config]) -> list[Config]:
 
 def total_resources(choice: list[Config]) -> dict:
     totals = np.sum([c.resources for c in choice], axis=0) if choice else np.zeros(4)
-    return {k: int(v) for k, v in zip(RESOURCE_KINDS, totals)}
+    return {k: int(v) for k, v in zip(RESOURCES, totals)}

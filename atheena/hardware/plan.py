@@ -31,7 +31,8 @@ from dataclasses import dataclass, field, replace
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
-from atheena.dse.model import (RESOURCE_KINDS, Estimate, converter_resources, fifo_resources, fork_resources,
+from atheena.dse.boards import RESOURCES
+from atheena.dse.model import (Estimate, converter_resources, fifo_resources, fork_resources,
                                handshake_buffer_resources)
 from atheena.errors import AtheenaError
 from atheena.ir import layer_name
@@ -231,7 +232,7 @@ class Plan:
         for inst in self.instances:
             if (inst.op is None and overheads) or (inst.op is not None and layers):
                 sums = [a + b for a, b in zip(sums, inst.resources)]
-        return dict(zip(RESOURCE_KINDS, sums))
+        return dict(zip(RESOURCES, sums))
 
     def overheads(self) -> dict[str, int]:
         """What the design needs beyond its layers' configurations: the lane converters and their buffers."""

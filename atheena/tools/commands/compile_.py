@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from atheena.dse.boards import RESOURCES
 from atheena.tools.commands.common import load_network, model_arguments, parse_thresholds
 
 
@@ -73,7 +74,7 @@ def format_compile_summary(report: dict, out: str) -> str:
               f"{','.join(f'{t:g}' for t in report['thresholds']) or '-'}; accuracy "
               f"{report['accuracy']['fixed'] * 100:.2f}% (fixed point)"),
              f"  predicted {p['throughput_sps']:,.0f} samples/s with " + ", ".join(
-                 f"{k} {p['resources'][k]:,}" for k in ("dsp", "bram18", "lut", "ff"))
+                 f"{k} {p['resources'][k]:,}" for k in RESOURCES)
              + (f"; baseline {b['throughput_sps']:,.0f} samples/s, gain {report['gain']:.2f}x" if b else
                 "; the baseline does not fit this budget")]
     if "simulation" in report:

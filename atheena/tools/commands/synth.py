@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 
+from atheena.dse.boards import RESOURCES
 from atheena.tools.commands.common import folded_design, say
 
 
@@ -33,11 +34,11 @@ def cmd_synth(args) -> int:
     started = time.perf_counter()
     used = flow.synthesize(design, family.key)
     prediction = flow.predicted(module)
-    record = {"synthesis": used, "predicted": {k: prediction[k] for k in ("dsp", "bram18", "lut", "ff")},
+    record = {"synthesis": used, "predicted": {k: prediction[k] for k in RESOURCES},
               "seconds": round(time.perf_counter() - started, 1)}
     if args.json:
         print(json.dumps(record, indent=2))
     else:
-        for k in ("dsp", "bram18", "lut", "ff"):
+        for k in RESOURCES:
             print(f"{k:>7}: {used[k]:>8,} synthesised   {record['predicted'][k]:>8,} predicted")
     return 0
