@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from torch_mlir import ir
 
 from atheena.data import calibration_set
+from atheena.dialects import attributes as A
 from atheena.dialects import ops as O
 from atheena.dse.network import reach
 from atheena.errors import AtheenaError
@@ -37,23 +38,7 @@ from atheena.reference.fixed_point import FixedArithmetic, FixedPointFormat
 def annotate(func: ir.Operation, rates: list[float]) -> None:
     """Write `reach_probability` on every op given the exit rate of each early exit."""
     for op, q in reach(func, rates):
-        op.attributes["reach_probability"] = ir.FloatAttr.get_f64(q)
-
-
-def exit_trace(taken) -> str:
-    """The exit index of every sample as one character each (0-9, then a-z: up to 36 exits)."""
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    return "".join(digits[int(k)] for k in taken)
-
-
-def read_exit_trace(func: ir.Operation) -> list[int] | None:
-    """The profiled exit sequence written by this pass, or None when the network was not profiled."""
-    if "atheena.profile" not in func.attributes:
-        return None
-    profile = ir.DictAttr(func.attributes["atheena.profile"])
-    if "exit_trace" not in profile:
-        return None
-    return [int(c, 36) for c in ir.StringAttr(profile["exit_trace"]).value]
+        A.set_reach(op, q)
 
 
 @dataclass(frozen=True)
@@ -99,7 +84,7 @@ class AnnotateExitProbabilities(ModulePass):
             "calibration": ir.StringAttr.get(dataset.description),
             "samples": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), len(dataset)),
             "format": ir.StringAttr.get(str(fmt)),
-            "exit_trace": ir.StringAttr.get(exit_trace(profile.exit_index(profile.ir_thresholds))),
+            "exit_trace": ir.StringAttr.get(A.encode_trace(profile.exit_index(profile.ir_thresholds))),
         }
         if final.accuracy is not None:
             summary["final_accuracy"] = ir.FloatAttr.get_f64(final.accuracy)

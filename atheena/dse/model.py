@@ -77,10 +77,6 @@ def reload_coefficients() -> None:
     _coefficients.cache_clear()
 
 
-def divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
 @dataclass(frozen=True)
 class Config:
     """One folding of one layer: its parameters, interval and resources."""
