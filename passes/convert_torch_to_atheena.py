@@ -7,7 +7,7 @@ inline dense constants (`atheena import` arranges that).
 
 The pass works in three steps:
 
-1. *Layers*: each supported torch op becomes a `Layer` node (conv, pool, relu,
+1. *Layers*: each supported torch op becomes a `Node` (conv, pool, relu,
    linear, flatten); constants are evaluated; identity ops (dropout, clone,
    ...) disappear; a batch norm is folded into the convolution before it.
 2. *Exits*: the backbone is the chain that produces the last result; each
@@ -58,11 +58,11 @@ _NOT_CONSTANT = object()
 
 
 @dataclass(eq=False)
-class Layer:
+class Node:
     """One streaming layer of the network (or its input, kind 'input')."""
 
     kind: str
-    source: Layer | None
+    source: Node | None
     shape: tuple[int, ...]
     loc: ir.Location
     attrs: dict = field(default_factory=dict)
@@ -90,20 +90,20 @@ def _vtensor_shape(value: ir.Value) -> tuple[list[int], str] | None:
 
 
 class _LayerBuilder:
-    """Step 1: evaluate a torch function into `Layer` nodes."""
+    """Step 1: evaluate a torch function into `Node`s."""
 
     def __init__(self, func: ir.Operation):
         self.func = func
         self.env: dict[ir.Value, object] = {}
-        self.outputs: list[Layer] = []
-        self.layers: list[Layer] = []
+        self.outputs: list[Node] = []
+        self.layers: list[Node] = []
 
     def fail(self, op: ir.Operation, message: str):
         raise PassFailure(op, f"{_prefix(op.location)}{message}")
 
-    def stream(self, op: ir.Operation, index: int = 0) -> Layer:
+    def stream(self, op: ir.Operation, index: int = 0) -> Node:
         value = self.env.get(op.operands[index])
-        if not isinstance(value, Layer):
+        if not isinstance(value, Node):
             self.fail(op, f"{_short(op.name)} expects a feature-map stream as operand #{index}")
         return value
 
@@ -112,7 +112,7 @@ class _LayerBuilder:
         result = self.env.get(value, _NOT_CONSTANT)
         if result is _NOT_CONSTANT:
             self.fail(op, f"{_short(op.name)} operand #{index} must be a constant")
-        if isinstance(result, Layer):
+        if isinstance(result, Node):
             self.fail(op, f"{_short(op.name)} operand #{index} must be a constant, not a computed tensor")
         return result
 
@@ -151,7 +151,7 @@ class _LayerBuilder:
                 self.func,
                 f"the network input must be a float32 image batch of shape [1, C, H, W], got {arg.type}",
             )
-        self.env[arg] = Layer("input", None, tuple(parsed[0][1:]), self.func.location)
+        self.env[arg] = Node("input", None, tuple(parsed[0][1:]), self.func.location)
         for op in O.body_ops(self.func):
             self.visit(op)
         for out in self.outputs:
@@ -170,7 +170,7 @@ class _LayerBuilder:
         elif name == "func.return":
             for i, value in enumerate(op.operands):
                 out = self.env.get(value)
-                if not isinstance(out, Layer) or out.kind == "input":
+                if not isinstance(out, Node) or out.kind == "input":
                     self.fail(op, f"result #{i} of the network is not computed from its input")
                 self.outputs.append(out)
         else:
@@ -200,7 +200,7 @@ class _LayerBuilder:
 
     def list_construct(self, op: ir.Operation) -> None:
         items = [self.env.get(v, _NOT_CONSTANT) for v in op.operands]
-        if any(isinstance(v, Layer) or v is _NOT_CONSTANT for v in items):
+        if any(isinstance(v, Node) or v is _NOT_CONSTANT for v in items):
             # a list of tensors (e.g. for aten.cat): the op that uses it reports what is unsupported
             self.env[op.results[0]] = _NOT_CONSTANT
         else:
@@ -217,9 +217,9 @@ class _LayerBuilder:
         self.env[op.results[0]] = np.array(ir.DenseElementsAttr(attr), dtype=np.float32)
 
     # -- layers --------------------------------------------------------------------
-    def add(self, op: ir.Operation, kind: str, source: Layer, result: int = 0, **attrs) -> Layer:
+    def add(self, op: ir.Operation, kind: str, source: Node, result: int = 0, **attrs) -> Node:
         """A layer of op `kind` (its full name, or a frontend-only kind such as "batch_norm")."""
-        layer = Layer(kind, source, self.out_shape(op, result), op.location, attrs)
+        layer = Node(kind, source, self.out_shape(op, result), op.location, attrs)
         source.users.append(layer)
         self.layers.append(layer)
         self.env[op.results[result]] = layer
@@ -243,7 +243,7 @@ class _LayerBuilder:
         shift = -mean * scale + (0.0 if beta is None else beta)
         self.add(op, "batch_norm", source, scale=scale, shift=shift)
 
-    def alias(self, op: ir.Operation, source: Layer) -> None:
+    def alias(self, op: ir.Operation, source: Node) -> None:
         """`op`'s result is `source` itself (a reshape that changes nothing)."""
         self.env[op.results[0]] = source
 
@@ -287,11 +287,11 @@ _HANDLERS = {
 @dataclass
 class _Exit:
     index: int
-    fork: Layer  # backbone layer whose output the exit branch reads
-    branch: list[Layer]  # exit classifier layers, in order
+    fork: Node  # backbone layer whose output the exit branch reads
+    branch: list[Node]  # exit classifier layers, in order
 
 
-def _layer_macs(layer: Layer) -> int:
+def _layer_macs(layer: Node) -> int:
     """Multiply-accumulates per sample of a layer (as `atheena.analysis.network.macs`): every weight is used
     once per output pixel."""
     if "weights" not in layer.attrs:
@@ -300,7 +300,7 @@ def _layer_macs(layer: Layer) -> int:
     return int(layer.attrs["weights"].size) * pixels
 
 
-def _chain_to(layer: Layer) -> list[Layer]:
+def _chain_to(layer: Node) -> list[Node]:
     """Layers from the network input to `layer`, inclusive, in order."""
     chain = []
     while layer is not None:
@@ -309,7 +309,7 @@ def _chain_to(layer: Layer) -> list[Layer]:
     return chain[::-1]
 
 
-def _find_exits(func: ir.Operation, outputs: list[Layer]) -> tuple[list[Layer], list[_Exit]]:
+def _find_exits(func: ir.Operation, outputs: list[Node]) -> tuple[list[Node], list[_Exit]]:
     """Step 2: the backbone chain and, per early exit, where it leaves the backbone."""
     backbone = _chain_to(outputs[-1])
     position = {id(layer): i for i, layer in enumerate(backbone)}
@@ -360,7 +360,7 @@ class _Emitter:
         self.thresholds = thresholds
         self.results: list[ir.Value] = []
 
-    def layer(self, layer: Layer, value: ir.Value) -> ir.Value:
+    def layer(self, layer: Node, value: ir.Value) -> ir.Value:
         kind = layer.kind
         result_type = O.tensor_type(layer.shape)
         op = O.create(kind, [value], [result_type], layer.loc, **layer.attrs)
@@ -389,7 +389,7 @@ class _Emitter:
         self.results.append(result)
         return onward
 
-    def network(self, backbone: list[Layer], exits: list[_Exit], arg: ir.Value) -> ir.Value:
+    def network(self, backbone: list[Node], exits: list[_Exit], arg: ir.Value) -> ir.Value:
         at_fork = {id(ex.fork): ex for ex in exits}
         value = arg
         for layer in backbone:

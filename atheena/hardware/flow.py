@@ -18,7 +18,7 @@ import numpy as np
 from atheena import kinds
 from atheena.dialects import ops as O
 from atheena.errors import AtheenaError
-from atheena.hardware.lower import Design, lower
+from atheena.hardware.lower import Rtl, lower
 from atheena.hardware.network_sim import NetworkRun
 from atheena.hardware.network_sim import run as _run
 
@@ -43,7 +43,7 @@ def needs_buffer_sizing(module) -> bool:
     return any(kinds.role(op) == "buffer" and A.depth(op) is None for op in O.body_ops(func))
 
 
-def rtl(module, name: str = "atheena_top", out_dir: str | Path | None = None) -> Design:
+def rtl(module, name: str = "atheena_top", out_dir: str | Path | None = None) -> Rtl:
     """SystemVerilog of the folded network (written to `out_dir` when given)."""
     predicted(module)  # a clear error when the network is not folded
     design = lower(module, name)
@@ -52,7 +52,7 @@ def rtl(module, name: str = "atheena_top", out_dir: str | Path | None = None) ->
     return design
 
 
-def simulate(design: Design, module, images: np.ndarray, back_pressure: float = 0.0, seed: int = 1) -> NetworkRun:
+def simulate(design: Rtl, module, images: np.ndarray, back_pressure: float = 0.0, seed: int = 1) -> NetworkRun:
     """Verilator run of `images` (N, C, H, W floats in [0, 1]) against the fixed-point reference."""
     if not 0.0 <= back_pressure < 1.0:
         raise AtheenaError(f"back-pressure {back_pressure} must be in [0, 1): the fraction of cycles the output "
@@ -72,7 +72,7 @@ def family_of(module) -> str:
         return "xc7"
 
 
-def synthesize(design: Design, family: str = "xc7") -> dict[str, int]:
+def synthesize(design: Rtl, family: str = "xc7") -> dict[str, int]:
     """Yosys resources of the whole design, synthesised for a device `family` (`atheena.dse.families`)."""
     from atheena.hardware.synth import synthesize as yosys_synthesize
 

@@ -39,7 +39,7 @@ LOWERING_OPTIONS = "locationInfoStyle=none,omitVersionComment,disallowLocalVaria
 
 
 @dataclass
-class Design:
+class Rtl:
     """The lowered design: files, top module name and the channel facts a harness needs."""
 
     name: str  # the top module (the lowered handshake.func)
@@ -67,7 +67,7 @@ class Design:
 
 
 def lower(module: ir.Module | ir.Operation, name: str = "atheena_top", id_depth: int | None = None,
-          arith: FixedArithmetic | None = None) -> Design:
+          arith: FixedArithmetic | None = None) -> Rtl:
     """The SystemVerilog design of the folded network in `module`.
 
     `id_depth` (ids the exit merge can keep per exit) defaults to enough for every sample that
@@ -76,7 +76,7 @@ def lower(module: ir.Module | ir.Operation, name: str = "atheena_top", id_depth:
     p = plan.build(module, arith=arith or FixedArithmetic(), id_depth=id_depth)
     text, kernels = _handshake_text(p, name)
     files = _to_verilog(text, kernels, name, WORD * p.input.lanes, p.output.width)
-    return Design(name, files, f"{name}_sim", p.input.lanes, p.input_words, p.classes, p.exits, p.output.width,
+    return Rtl(name, files, f"{name}_sim", p.input.lanes, p.input_words, p.classes, p.exits, p.output.width,
                   text, sorted(kernels))
 
 

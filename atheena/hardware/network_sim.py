@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from atheena.hardware.lower import Design
+from atheena.hardware.lower import Rtl
 from atheena.hardware.sim import simulate
 from atheena.reference import fixed_point
 
@@ -49,7 +49,7 @@ def input_beats(codes: np.ndarray, lanes: int) -> list[int]:
     return out
 
 
-def decode(design: Design, beat: int) -> tuple[np.ndarray, int, int]:
+def decode(design: Rtl, beat: int) -> tuple[np.ndarray, int, int]:
     """(logit codes, sample id, exit) of one output beat."""
     logits = np.array([(beat >> (16 * k)) & 0xFFFF for k in range(design.classes)], dtype=np.int64)
     logits = np.where(logits >= 1 << 15, logits - (1 << 16), logits)
@@ -59,7 +59,7 @@ def decode(design: Design, beat: int) -> tuple[np.ndarray, int, int]:
     return logits, rest & 0xFFFFFFFF, rest >> 32
 
 
-def run(design: Design, module, images: np.ndarray, clock_mhz: float, back_pressure: float = 0.0,
+def run(design: Rtl, module, images: np.ndarray, clock_mhz: float, back_pressure: float = 0.0,
         arith: fixed_point.FixedArithmetic | None = None, seed: int = 1) -> NetworkRun:
     """Stream `images` (N, C, H, W floats) through the design; compare with the reference."""
     arith = arith or fixed_point.FixedArithmetic()

@@ -124,7 +124,7 @@ def load_ir_or_model(args):
 
 
 def folded_design(args):
-    """(module, Design) of the folded .mlir in args.model, with buffers sized when possible."""
+    """(module, Rtl) of the folded .mlir in args.model, with buffers sized when possible."""
     from atheena.hardware import flow
 
     if not args.model.endswith(".mlir"):
