@@ -5,7 +5,8 @@ import pytest
 
 from atheena import ir as air
 from atheena.dialects import ops as O
-from atheena.dse import model
+from atheena.kinds import linear
+from atheena.kinds.base import interval_of
 from atheena.hardware.emit import emit
 from atheena.hardware.kernels.linear import linear_module
 from atheena.hardware.sim import simulate
@@ -51,8 +52,7 @@ def _model_interval(n: int, m: int, ci: int, co: int) -> float:
             f'  return %y : tensor<{m}xf32>\n}}')
     module = air.parse(text, air.new_context())
     (func,) = O.network_functions(module)
-    configs = model.linear_configs(O.body_ops(func)[0])
-    return next(c.interval for c in configs if c.as_dict() == {"coarse_in": ci, "coarse_out": co})
+    return interval_of(linear.KIND, O.body_ops(func)[0], {"coarse_in": ci, "coarse_out": co})
 
 
 # (N, M, ci, co, samples, formats): fully folded (with a narrower activation word and another
