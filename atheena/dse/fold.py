@@ -29,6 +29,7 @@ no-exit network measured like for like.  No design within the budget raises
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,7 +37,7 @@ from atheena.dse import boards
 from atheena.dse.boards import RESOURCES, Board
 from atheena.dse.network import baseline_layers, early_exit_count, layer_reach, network_layers
 from atheena.dse.optimizer import Design, cheapest, optimise, smallest_budget
-from atheena.errors import AtheenaError
+from atheena.errors import AtheenaError, NoFeasibleDesign
 
 HEADROOM = 0.25
 ROUNDS = 4  # of the converter reserve; the zoo settles in two
@@ -135,8 +136,8 @@ class Folder:
 
     @_costed
     def smallest_budget(self) -> float:
-        """The smallest budget at which any folding of the network fits (converters aside)."""
-        return smallest_budget(self.layers, self.board)
+        """The smallest budget, to 0.1%, at which a folding of the network fits with its lane converters."""
+        return self._smallest_fitting(self.layers, None)
 
     @_costed
     def cheapest(self, reach: Sequence[float], cycles_per_sample: float, inflate: bool) -> Design | None:
@@ -144,11 +145,47 @@ class Folder:
         return cheapest(self.set_reach(reach, inflate), self.board, cycles_per_sample)
 
     def _optimise(self, layers, budget: float, ops) -> Design:
-        from atheena.hardware.plan import build
-
         if not 0.0 < budget <= 1.0:
             raise AtheenaError(f"budget {budget} must be in (0, 1]: the largest fraction of each device resource "
                                "to use")
+        try:
+            return self._attempt(layers, budget, ops)
+        except NoFeasibleDesign:
+            need = self._smallest_fitting(layers, ops)
+        where = f"{need:.1%}" if need <= 1.0 else "more than the whole device"
+        raise NoFeasibleDesign(
+            f"no folding of the network fits in {budget:.0%} of the {self.board.name}'s resources; the smallest "
+            f"budget that fits is {where} (largest share of DSP, BRAM18, LUT and FF)", need)
+
+    def _smallest_fitting(self, layers, ops) -> float:
+        """The smallest budget, to 0.1%, at which `_attempt` finds a design: the optimiser's bound without the
+        lane converters, widened until they fit too (more than 1 when nothing fits the device)."""
+        lo = smallest_budget(layers, self.board)
+
+        def fits(budget: float) -> bool:
+            try:
+                self._attempt(layers, budget, ops)
+                return True
+            except NoFeasibleDesign:
+                return False
+
+        hi = min(1.0, math.ceil(lo * 1000) / 1000)
+        step = 0.001
+        while not fits(hi):
+            if hi >= 1.0:
+                return max(lo, 1.0 + step)
+            lo, hi, step = hi, min(1.0, hi + step), step * 2
+        while hi - lo > 0.001:  # invariant: `hi` fits, nothing below `lo` does
+            mid = math.ceil((lo + hi) / 2 * 1000) / 1000
+            if mid >= hi:
+                break
+            lo, hi = (lo, mid) if fits(mid) else (mid, hi)
+        return hi
+
+    def _attempt(self, layers, budget: float, ops) -> Design:
+        """The optimiser with the converters of its previous choice reserved, until the reserve covers them."""
+        from atheena.hardware.plan import build
+
         board = self.board
         reserved = {k: 0 for k in RESOURCES}
         for _ in range(ROUNDS):
