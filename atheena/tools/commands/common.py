@@ -41,13 +41,9 @@ def parse_thresholds(text: str) -> list[float]:
         values = []
     if not values:
         raise errors.AtheenaError(f"thresholds '{text}' must be comma-separated numbers, e.g. 0.9 or 0.9,0.99")
-    bad = [v for v in values if not 0.0 < v < 1.0]
-    if bad:
-        raise errors.AtheenaError(
-            f"threshold {bad[0]} is outside (0, 1); a threshold is the softmax probability an exit "
-            "must reach to answer, e.g. 0.9"
-        )
-    return values
+    from atheena.thresholds import check_threshold
+
+    return [check_threshold(v) for v in values]
 
 
 def floats(text: str, what: str) -> list[float]:
