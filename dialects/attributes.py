@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from torch_mlir import ir
 
+from atheena.dse.boards import RESOURCES
 from atheena.errors import AtheenaError
 
-RESOURCES = ("dsp", "bram18", "lut", "ff")
 
 #: (attribute, on, type, written by, meaning)
 ANNOTATIONS = (
