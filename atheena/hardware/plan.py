@@ -66,7 +66,7 @@ class Instance:
 
     `op` is the layer it belongs to (None for lane converters and the buffers behind them);
     `cost()` its modelled resources; `module()` the PyCDE kernel class (None for the
-    handshake-native `buffer` and `fork`); `slots`/`outputs` parametrise those two.
+    handshake-native `buffer` and `fork`, whose slots and outputs are in their `key`).
     """
 
     key: tuple
