@@ -83,13 +83,19 @@ class Folder:
     def layers(self):
         """The network's layers (their `reach` is that of the last design asked for)."""
         if self._layers is None:
-            self._layers = network_layers(self.module, [0.0] * self.early_exits)
+            from atheena.dse.model import costing
+
+            with costing(self.board):
+                self._layers = network_layers(self.module, [0.0] * self.early_exits)
         return self._layers
 
     @property
     def base_layers(self):
         if self._base is None:
-            self._base = baseline_layers(self.module)
+            from atheena.dse.model import costing
+
+            with costing(self.board):
+                self._base = baseline_layers(self.module)
         return self._base
 
     def reach(self, rates: Sequence[float] | None = None) -> list[float]:
