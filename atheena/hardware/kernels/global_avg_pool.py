@@ -84,7 +84,7 @@ def global_avg_pool_module(channels: int, pixels: int, lanes: int, word: int = W
 
     from atheena.hardware.kernels.conv import ACC, requantize_bits
     from atheena.hardware.kernels.logic import Counter, add, const, join, sext, words
-    from atheena.hardware.kernels.pool import _times_constant
+    from atheena.hardware.kernels.logic import times_constant
 
     groups = channels // lanes
     width = sum_bits(pixels)
@@ -111,7 +111,7 @@ def global_avg_pool_module(channels: int, pixels: int, lanes: int, word: int = W
             total = add(Mux(first, head, const(width, 0)), x, width)
             stage0.assign(total)
             done = total[low:width].reg(clk=p.clk, ce=load, name=f"sum{lane}")
-            average = requantize_bits(_times_constant(done, multiplier, ACC), AVG_SHIFT, word)
+            average = requantize_bits(times_constant(done, multiplier, ACC), AVG_SHIFT, word)
             averages.append(sext(average, WORD))
         full.assign(Mux(load, Mux(p.out_ready, full, const(1, 0)), const(1, 1)))
         group.step(take)

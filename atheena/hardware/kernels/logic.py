@@ -96,3 +96,18 @@ def join(parts: list):
     from pycde.signals import BitsSignal
 
     return parts[0] if len(parts) == 1 else BitsSignal.concat(list(reversed(parts)))
+
+
+def times_constant(x, factor: int, width: int):
+    """x * factor for a positive constant, as a sum of shifted copies (no multiplier)."""
+    from pycde.signals import BitsSignal
+
+    terms = []
+    for bit in range(factor.bit_length()):
+        if factor >> bit & 1:
+            shifted = sext(x, width - bit) if bit else sext(x, width)
+            terms.append(BitsSignal.concat([shifted, const(bit, 0)]) if bit else shifted)
+    total = terms[0]
+    for term in terms[1:]:
+        total = add(total, term, width)
+    return total

@@ -19,7 +19,7 @@ from functools import cache
 
 from atheena.hardware.kernels import WORD, stream_module
 from atheena.hardware.kernels.conv import ACC, requantize_bits
-from atheena.hardware.kernels.logic import add, const, join, sext, words
+from atheena.hardware.kernels.logic import add, join, sext, times_constant, words
 from atheena.hardware.kernels.window import WindowShape, build_window
 from atheena.reference.fixed_point import AVG_SHIFT
 
@@ -28,21 +28,6 @@ def _max(a, b):
     from pycde.constructs import Mux
 
     return Mux(a.as_sint() < b.as_sint(), a, b)
-
-
-def _times_constant(x, factor: int, width: int):
-    """x * factor for a positive constant, as a sum of shifted copies (no multiplier)."""
-    from pycde.signals import BitsSignal
-
-    terms = []
-    for bit in range(factor.bit_length()):
-        if factor >> bit & 1:
-            shifted = sext(x, width - bit) if bit else sext(x, width)
-            terms.append(BitsSignal.concat([shifted, const(bit, 0)]) if bit else shifted)
-    total = terms[0]
-    for term in terms[1:]:
-        total = add(total, term, width)
-    return total
 
 
 def reduce_window(window, kind: str, kk: int, lanes: int):
@@ -61,7 +46,7 @@ def reduce_window(window, kind: str, kk: int, lanes: int):
             for v in values[1:]:
                 total = add(total, v, ACC)
             multiplier = math.floor(2.0**AVG_SHIFT / kk + 0.5)
-            out.append(requantize_bits(_times_constant(total, multiplier, ACC), AVG_SHIFT))
+            out.append(requantize_bits(times_constant(total, multiplier, ACC), AVG_SHIFT))
     return join(out)
 
 
