@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from atheena.dse.fold import Folder
-from atheena.dse.network import reach
 from atheena.errors import AtheenaError, NoFeasibleDesign
 from atheena.profiling import ExitProfile
 
@@ -84,9 +83,6 @@ class Explorer:
         self.board = self.folder.board
         self.early_exits = self.folder.early_exits
 
-    def _reach(self, rates: Sequence[float]) -> list[float]:
-        return [q for _, q in reach(self.func, list(rates))]
-
     def design(self, rates: Sequence[float], budget: float) -> dict | None:
         """Summary of the design `fold` builds at `budget` for these exit rates, or None if none fits."""
         try:
@@ -116,10 +112,10 @@ class Explorer:
         a 1e-4 grid (`fold`'s throughput grows with the budget).
         """
         cycles = self.board.clock_mhz * 1e6 / throughput_sps
-        sure = self.folder.cheapest(self._reach(rates), cycles, inflate=True)
+        sure = self.folder.cheapest(self.folder.reach(rates), cycles, inflate=True)
         if sure is None:
             return None
-        bound = self.folder.cheapest(self._reach(rates), cycles, inflate=False)
+        bound = self.folder.cheapest(self.folder.reach(rates), cycles, inflate=False)
 
         def reaches(units: int) -> bool:
             design = self.design(rates, units / 1e4)

@@ -132,7 +132,7 @@ def size(func: ir.Operation, foldings: Mapping, intervals: Mapping, reach: Mappi
         return build(func, foldings=foldings, depths=depths or {b.op: b.depth for b in buffers}).resources()
 
     wanted = {id(b): b.depth for b in buffers}
-    _fit(buffers, total, limit, board.name, budget)
+    resources = _fit(buffers, total, limit, board.name, budget)
     exits = {}
     independent = replay = balanced_cycles_per_sample
     for b in buffers:
@@ -148,7 +148,7 @@ def size(func: ir.Operation, foldings: Mapping, intervals: Mapping, reach: Mappi
     notes = [Shortened(b.op, b.exit, wanted[id(b)], b.depth, b.queue.loss(wanted[id(b)]), b.queue.loss(b.depth))
              for b in buffers if b.depth < wanted[id(b)]]
     return Sizing({b.op: b.depth for b in buffers}, exits, balanced_cycles_per_sample, independent,
-                  replay if trace and buffers else None, total(), notes)
+                  replay if trace and buffers else None, resources, notes)
 
 
 def _buffer(op, ops, foldings, intervals, reach, max_loss, trace) -> _Buffer:
@@ -179,15 +179,15 @@ def _buffer(op, ops, foldings, intervals, reach, max_loss, trace) -> _Buffer:
     return _Buffer(op, exit_index, queue, lanes, depth, observed)
 
 
-def _fit(buffers: list[_Buffer], total, limit: list[float], board: str, budget: float) -> None:
-    """Shorten backbone buffers until every resource is within the budget.  `total()` is the whole design
-    at the buffers' current depths (the exit merge's id FIFOs grow with them too)."""
-    def over() -> list[float]:
+def _fit(buffers: list[_Buffer], total, limit: list[float], board: str, budget: float) -> dict[str, int]:
+    """Shorten backbone buffers until every resource is within the budget; the design's resources then.
+    `total()` is the whole design at the buffers' current depths (the exit merge's id FIFOs grow with them
+    too): one netlist plan per shortening."""
+    while True:
         used = total()
-        return [used[kind] - limit[k] for k, kind in enumerate(RESOURCES)]
-
-    while any(x > 0 for x in over()):
-        excess = over()
+        excess = [used[kind] - limit[k] for k, kind in enumerate(RESOURCES)]
+        if not any(x > 0 for x in excess):
+            return used
         best, best_depth, best_cost = None, 0, math.inf
         for b in buffers:
             if b.queue is None:
@@ -202,7 +202,6 @@ def _fit(buffers: list[_Buffer], total, limit: list[float], board: str, budget: 
                         best, best_depth, best_cost = b, shorter, lost / relief
                     break
         if best is None:
-            used = total()
             short = [f"{kind} ({used[kind]} > {limit[k]:.0f})" for k, kind in enumerate(RESOURCES) if excess[k] > 0]
             raise NoFeasibleDesign(
                 f"the design does not fit in {budget:.0%} of the {board} even with its conditional buffers at "
