@@ -173,7 +173,7 @@ def _harness_top(name: str, width_in: int, width_out: int):
         p.out_data = getattr(inst, "out")
         p.out_valid = inst.out_valid
 
-    return stream_module(f"{name}_sim", width_in, {"out": width_out}, build)
+    return stream_module(f"{name}_sim", width_in, {"out": width_out}, build, registered=True)
 
 
 def handshake_to_verilog(text: str) -> dict[str, str]:

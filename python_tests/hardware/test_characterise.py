@@ -82,7 +82,7 @@ def _memory_probe(kind: str, width: int, depth: int):
         p.out_valid, p.in_ready = p.in_valid, p.out_ready
 
     name = f"probe_{kind}_w{width}_d{depth}"
-    return stream_module(name, 2 + 2 * a + width if kind == "ram" else 2, {"out": width}, build), name
+    return stream_module(name, 2 + 2 * a + width if kind == "ram" else 2, {"out": width}, build, registered=True), name
 
 
 @pytest.mark.hw

@@ -112,7 +112,8 @@ def test_forwards_exactly_the_chosen_samples(words, lanes, depth, forward_on):
 @pytest.mark.parametrize("words, lanes, depth, forward_on", POINTS)
 def test_one_beat_per_cycle_and_free_drops(words, lanes, depth, forward_on):
     """All forwarded: words/lanes cycles per sample (the model's interval).  Mixed: the input never
-    stalls, so the last word leaves right after the last input beat (a drop costs no cycles)."""
+    stalls, so the last word leaves right after the last input beat (a drop costs no cycles; the few
+    cycles of slack are the kernel's latency: its buffer RAM's read and the output skid buffer)."""
     beats = words // lanes
     n = 200
     result, expected = _run(words, lanes, depth, forward_on, [forward_on] * n, [0] * n, 1.0, 1.0, seed=7)
@@ -121,7 +122,7 @@ def test_one_beat_per_cycle_and_free_drops(words, lanes, depth, forward_on):
     decisions = _decisions(np.random.default_rng(words + depth), n, forward_on)
     result, expected = _run(words, lanes, depth, forward_on, decisions, [0] * n, 1.0, 1.0, seed=8)
     assert result.words == expected
-    assert result.cycles[-1] <= n * beats + 3
+    assert result.cycles[-1] <= n * beats + 4
 
 
 @pytest.mark.parametrize("args, message", [

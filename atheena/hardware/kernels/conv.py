@@ -39,8 +39,10 @@ from atheena.hardware.kernels.window import WindowShape, build_window
 ACC = 48
 
 
-def requantize_bits(acc, shift: int, word: int = WORD):
-    """Hardware requantization of a 48-bit accumulator: +2**(shift-1), >> shift, saturate."""
+def requantize_bits(acc, shift: int, word: int = WORD, stage=None):
+    """Hardware requantization of a 48-bit accumulator: +2**(shift-1), >> shift, saturate.
+
+    `stage(signal)`, when given, registers the rounded value before the saturation (a pipeline stage)."""
     from pycde.constructs import Mux
 
     # (acc + 2**(shift-1)) >> shift == (acc >> shift) + bit shift-1 of acc, without dropping unused bits
@@ -50,6 +52,8 @@ def requantize_bits(acc, shift: int, word: int = WORD):
     value = acc[shift:ACC]
     if shift > 0:
         value = (value.as_uint() + acc[shift - 1].as_uint()).as_bits()[0:width]  # cannot wrap: |acc| < 2**47
+    if stage is not None:
+        value = stage(value)
     top = value[word - 1:width]  # must be all zeros or all ones to fit
     fits = (top == const(width - word + 1, 0)) | (top == const(width - word + 1, -1))
     sign = value[width - 1]
@@ -124,22 +128,41 @@ class ConvParams:
                 for fg in range(self.filters // co)]
 
 
-def _padded_rom(name, contents, width, addr_counter, clk, enable):
+def _padded_rom(name, contents, width, addr_counter, clk, enable=None):
     """A ROM of at least two words (a one-word ROM would need a zero-width address)."""
     if len(contents) == 1:
         contents = contents * 2
     return rom(name, contents, width, addr_counter, clk, enable)
 
 
+def engine_latency(p: "ConvParams") -> int:
+    """Cycles from issuing a pixel's last step to its result entering the output FIFO (see `build_engine`)."""
+    from atheena.hardware.kernels.pipeline import tree_levels
+
+    return 6 + tree_levels(p.shape.lanes * p.fine)
+
+
 def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
-    """The multiply-accumulate engine; input = window beats; returns (out_data, out_valid, in_ready)."""
+    """The multiply-accumulate engine; input = window beats; returns (out_data, out_valid, in_ready).
+
+    A free-running pipeline (`pipeline.py`): cycle 0 issues a step (counters, memory
+    addresses); 1: window word, step and kernel-group registers (the memories' read
+    registers); 2: the selected window words and the step's weights (a DSP's A/B
+    registers); 3: products (M); 3+T: the registered adder tree's sum (T levels);
+    4+T: accumulators (bias on a filter group's first step); 5+T: rounded; 6+T:
+    saturated, written to the output FIFO.  A filter group's last step is issued only
+    with a credit (room in that FIFO), so nothing in between ever stalls.
+    """
     from pycde.constructs import Mux, Reg
     from pycde.types import Bits
+
+    from atheena.hardware.kernels.pipeline import adder_tree, credited_output, delay, tree_levels
 
     s, co, fine = p.shape, p.coarse_out, p.fine
     ci, g_n = s.lanes, s.groups
     kk = s.kernel[0] * s.kernel[1]
     beat = WORD * kk * ci
+    levels = tree_levels(ci * fine)
 
     # write side: G window beats of a pixel into slot `wslot`
     slot_full = [Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"ce_full{k}") for k in range(2)]
@@ -161,49 +184,45 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     weight_rom = p.weight_rom()
     step = Counter(len(weight_rom), clk, rst, "ce_t")
     have = Mux(rslot, slot_full[0], slot_full[1])
+    group_end = g.last & kg.last  # a filter group's last step: its result leaves
+    credits, write_out = credited_output(clk, rst, WORD * co, engine_latency(p), g_n * (kk // fine),
+                                         out_ready, "ce_out")
+    issue = have & (~group_end | credits.available)
+    credits.spend(issue & group_end)
+    pixel_done = issue & group_end & fg.last
 
-    valid1 = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name="ce_v1")
-    out_full = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name="ce_ofull")
-    out_free = ~out_full | out_ready
-    first1 = Reg(Bits(1), clk=clk, name="ce_first1")
-    last1 = Reg(Bits(1), clk=clk, name="ce_last1")
-    done1 = ~last1 | out_free  # stage 1 can complete its step this cycle
-    advance = ~valid1 | done1
-    issue = have & advance
-    pixel_done = issue & kg.last & g.last & fg.last
-
-    window = ram("ce_window", beat, 2 * g_n, clk, write, slot_addr(wslot, wg), in_data,
-                 slot_addr(rslot, g), advance)
-    weights = _padded_rom("ce_weights", weight_rom, WORD * ci * co * fine, step.value, clk, advance)
-    biases = _padded_rom("ce_bias", p.bias_rom(), ACC * co, fg.value, clk, advance)
-    kg1 = kg.value.reg(clk=clk, ce=advance, name="ce_kg1")
-
-    # stage 1: products of the step, added into the accumulators
+    # cycle 1: memory read registers
+    window = ram("ce_window", beat, 2 * g_n, clk, write, slot_addr(wslot, wg), in_data, slot_addr(rslot, g))
+    kg1 = kg.value.reg(clk=clk, name="ce_kg1")
+    step1 = step.value.reg(clk=clk, name="ce_t1")
+    # cycle 2: selected window words and weights
     pieces = words(window, kk * ci)  # word (position, lane) at position * ci + lane
     chosen = [join([pieces[(k * fine + f) * ci + i] for i in range(ci) for f in range(fine)])
               for k in range(kk // fine)]
-    selected = words(Mux(kg1, *chosen) if len(chosen) > 1 else chosen[0], ci * fine)  # (i, f) at i*fine + f
+    selected = (Mux(kg1, *chosen) if len(chosen) > 1 else chosen[0]).reg(clk=clk, name="ce_x2")
+    weights = _padded_rom("ce_weights", weight_rom, WORD * ci * co * fine, step1, clk)
+    x_words = words(selected, ci * fine)  # (i, f) at i*fine + f
     weight_words = words(weights, co * ci * fine)
-    bias_words = words(biases, co, ACC)
-    fire1 = valid1 & done1
+    # the bias of the filter group, read so it arrives with the tree's sum (cycle 3+T)
+    fg_at = delay(fg.value, 2 + levels, clk, "ce_fg")
+    biases = words(_padded_rom("ce_bias", p.bias_rom(), ACC * co, fg_at, clk), co, ACC)
+    valid = delay(issue, 3 + levels, clk, "ce_v", rst)
+    first = delay((g.value == const(g.width, 0)) & (kg.value == const(kg.width, 0)), 3 + levels, clk, "ce_first")
+    last = delay(group_end, 3 + levels, clk, "ce_last")
+    done = (valid & last).reg(clk=clk, rst=rst, rst_value=0, name="ce_done")  # cycle 4+T: accumulators final
     results = []
     for o in range(co):
-        products = [smul(selected[i * fine + f], weight_words[(o * ci + i) * fine + f])
+        # cycle 3: products; 3+T: their sum
+        products = [smul(x_words[i * fine + f], weight_words[(o * ci + i) * fine + f]).reg(clk=clk, name=f"ce_p{o}_{i}_{f}")
                     for i in range(ci) for f in range(fine)]
-        while len(products) > 1:  # balanced adder tree
-            products = [add(products[k], products[k + 1], ACC) if k + 1 < len(products) else products[k]
-                        for k in range(0, len(products), 2)]
-        total = sext(products[0], ACC)
+        total = adder_tree(products, clk, f"ce_sum{o}")
         acc = Reg(Bits(ACC), clk=clk, name=f"ce_acc{o}")
-        new = add(Mux(first1, acc, bias_words[o]), total, ACC)
-        acc.assign(Mux(fire1, acc, new))
-        results.append(requantize_bits(new, p.shift))
-    out_data = join(results).reg(clk=clk, ce=fire1 & last1, name="ce_out")
-    out_full.assign(Mux(fire1 & last1, Mux(out_ready, out_full, const(1, 0)), const(1, 1)))
+        acc.assign(Mux(valid, acc, add(Mux(first, acc, biases[o]), total, ACC)))
+        rounded = requantize_bits(acc, p.shift, stage=lambda v, o=o: v.reg(clk=clk, name=f"ce_round{o}"))
+        results.append(rounded.reg(clk=clk, name=f"ce_sat{o}"))
+    out_valid_in = delay(done, 2, clk, "ce_done", rst)
+    out_data, out_valid = write_out(join(results), out_valid_in)
 
-    first1.assign(Mux(advance, first1, (g.value == const(g.width, 0)) & (kg.value == const(kg.width, 0))))
-    last1.assign(Mux(advance, last1, g.last & kg.last))
-    valid1.assign(Mux(advance, valid1, issue))
     for counter in (kg, step):
         counter.step(issue)
     g.step(issue & kg.last)
@@ -215,7 +234,7 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
         filled = write & wg.last & (wslot == const(1, k))
         freed = pixel_done & (rslot == const(1, k))
         slot_full[k].assign(Mux(filled, Mux(freed, slot_full[k], const(1, 0)), const(1, 1)))
-    return out_data, out_full, in_ready
+    return out_data, out_valid, in_ready
 
 
 @cache
@@ -233,4 +252,4 @@ def conv_module(params: ConvParams):
         engine_ready.assign(e_ready)
         p.out_data, p.out_valid, p.in_ready = data, valid, ready
 
-    return stream_module(params.name(), WORD * s.lanes, {"out": WORD * params.coarse_out}, build)
+    return stream_module(params.name(), WORD * s.lanes, {"out": WORD * params.coarse_out}, build, registered=True)

@@ -15,8 +15,7 @@ from __future__ import annotations
 from functools import cache
 
 from atheena.hardware.kernels import stream_module
-from atheena.hardware.kernels.logic import Counter, const
-from atheena.hardware.kernels.memory import ram
+from atheena.hardware.kernels.pipeline import fifo
 
 
 @cache
@@ -24,27 +23,8 @@ def fifo_module(width: int, depth: int):
     """The PyCDE module class of a FIFO of `depth` beats of `width` bits."""
     if depth < 2 or width < 1:
         raise ValueError(f"FIFO of {depth} x {width} bits: needs depth >= 2 and width >= 1")
-    from pycde.constructs import Mux, Reg
-    from pycde.types import Bits
-
-    cbits = depth.bit_length()
 
     def build(p):
-        write = Counter(depth, p.clk, p.rst, "wp")
-        read = Counter(depth, p.clk, p.rst, "rp")
-        count = Reg(Bits(cbits), clk=p.clk, rst=p.rst, rst_value=0, name="count")  # in the RAM, not yet read
-        full = Reg(Bits(1), clk=p.clk, rst=p.rst, rst_value=0, name="full")  # the read register holds a beat
-        room = count != const(cbits, depth)
-        take = p.in_valid & room
-        issue = (count != const(cbits, 0)) & (~full | p.out_ready)
-        p.out_data = ram("fifo", width, depth, p.clk, take, write.value, p.in_data, read.value, issue)
-        up = (count.as_uint() + 1).as_bits()[0:cbits]
-        down = (count.as_uint() + (1 << cbits) - 1).as_bits()[0:cbits]
-        count.assign(Mux(take, Mux(issue, count, down), Mux(issue, up, count)))
-        write.step(take)
-        read.step(issue)
-        full.assign(Mux(issue, Mux(p.out_ready, full, const(1, 0)), const(1, 1)))
-        p.out_valid = full
-        p.in_ready = room
+        p.out_data, p.out_valid, p.in_ready = fifo(p.clk, p.rst, width, depth, p.in_data, p.in_valid, p.out_ready)
 
-    return stream_module(f"atheena_fifo_w{width}_d{depth}", width, {"out": width}, build)
+    return stream_module(f"atheena_fifo_w{width}_d{depth}", width, {"out": width}, build, registered=True)

