@@ -77,3 +77,28 @@ def synthesize(design: Rtl, family: str = "xc7") -> dict[str, int]:
     from atheena.hardware.synth import synthesize as yosys_synthesize
 
     return yosys_synthesize(design.files, design.name, family=family)
+
+
+PROVEN = "proven by place-and-route"
+ASSUMED = "assumed (no place-and-route for this family)"
+
+
+def place_and_route(design: Rtl, board, timeout: float | None = None, progress=None):
+    """nextpnr-ecp5 place-and-route of the whole design on an ECP5 `board` (`atheena.dse.boards.Board`) at
+    its clock: an `atheena.hardware.pnr.Routed` (achieved MHz, routed resources, critical path)."""
+    from atheena.hardware import pnr
+
+    if board.family != "ecp5":
+        raise AtheenaError(f"place-and-route needs an ECP5 board: {board.name} is {board.device_family.name}, for "
+                           "which there is no open place-and-route here (its clock stays assumed; the 7-series "
+                           "timing rule check runs instead)")
+    return pnr.place_and_route(design.files, design.name, pnr.Device.of_part(board.part), board.clock_mhz,
+                               timeout, progress)
+
+
+def clock(board_mhz: float, achieved_mhz: float | None = None) -> tuple[float, str]:
+    """(the clock a throughput figure may use, what proves it): the lower of the board's clock and the clock
+    place-and-route achieved, or the board's, labelled as assumed, when nothing was routed."""
+    if achieved_mhz is None:
+        return float(board_mhz), ASSUMED
+    return min(float(board_mhz), float(achieved_mhz)), PROVEN

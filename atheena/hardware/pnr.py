@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -39,6 +40,10 @@ SEED = 1
 _LOG_TAIL = 2500
 
 
+_PART = re.compile(r"^lfe5(u|um|um5g)-(12|25|45|85)f-(\d)(bg|mg)(\d+)[ci]?$")
+_PACKAGES = {"bg": "CABGA", "mg": "CSFBGA"}
+
+
 @dataclass(frozen=True)
 class Device:
     """An ECP5 part as nextpnr names it: `--um5g-85k --package CABGA381 --speed 8`."""
@@ -46,6 +51,18 @@ class Device:
     part: str  # nextpnr's device flag without dashes: "um5g-85k", "85k", "25k", ...
     package: str = "CABGA381"
     speed: int | None = None  # None: nextpnr's default for the part (8 for -5G parts, 6 otherwise)
+
+    @classmethod
+    def of_part(cls, part: str) -> "Device":
+        """The nextpnr device of an ECP5 part number, e.g. LFE5UM5G-85F-8BG381C -> --um5g-85k CABGA381 speed 8."""
+        m = _PART.match(part.strip().lower())
+        if not m:
+            raise AtheenaError(f"'{part}' is not an ECP5 part number nextpnr-ecp5 can place and route (expected "
+                               "LFE5U-, LFE5UM- or LFE5UM5G- then 25F/45F/85F, speed and package, e.g. "
+                               "LFE5UM5G-85F-8BG381C)")
+        variant, size, speed, package, pins = m.groups()
+        prefix = {"u": "", "um": "um-", "um5g": "um5g-"}[variant]
+        return cls(f"{prefix}{size}k", f"{_PACKAGES[package]}{pins}", int(speed))
 
     def flags(self) -> list[str]:
         out = [f"--{self.part}", "--package", self.package]

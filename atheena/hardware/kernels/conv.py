@@ -146,9 +146,9 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     """The multiply-accumulate engine; input = window beats; returns (out_data, out_valid, in_ready).
 
     A free-running pipeline (`pipeline.py`): cycle 0 issues a step (counters, memory
-    addresses); 1: window word, step and kernel-group registers (the memories' read
-    registers); 2: the selected window words and the step's weights (a DSP's A/B
-    registers); 3: products (M); 3+T: the registered adder tree's sum (T levels);
+    addresses); 1: window word, weight word and kernel-group registers (the memories' read
+    registers); 2: the selected window words and the step's weights registered again
+    (a DSP's A/B registers, and the block RAM's output register); 3: products (M); 3+T: the registered adder tree's sum (T levels);
     4+T: accumulators (bias on a filter group's first step); 5+T: rounded; 6+T:
     saturated, written to the output FIFO.  A filter group's last step is issued only
     with a credit (room in that FIFO), so nothing in between ever stalls.
@@ -194,13 +194,14 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     # cycle 1: memory read registers
     window = ram("ce_window", beat, 2 * g_n, clk, write, slot_addr(wslot, wg), in_data, slot_addr(rslot, g))
     kg1 = kg.value.reg(clk=clk, name="ce_kg1")
-    step1 = step.value.reg(clk=clk, name="ce_t1")
     # cycle 2: selected window words and weights
     pieces = words(window, kk * ci)  # word (position, lane) at position * ci + lane
     chosen = [join([pieces[(k * fine + f) * ci + i] for i in range(ci) for f in range(fine)])
               for k in range(kk // fine)]
     selected = (Mux(kg1, *chosen) if len(chosen) > 1 else chosen[0]).reg(clk=clk, name="ce_x2")
-    weights = _padded_rom("ce_weights", weight_rom, WORD * ci * co * fine, step1, clk)
+    # the weight ROM is read at cycle 0 and its output registered again (a block RAM's output register:
+    # its clock-to-out and a multiplier do not fit one cycle together)
+    weights = _padded_rom("ce_weights", weight_rom, WORD * ci * co * fine, step.value, clk).reg(clk=clk, name="ce_w2")
     x_words = words(selected, ci * fine)  # (i, f) at i*fine + f
     weight_words = words(weights, co * ci * fine)
     # the bias of the filter group, read so it arrives with the tree's sum (cycle 3+T)

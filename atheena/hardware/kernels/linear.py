@@ -18,10 +18,14 @@ leaves out the `co` bias ROMs of `G` words (each as wide as the largest bias,
 at most 48 bits).
 
 Pipeline (every stage advances together on `en`): issue addresses -> memory
-outputs (registered reads) -> `ci*co` registered products (one DSP48 each) ->
-per output lane a registered adder tree over its `ci` products, plus, on a
-pass's first step, the bias -> `co` 48-bit accumulators -> requantized output
-register.  Fully unfolded (`ci = N`, `co = M`) each multiplier has a constant
+outputs (registered reads) -> the same registered again (a block RAM's output
+register: its clock-to-out and a multiplier do not fit one cycle) -> `ci*co` registered products (one DSP48 each) ->
+per output lane an adder tree over its `ci` products and, on a pass's first
+step, the bias, with a register after every level (so no path adds more than
+two terms; the registers also keep CIRCT from flattening the tree into one
+chained sum) -> `co` 48-bit accumulators -> requantized output register, then
+the output skid buffer (`stream_module`), whose registered ready is what `en`
+reads, so the stall never depends on the next kernel in the same cycle.  Fully unfolded (`ci = N`, `co = M`) each multiplier has a constant
 weight; zero weights and powers of two need no DSP (a shift), and the others
 use an unsigned form that Yosys maps to one DSP (see `_constant_product`).
 The bias ROM holds `b + 2**(fw-1)` so the rounding constant costs no
@@ -184,6 +188,14 @@ def _linear_module(weights: tuple, bias: tuple, ci: int, co: int, act, shift: in
             bias_q = [rom(f"bias{j}", biases[j::co], bias_width, g, p.clk, enable=en) for j in range(co)]
         v1 = stage(ready_copy, "v1", valid=True)  # advances only with en: issued
         first1, last1 = stage(at(t, 0), "first1"), stage(t_last, "last1")
+        # (stage 1b) the memories' outputs registered once more before the multipliers: a block RAM's
+        # clock-to-out and a multiplier do not fit one cycle together (the RAM's output register)
+        x = [stage(value, f"x{i}_q2") for i, value in enumerate(x)]
+        if not constant:
+            wq = [[stage(w, f"w{i}_{j}_q2") for j, w in enumerate(row)] for i, row in enumerate(wq)]
+        if groups > 1:
+            bias_q = [stage(b, f"bias{j}_q2") for j, b in enumerate(bias_q)]
+        v1, first1, last1 = stage(v1, "v1b", valid=True), stage(first1, "first1b"), stage(last1, "last1b")
 
         # --- products (stage 2): one DSP per multiplier; terms[j] are lane j's (value, subtract) pairs ---
         terms = [[] for _ in range(co)]
@@ -200,16 +212,29 @@ def _linear_module(weights: tuple, bias: tuple, ci: int, co: int, act, shift: in
         bias2 = [stage(Mux(first1, Bits(bias_width)(0), bias_q[j]), f"bias2_{j}") for j in range(co)]
         v2, first2, last2 = stage(v1, "v2", valid=True), stage(first1, "first2"), stage(last1, "last2")
 
-        # --- adder trees (stage 3) ---
+        # --- adder trees (stages 3 .. 2+T): a register after every level, so no path adds more than two terms ---
         sums = []
+        level_count = 0
         for j in range(co):
             level = [(bias2[j].as_sint(), False)] + terms[j]
+            depth_j = 0
             while len(level) > 1:
+                depth_j += 1
                 pairs = [_combine(level[k], level[k + 1]) for k in range(0, len(level) - 1, 2)]
                 level = pairs + level[len(pairs) * 2:]
+                level = [(stage(v.as_bits(), f"sum{j}_l{depth_j}_{k}").as_sint(), neg) for k, (v, neg) in enumerate(level)]
+            level_count = max(level_count, depth_j)
             value, _ = level[0]  # the bias is never subtracted, so neither is the tree containing it
-            sums.append(stage(value.as_sint(ACC_BITS).as_bits(), f"sum{j}"))
-        v3, first3, last3 = stage(v2, "v3", valid=True), stage(first2, "first3"), stage(last2, "last3")
+            sums.append((value, depth_j))
+        sums = [_delay(value.as_sint(ACC_BITS).as_bits(), level_count - d, stage, f"sum{j}")
+                for j, (value, d) in enumerate(sums)]
+        v3, first3, last3 = v2, first2, last2
+        for level in range(level_count):
+            v3 = stage(v3, f"v3_{level}", valid=True)
+            first3, last3 = stage(first3, f"first3_{level}"), stage(last3, f"last3_{level}")
+        if level_count == 0:
+            sums = [stage(value, f"sum{j}") for j, value in enumerate(sums)]
+            v3, first3, last3 = stage(v2, "v3", valid=True), stage(first2, "first3"), stage(last2, "last3")
 
         # --- accumulators (stage 4) and requantization into the output register (stage 5) ---
         results = []
@@ -243,6 +268,12 @@ def _constant_product(x, magnitude: int):
 
     unsigned = BitsSignal.concat([~x[WORD - 1], x[0:WORD - 1]])
     return (unsigned.as_uint() * UInt(WORD)(magnitude)).as_bits()
+
+
+def _delay(value, cycles: int, stage, name: str):
+    for k in range(cycles):
+        value = stage(value, f"{name}_pad{k}")
+    return value
 
 
 def _combine(a, b):

@@ -98,8 +98,8 @@ def join(parts: list):
     return parts[0] if len(parts) == 1 else BitsSignal.concat(list(reversed(parts)))
 
 
-def times_constant(x, factor: int, width: int):
-    """x * factor for a positive constant, as a sum of shifted copies (no multiplier)."""
+def constant_terms(x, factor: int, width: int) -> list:
+    """The shifted copies of `x` whose sum is x * factor (a positive constant), each `width` bits."""
     from pycde.signals import BitsSignal
 
     terms = []
@@ -107,6 +107,20 @@ def times_constant(x, factor: int, width: int):
         if factor >> bit & 1:
             shifted = sext(x, width - bit) if bit else sext(x, width)
             terms.append(BitsSignal.concat([shifted, const(bit, 0)]) if bit else shifted)
+    return terms
+
+
+def times_constant(x, factor: int, width: int, clk=None, name: str = "times"):
+    """x * factor for a positive constant, as a sum of shifted copies (no multiplier).
+
+    With `clk`, the sum is a registered adder tree (`pipeline.adder_tree`: latency
+    `pipeline.tree_levels` of the number of set bits of `factor`); without, one chained sum.
+    """
+    terms = constant_terms(x, factor, width)
+    if clk is not None:
+        from atheena.hardware.kernels.pipeline import adder_tree
+
+        return adder_tree(terms, clk, name, cap=width)
     total = terms[0]
     for term in terms[1:]:
         total = add(total, term, width)

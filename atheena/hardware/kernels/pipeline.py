@@ -44,16 +44,18 @@ def tree_levels(terms: int) -> int:
     return math.ceil(math.log2(terms)) if terms > 1 else 0
 
 
-def adder_tree(terms: list, clk, name: str, ce=None):
+def adder_tree(terms: list, clk, name: str, ce=None, cap: int | None = None):
     """The signed sum of `terms` (Bits), a register after every level of a balanced tree.
 
     Each level's adders are one bit wider than their operands, so the sum is exact
-    (no overflow) and no wider than it must be.  Latency: `tree_levels(len(terms))`.
+    (no overflow) and no wider than it must be; `cap` limits the width when the caller
+    knows the sum fits in fewer bits.  Latency: `tree_levels(len(terms))`.
     """
     level = 0
     while len(terms) > 1:
         level += 1
         width = max(t.type.width for t in terms) + 1
+        width = min(width, cap) if cap else width
         nxt = []
         for k in range(0, len(terms), 2):
             value = add(terms[k], terms[k + 1], width) if k + 1 < len(terms) else sext(terms[k], width)

@@ -1,9 +1,11 @@
 """Max and average pooling: the sliding window, then a reduction per lane.
 
 Each window beat (`kh x kw` positions of `lanes` channels) becomes one output
-beat of `lanes` words, combinationally from the window's output register, so
-the kernel keeps the window's schedule: one cycle per padded input position
-and channel group, `(H + 2ph) * (W + 2pw) * C / lanes` cycles per sample.
+beat of `lanes` words after a free-running reduction pipeline (a register after
+every level of a balanced max or sum tree: `pool_latency` cycles) into an output
+FIFO; the window hands a beat on only with a credit for room in that FIFO
+(`pipeline.py`), so the kernel keeps the window's schedule: one cycle per padded
+input position and channel group, `(H + 2ph) * (W + 2pw) * C / lanes` cycles per sample.
 
 Arithmetic as the reference (`atheena.reference.fixed_point`): max pooling
 pads with the most negative code; average pooling sums the window (zero
@@ -19,7 +21,8 @@ from functools import cache
 
 from atheena.hardware.kernels import WORD, stream_module
 from atheena.hardware.kernels.conv import ACC, requantize_bits
-from atheena.hardware.kernels.logic import add, join, sext, times_constant, words
+from atheena.hardware.kernels.logic import join, sext, times_constant, words
+from atheena.hardware.kernels.pipeline import adder_tree, credited_output, delay, tree_levels
 from atheena.hardware.kernels.window import WindowShape, build_window
 from atheena.reference.fixed_point import AVG_SHIFT
 
@@ -30,23 +33,37 @@ def _max(a, b):
     return Mux(a.as_sint() < b.as_sint(), a, b)
 
 
-def reduce_window(window, kind: str, kk: int, lanes: int):
-    """The pooled `lanes` words of one window beat."""
+def _multiplier(kk: int) -> int:
+    return math.floor(2.0**AVG_SHIFT / kk + 0.5)
+
+
+def pool_latency(kind: str, kk: int) -> int:
+    """Cycles from a window beat entering the reduction to its result entering the output FIFO."""
+    if kind == "max":
+        return tree_levels(kk) + 1
+    return tree_levels(kk) + tree_levels(bin(_multiplier(kk)).count("1")) + 2
+
+
+def reduce_window(window, kind: str, kk: int, lanes: int, clk):
+    """The pooled `lanes` words of one window beat, `pool_latency(kind, kk)` cycles later (a register
+    after every level of the max or sum tree, of the constant multiply's sum, and of the requantization)."""
     parts = words(window, kk * lanes)
     out = []
     for lane in range(lanes):
         values = [parts[k * lanes + lane] for k in range(kk)]
         if kind == "max":
-            best = values[0]
-            for v in values[1:]:
-                best = _max(best, v)
-            out.append(best)
+            level = 0
+            while len(values) > 1:
+                level += 1
+                values = [(_max(values[k], values[k + 1]) if k + 1 < len(values) else values[k])
+                          .reg(clk=clk, name=f"max{lane}_l{level}_{k // 2}") for k in range(0, len(values), 2)]
+            out.append(values[0].reg(clk=clk, name=f"max{lane}_out"))
         else:
-            total = sext(values[0], ACC)
-            for v in values[1:]:
-                total = add(total, v, ACC)
-            multiplier = math.floor(2.0**AVG_SHIFT / kk + 0.5)
-            out.append(requantize_bits(times_constant(total, multiplier, ACC), AVG_SHIFT))
+            total = adder_tree([sext(v, WORD + 1) for v in values], clk, f"sum{lane}")
+            # its last register's low bits are rounded away (the lint waiver's name)
+            scaled = times_constant(total, _multiplier(kk), ACC, clk, f"rounded_away_scale{lane}")
+            rounded = requantize_bits(scaled, AVG_SHIFT, stage=lambda v, lane=lane: v.reg(clk=clk, name=f"round{lane}"))
+            out.append(rounded.reg(clk=clk, name=f"avg{lane}_out"))
     return join(out)
 
 
@@ -57,10 +74,16 @@ def pool_module(shape: WindowShape, kind: str):
         raise ValueError(f"pooling kind '{kind}' must be 'max' or 'avg'")
     kh, kw = shape.kernel
     pad = 1 << (WORD - 1) if kind == "max" else 0
+    width = WORD * shape.lanes
 
     def build(p):
-        window, valid, ready = build_window(shape, pad, p.clk, p.rst, p.in_data, p.in_valid, p.out_ready)
-        p.out_data = reduce_window(window, kind, kh * kw, shape.lanes)
-        p.out_valid, p.in_ready = valid, ready
+        credits, write_out = credited_output(p.clk, p.rst, width, pool_latency(kind, kh * kw), 1, p.out_ready,
+                                             "pool_out")
+        window, valid, ready = build_window(shape, pad, p.clk, p.rst, p.in_data, p.in_valid, credits.available)
+        take = valid & credits.available
+        credits.spend(take)
+        data = reduce_window(window, kind, kh * kw, shape.lanes, p.clk)
+        p.out_data, p.out_valid = write_out(data, delay(take, pool_latency(kind, kh * kw), p.clk, "pool_v", p.rst))
+        p.in_ready = ready
 
-    return stream_module(f"atheena_{kind}pool_{shape.tag()}", WORD * shape.lanes, {"out": WORD * shape.lanes}, build)
+    return stream_module(f"atheena_{kind}pool_{shape.tag()}", width, {"out": width}, build, registered=True)
