@@ -139,7 +139,7 @@ def engine_latency(p: "ConvParams") -> int:
     """Cycles from issuing a pixel's last step to its result entering the output FIFO (see `build_engine`)."""
     from atheena.hardware.kernels.pipeline import tree_levels
 
-    return 6 + tree_levels(p.shape.lanes * p.fine)
+    return 7 + tree_levels(p.shape.lanes * p.fine)
 
 
 def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
@@ -148,9 +148,10 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     A free-running pipeline (`pipeline.py`): cycle 0 issues a step (counters, memory
     addresses); 1: window word, weight word and kernel-group registers (the memories' read
     registers); 2: the selected window words and the step's weights registered again
-    (a DSP's A/B registers, and the block RAM's output register); 3: products (M); 3+T: the registered adder tree's sum (T levels);
-    4+T: accumulators (bias on a filter group's first step); 5+T: rounded; 6+T:
-    saturated, written to the output FIFO.  A filter group's last step is issued only
+    (a DSP's A/B registers, and the block RAM's output register); 3 and 4: products,
+    twice (a DSP48's M and P registers, which Yosys packs into the DSP); 4+T: the
+    registered adder tree's sum (T levels); 5+T: accumulators (bias on a filter
+    group's first step); 6+T: rounded; 7+T: saturated, written to the output FIFO.  A filter group's last step is issued only
     with a credit (room in that FIFO), so nothing in between ever stalls.
     """
     from pycde.constructs import Mux, Reg
@@ -204,17 +205,18 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     weights = _padded_rom("ce_weights", weight_rom, WORD * ci * co * fine, step.value, clk).reg(clk=clk, name="ce_w2")
     x_words = words(selected, ci * fine)  # (i, f) at i*fine + f
     weight_words = words(weights, co * ci * fine)
-    # the bias of the filter group, read so it arrives with the tree's sum (cycle 3+T)
-    fg_at = delay(fg.value, 2 + levels, clk, "ce_fg")
+    # the bias of the filter group, read so it arrives with the tree's sum (cycle 4+T)
+    fg_at = delay(fg.value, 3 + levels, clk, "ce_fg")
     biases = words(_padded_rom("ce_bias", p.bias_rom(), ACC * co, fg_at, clk), co, ACC)
-    valid = delay(issue, 3 + levels, clk, "ce_v", rst)
-    first = delay((g.value == const(g.width, 0)) & (kg.value == const(kg.width, 0)), 3 + levels, clk, "ce_first")
-    last = delay(group_end, 3 + levels, clk, "ce_last")
-    done = (valid & last).reg(clk=clk, rst=rst, rst_value=0, name="ce_done")  # cycle 4+T: accumulators final
+    valid = delay(issue, 4 + levels, clk, "ce_v", rst)
+    first = delay((g.value == const(g.width, 0)) & (kg.value == const(kg.width, 0)), 4 + levels, clk, "ce_first")
+    last = delay(group_end, 4 + levels, clk, "ce_last")
+    done = (valid & last).reg(clk=clk, rst=rst, rst_value=0, name="ce_done")  # cycle 5+T: accumulators final
     results = []
     for o in range(co):
-        # cycle 3: products; 3+T: their sum
-        products = [smul(x_words[i * fine + f], weight_words[(o * ci + i) * fine + f]).reg(clk=clk, name=f"ce_p{o}_{i}_{f}")
+        # cycles 3-4: products (M, P); 4+T: their sum
+        products = [smul(x_words[i * fine + f], weight_words[(o * ci + i) * fine + f])
+                    .reg(clk=clk, name=f"ce_m{o}_{i}_{f}").reg(clk=clk, name=f"ce_p{o}_{i}_{f}")
                     for i in range(ci) for f in range(fine)]
         total = adder_tree(products, clk, f"ce_sum{o}")
         acc = Reg(Bits(ACC), clk=clk, name=f"ce_acc{o}")

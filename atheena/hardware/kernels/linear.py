@@ -19,7 +19,8 @@ at most 48 bits).
 
 Pipeline (every stage advances together on `en`): issue addresses -> memory
 outputs (registered reads) -> the same registered again (a block RAM's output
-register: its clock-to-out and a multiplier do not fit one cycle) -> `ci*co` registered products (one DSP48 each) ->
+register: its clock-to-out and a multiplier do not fit one cycle) -> `ci*co` products,
+registered twice (a DSP48's M and P registers) (one DSP48 each) ->
 per output lane an adder tree over its `ci` products and, on a pass's first
 step, the bias, with a register after every level (so no path adds more than
 two terms; the registers also keep CIRCT from flattening the tree into one
@@ -211,6 +212,11 @@ def _linear_module(weights: tuple, bias: tuple, ci: int, co: int, act, shift: in
                     terms[j].append((prod.as_sint(), False))
         bias2 = [stage(Mux(first1, Bits(bias_width)(0), bias_q[j]), f"bias2_{j}") for j in range(co)]
         v2, first2, last2 = stage(v1, "v2", valid=True), stage(first1, "first2"), stage(last1, "last2")
+        # (stage 2b) the products registered again: a DSP48's M and P registers, which Yosys packs into it
+        terms = [[(stage(value.as_bits(), f"p{j}_{k}_P").as_sint(), neg) for k, (value, neg) in enumerate(lane)]
+                 for j, lane in enumerate(terms)]
+        bias2 = [stage(b, f"bias2b_{j}") for j, b in enumerate(bias2)]
+        v2, first2, last2 = stage(v2, "v2b", valid=True), stage(first2, "first2b"), stage(last2, "last2b")
 
         # --- adder trees (stages 3 .. 2+T): a register after every level, so no path adds more than two terms ---
         sums = []
