@@ -11,7 +11,8 @@ intermediate can be inspected and replayed with `atheena-opt`):
 6. `size-buffers`                                           -> buffered.mlir
 7. lowering to SystemVerilog (`atheena.hardware.flow.rtl`)  -> rtl/
 8. optionally Verilator simulation, bit-exact check (`flow.simulate`)
-9. optionally Yosys synthesis (`flow.synthesize`)
+9. optionally Yosys synthesis with the clock checked: place-and-route on ECP5 (`flow.place_and_route`),
+   the timing rule check on Xilinx (`flow.timing_check`)
 10. report.json, report.md and the figures
 
 All options are checked, and the data loaded, before the first slow step, so
@@ -176,19 +177,17 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
             verdict = "bit-exact" if run.bit_exact else (f"NOT bit-exact ({run.mismatches} wrong, {run.missing} "
                                                           f"missing, {run.duplicated} duplicated)")
             progress.done(f"{verdict}; {run.throughput_sps:,.0f} samples/s")
-        used = None
+        used = timing = None
         if options.synth:
-            progress.stage(f"synthesising with Yosys ({board.device_family.synth.split(' -top')[0]}; minutes for "
-                           "a whole network)")
-            used = flow.synthesize(design, board.family)
-            progress.done(", ".join(f"{k} {used[k]:,}" for k in R.RESOURCES))
+            used, timing = _implement(design, board, progress)
 
         progress.stage("writing report.json, report.md and figures")
         record = profile.record(chosen.thresholds)
         report = R.build(model=label, board=board, budget=budget, target_throughput=options.target_throughput,
                          record=record, calibration=data.description, predicted=flow.predicted(module),
                          baseline=exploration.baseline.get(budget), layers=R.layer_table(module),
-                         buffers=R.buffer_depths(module), exploration=exploration, simulation=run, synthesis=used)
+                         buffers=R.buffer_depths(module), exploration=exploration, simulation=run, synthesis=used,
+                         timing=timing)
         from atheena.fileio import write_atomic
 
         write_atomic(folder / "report.json", R.to_json(report))
@@ -199,6 +198,27 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
         staging.commit()
         progress.done(f"-> {out}/ (total {progress.elapsed:.0f} s)")
     return report
+
+
+def _implement(design, board, progress) -> tuple[dict, dict]:
+    """(resources, timing block) of the design on `board`: placed and routed on ECP5 (a proven clock),
+    synthesised and rule-checked on Xilinx (an assumed clock)."""
+    from atheena.hardware import flow, synth
+
+    if board.family == "ecp5":
+        progress.stage(f"synthesising (Yosys synth_ecp5) and placing and routing (nextpnr-ecp5) on {board.part}; "
+                       "minutes for a whole network, cached")
+        routed = flow.place_and_route(design, board)
+        progress.done(f"{routed.mhz:g} MHz achieved; " + ", ".join(f"{k} {routed.resources[k]:,}" for k in R.RESOURCES))
+        return routed.resources, {"achieved_mhz": routed.mhz, "device": routed.device,
+                                  "critical_path": routed.critical_path}
+    progress.stage(f"synthesising with Yosys ({board.device_family.synth.split(' -top')[0]}) and checking the "
+                   "timing rules; minutes for a whole network")
+    rules = flow.timing_check(design, board.family)
+    used = synth.resources(rules.cells, "xilinx")
+    progress.done(", ".join(f"{k} {used[k]:,}" for k in R.RESOURCES) + f"; timing rule check "
+                  f"{'passed' if rules.passed else 'FAILED'}")
+    return used, {"rule_check": "passed" if rules.passed else "failed", "summary": rules.summary()}
 
 
 def _commands(options: CompileOptions, stages: Sequence[Stage]) -> list[tuple[str, str]]:

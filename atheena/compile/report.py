@@ -79,8 +79,17 @@ def buffer_depths(module) -> dict:
 
 def build(*, model: str, board, budget: float, target_throughput: float | None, record, calibration: str,
           predicted: dict, baseline: dict | None, layers: list[dict], buffers: dict, exploration,
-          simulation=None, synthesis: dict | None = None) -> dict:
-    """The report as a JSON-ready dict (see docs/report-schema.md)."""
+          simulation=None, synthesis: dict | None = None, timing: dict | None = None) -> dict:
+    """The report as a JSON-ready dict (see docs/report-schema.md).
+
+    `timing` is what proves or checks the clock (`atheena synth`'s timing block: `achieved_mhz` from
+    place-and-route, or a Xilinx `rule_check`); the report's `clock` says which clock the throughputs
+    assume and why, and with a routed clock below the board's, `throughput_at_clock_sps` the early-exit
+    design's throughput at the clock place-and-route proved."""
+    from atheena.hardware import flow
+
+    achieved = (timing or {}).get("achieved_mhz")
+    clock_mhz, source = flow.clock(board.clock_mhz, achieved)
     predicted_block = design_summary(predicted)
     baseline_block = design_summary(baseline)
     report = {
@@ -91,6 +100,7 @@ def build(*, model: str, board, budget: float, target_throughput: float | None, 
         "family": board.family,
         "resource_model": board.device_family.model_family.key,
         "clock_mhz": float(board.clock_mhz),
+        "clock": {"mhz": clock_mhz, "source": source, **(timing or {})},
         "board_resources": {k: board.capacity(k) for k in RESOURCES},
         "budget": float(budget),
         "target_throughput_sps": None if target_throughput is None else float(target_throughput),
@@ -121,6 +131,7 @@ def build(*, model: str, board, budget: float, target_throughput: float | None, 
         }
     if synthesis is not None:
         report["synthesis"] = {"resources": _resources(synthesis)}
+    report["throughput_at_clock_sps"] = predicted_block["throughput_sps"] * clock_mhz / float(board.clock_mhz)
     return report
 
 
@@ -153,6 +164,14 @@ def markdown(report: dict, commands: list[tuple[str, str]], files: list[str]) ->
     """`report.md`: the report for a reader.  `commands` are (what, shell command) to replay stages."""
     r = report
     out = [f"# {r['model']} on {r['board']} ({r['part']}, {r['clock_mhz']:g} MHz)", ""]
+    c = r["clock"]
+    if "achieved_mhz" in c:
+        out += [f"Clock: {c['mhz']:g} MHz, {c['source']} (achieved {c['achieved_mhz']:g} MHz on {c['device']}); "
+                f"the early-exit design's throughput at that clock: {_sps(r['throughput_at_clock_sps'])} "
+                "samples/s. The other throughputs are at the board's clock.", ""]
+    else:
+        check = f"; timing rule check {c['summary']}" if "summary" in c else ""
+        out += [f"Clock: {c['mhz']:g} MHz, {c['source']}{check}. Throughputs are at this clock.", ""]
     how = (f"the smallest budget reaching {_sps(r['target_throughput_sps'])} samples/s"
            if r["target_throughput_sps"] else "the budget asked for")
     out += [f"Budget: **{r['budget']:g}** of every resource ({how}). Thresholds: "

@@ -83,7 +83,7 @@ PROVEN = "proven by place-and-route"
 ASSUMED = "assumed (no place-and-route for this family)"
 
 
-def place_and_route(design: Rtl, board, timeout: float | None = None, progress=None):
+def place_and_route(design: Rtl, board, timeout: float | None = None, progress=None, bitstream=None):
     """nextpnr-ecp5 place-and-route of the whole design on an ECP5 `board` (`atheena.dse.boards.Board`) at
     its clock: an `atheena.hardware.pnr.Routed` (achieved MHz, routed resources, critical path)."""
     from atheena.hardware import pnr
@@ -93,7 +93,14 @@ def place_and_route(design: Rtl, board, timeout: float | None = None, progress=N
                            "which there is no open place-and-route here (its clock stays assumed; the 7-series "
                            "timing rule check runs instead)")
     return pnr.place_and_route(design.files, design.name, pnr.Device.of_part(board.part), board.clock_mhz,
-                               timeout, progress)
+                               timeout, progress, bitstream)
+
+
+def timing_check(design: Rtl, family: str = "xc7"):
+    """The Xilinx timing rule check of the whole design (`atheena.hardware.timing_rules.RuleCheck`)."""
+    from atheena.hardware import timing_rules
+
+    return timing_rules.check(design.files, design.name, family)
 
 
 def clock(board_mhz: float, achieved_mhz: float | None = None) -> tuple[float, str]:

@@ -16,7 +16,7 @@ so results are cached by content (sources, top, device, target clock, seed,
 tool versions) under `$ATHEENA_CACHE/nextpnr`, and `progress` is told what
 runs.  Placement and routing are seeded (`--seed`), so a run is repeatable.
 
-`bitstream(...)` additionally writes the core's bitstream with `ecppack`.
+With `bitstream=path` it also writes the routed core's bitstream with `ecppack`.
 """
 
 from __future__ import annotations
@@ -152,9 +152,11 @@ def _parse_report(report: dict) -> tuple[dict, dict, list[str]]:
 
 def place_and_route(files: dict[str, str], top: str, device: Device = Device("um5g-85k"),
                     target_mhz: float = 125.0, timeout: float | None = None,
-                    progress: Callable[[str], None] | None = None) -> Routed:
+                    progress: Callable[[str], None] | None = None, bitstream: str | Path | None = None) -> Routed:
     """Synthesise `files` for ECP5 and place and route module `top` out of context (see the module doc).
 
+    With `bitstream`, also write the routed core's bitstream there (`ecppack`; the routed
+    configuration is cached beside the record, so asking again costs no routing).
     Raises `AtheenaError` (with the end of the tool's log and where the whole of it is) when a tool is
     missing, fails, or does not finish within `timeout` seconds.
     """
@@ -165,8 +167,12 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
     key = content_key(files, top, synth_text, device.describe(), str(target_mhz), str(SEED),
                       yosys_version(), nextpnr_version())
     record_path = cache_dir("nextpnr") / f"{key}.json"
-    if record_path.exists():
-        return Routed.from_json(json.loads(record_path.read_text()))
+    config = record_path.with_suffix(".config")
+    if record_path.exists() and (bitstream is None or config.exists()):
+        routed = Routed.from_json(json.loads(record_path.read_text()))
+        if bitstream is not None:
+            _pack(config, Path(bitstream), progress)
+        return routed
     work = scratch(record_path.with_suffix(""), files)
     (work / "synth.ys").write_text(synth_text)
     if progress:
@@ -178,6 +184,8 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
         progress(f"nextpnr-ecp5 place-and-route of {top} on {device.describe()} at {target_mhz:g} MHz")
     cmd = [nextpnr(), *device.flags(), "--json", "top.json", "--freq", f"{target_mhz:g}", "--out-of-context", "--timing-allow-fail",
            "--seed", str(SEED), "--report", "report.json", "--log", "nextpnr.log", "-q"]
+    if bitstream is not None:
+        cmd += ["--textcfg", "top.config"]
     left = None if timeout is None else max(1.0, timeout - seconds)
     code, pnr_seconds, _ = _run(cmd, work, left)
     _check(code, work, "nextpnr.log", f"nextpnr could not place and route {top} on {device.describe()}", left,
@@ -185,11 +193,31 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
     fmax, used, path = _parse_report(json.loads((work / "report.json").read_text()))
     routed = Routed(top, device.describe(), target_mhz, fmax, used, resources(cells, "ecp5"), path,
                     round(seconds + pnr_seconds, 1))
+    if bitstream is not None:
+        os.replace(work / "top.config", config)
     partial = record_path.with_name(f"{record_path.name}.{os.getpid()}-{threading.get_ident()}")
     partial.write_text(json.dumps(routed.to_json(), indent=1) + "\n")
     os.replace(partial, record_path)
-    if not os.environ.get('KEEP'): shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
+    if bitstream is not None:
+        _pack(config, Path(bitstream), progress)
     return routed
+
+
+def _pack(config: Path, out: Path, progress) -> None:
+    """`ecppack` of a routed configuration into the bitstream `out` (written whole or not at all)."""
+    if progress:
+        progress(f"ecppack -> {out}")
+    work = scratch(config.with_suffix(".pack"), {"top.config": config.read_text()})
+    try:
+        code, _, _ = _run([_tool("yowasp-ecppack"), "top.config", "top.bit"], work, None)
+        if code != 0 or not (work / "top.bit").exists():
+            err = (work / "stderr.txt").read_text(errors="replace")[-_LOG_TAIL:]
+            raise AtheenaError(f"ecppack could not write the bitstream (exit status {code}):\n{err}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(work / "top.bit", out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _check(code, work: Path, log: str, what: str, timeout, output: str = "stat.json") -> None:

@@ -46,6 +46,7 @@ synth_xilinx -family {family} -top {top} -flatten -noiopad -noclkbuf
 tee -q -o ltp_all.txt ltp -noff t:LUT* t:CARRY4 t:MUXF7 t:MUXF8 t:INV w:*
 tee -q -o ltp_lut.txt ltp -noff t:LUT* t:MUXF7 t:MUXF8 t:INV w:*
 write_json -selected netlist.json
+tee -q -o stat.json stat -json
 """
 
 
@@ -74,6 +75,7 @@ class RuleCheck:
     unregistered_dsps: list[str] = field(default_factory=list)  # DSP48E1s without MREG or PREG
     longest: Path = field(default_factory=Path)  # through LUTs and carry chains
     deepest: Path = field(default_factory=Path)  # through LUTs only
+    cells: dict[str, int] = field(default_factory=dict)  # the netlist's cell counts (`synth.resources` reads them)
 
     @property
     def passed(self) -> bool:
@@ -98,11 +100,12 @@ class RuleCheck:
 
     def to_json(self) -> dict:
         return {"top": self.top, "dsps": self.dsps, "unregistered_dsps": self.unregistered_dsps,
-                "longest": asdict(self.longest), "deepest": asdict(self.deepest)}
+                "longest": asdict(self.longest), "deepest": asdict(self.deepest), "cells": self.cells}
 
     @classmethod
     def from_json(cls, d: dict) -> "RuleCheck":
-        return cls(d["top"], d["dsps"], d["unregistered_dsps"], Path(**d["longest"]), Path(**d["deepest"]))
+        return cls(d["top"], d["dsps"], d["unregistered_dsps"], Path(**d["longest"]), Path(**d["deepest"]),
+                   d.get("cells", {}))
 
 
 _STEP = re.compile(r"^\s*\d+: (\S+)(?: \(via (\S+)\))?")
@@ -151,7 +154,8 @@ def check(files: dict[str, str], top: str, family: str = "xc7") -> RuleCheck:
     dsps = [(name, c["parameters"]) for name, c in module["cells"].items() if c["type"] == "DSP48E1"]
     bad = sorted(name for name, p in dsps if int(p.get("MREG", "0"), 2) != 1 or int(p.get("PREG", "0"), 2) != 1)
     result = RuleCheck(top, len(dsps), bad, _path((work / "ltp_all.txt").read_text(), cells),
-                       _path((work / "ltp_lut.txt").read_text(), cells))
+                       _path((work / "ltp_lut.txt").read_text(), cells),
+                       json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"])
     partial = record.with_name(f"{record.name}.{os.getpid()}-{threading.get_ident()}")
     partial.write_text(json.dumps(result.to_json(), indent=1) + "\n")
     os.replace(partial, record)

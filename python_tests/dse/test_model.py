@@ -192,8 +192,11 @@ def test_boards():
     zc = boards.load("ZC706")
     assert (zc.dsp, zc.bram18, zc.lut, zc.ff, zc.clock_mhz) == (900, 1090, 218600, 437200, 125)
     assert boards.load("zcu102").dsp == 2520 and boards.load("zedboard").bram18 == 280
-    with pytest.raises(AtheenaError, match="unknown board 'vc709'; built-in boards: zc706, zcu102, zedboard"):
+    with pytest.raises(AtheenaError, match="unknown board 'vc709'; built-in boards: ecp5_versa, ulx3s_85f, zc706, "
+                                           "zcu102, zedboard"):
         boards.load("vc709")
+    versa = boards.load("ecp5_versa")
+    assert (versa.family, versa.dsp, versa.bram18, versa.lut) == ("ecp5", 156, 208, 83640)
 
 
 def test_user_board_file(tmp_path):
