@@ -12,6 +12,7 @@ line is the slowest kernel.  Results are cached by content, so a rerun is fast.
     python benchmarks/timing.py --example b-lenet --budget 0.1            # kernels on LFE5UM5G-85F
     python benchmarks/timing.py --example b-lenet --budget 0.1 --top      # and the whole design (minutes)
     python benchmarks/timing.py --example b-lenet --device 85k --speed 6  # ULX3S's LFE5U-85F
+    python benchmarks/timing.py --example examples/tiny_ee.py:TinyEE --weights examples/tiny_ee.pt
 """
 
 from __future__ import annotations
@@ -30,9 +31,18 @@ from atheena.pipeline import PipelineRunner
 from atheena.reference.fixed_point import FixedArithmetic
 
 
-def folded(name: str, board: str, budget: float):
-    entry = models.entry(name)
-    module = import_model(models.get(name), entry.build().input_shape, thresholds=entry.thresholds)
+def folded(name: str, board: str, budget: float, weights: str | None = None):
+    """A built-in network, or `path/to/file.py:Class` (with `weights`), profiled and folded."""
+    if ":" in name:
+        from atheena.frontend.loading import input_shape_of, load_model, load_weights
+
+        model = load_model(name)
+        if weights:
+            load_weights(model, weights)
+        module = import_model(model, input_shape_of(model, None), thresholds=getattr(model, "thresholds", None))
+    else:
+        entry = models.entry(name)
+        module = import_model(models.get(name), entry.build().input_shape, thresholds=entry.thresholds)
     steps = ["annotate-exit-probabilities", f"fold{{board={board} budget={budget}}}", "size-buffers"]
     PipelineRunner(module.context, save_reproducer=False).run(module, f"builtin.module({','.join(steps)})")
     return module
@@ -54,7 +64,8 @@ def kernels(module) -> dict[str, tuple[dict, str, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--example", default="b-lenet")
+    parser.add_argument("--example", default="b-lenet", help="a built-in network or path/to/file.py:Class")
+    parser.add_argument("--weights", help="state_dict for a path/to/file.py:Class network")
     parser.add_argument("--board", default="zc706", help="the board the network is folded for")
     parser.add_argument("--budget", type=float, default=0.1)
     parser.add_argument("--device", default="um5g-85k", help="nextpnr-ecp5 device (um5g-85k, 85k, 45k, 25k)")
@@ -67,12 +78,12 @@ def main() -> None:
 
     device = pnr.Device(args.device, speed=args.speed)
     started = time.perf_counter()
-    module = folded(args.example, args.board, args.budget)
+    module = folded(args.example, args.board, args.budget, args.weights)
     designs = kernels(module)
     print(f"{args.example} folded for {args.board} at budget {args.budget}: {len(designs)} distinct kernels, "
           f"placed and routed on {device.describe()} at {args.freq:g} MHz", file=sys.stderr)
     if args.top:
-        design = flow.rtl(module, name=args.example.replace("-", "_"))
+        design = flow.rtl(module, name="top")
         designs[design.name] = ({n: t for n, t in design.files.items() if not n.startswith(f"{design.name}_sim")},
                                 design.name, "whole design")
 

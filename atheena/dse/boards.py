@@ -56,11 +56,23 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in _folder().glob("*.json"))
 
 
+def _by_display_name() -> dict[str, Path]:
+    out = {}
+    for p in sorted(_folder().glob("*.json")):
+        try:
+            out[str(json.loads(p.read_text())["name"]).lower()] = p
+        except (OSError, ValueError, KeyError):
+            continue
+    return out
+
+
 def load(name_or_path: str) -> Board:
     """A built-in board by name (case-insensitive), or a board JSON file by path."""
     path = Path(name_or_path)
     if not (path.suffix == ".json" and path.is_file()):
         path = _folder() / f"{name_or_path.lower()}.json"
+        if not path.is_file():  # a built-in board by its display name (as a folded design records it)
+            path = _by_display_name().get(name_or_path.lower(), path)
         if not path.is_file():
             raise AtheenaError(f"unknown board '{name_or_path}'; built-in boards: {', '.join(builtin_names())}, "
                                "or give the path of a board .json file (keys: name, part, clock_mhz, dsp, "

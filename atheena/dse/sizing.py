@@ -168,7 +168,7 @@ def _buffer(op, ops, foldings, intervals, reach, max_loss, trace) -> _Buffer:
     # the exit branch: from the split that feeds this buffer to its decision
     split = op.operands[0].owner
     branch = _branch(split.results[0], ops, "decision")
-    latency = sum(intervals[o] for o in branch)
+    latency = sum(intervals[o] + kinds.of(o).latency(o, foldings.get(o, {})) for o in branch)
     queue = ExitQueue(q_next / q_here if q_here > 0 else 0.0, float(interval), float(service), float(latency),
                       reach=q_here)
     depth, _ = buffer_depth(queue, max_loss)

@@ -108,6 +108,11 @@ class OpKind:
         c, h, w = map_shape(op.operands[0])
         return c * h * w / folding["coarse"]
 
+    def latency(self, op: ir.Operation, folding: dict) -> int:
+        """Cycles a sample's last output trails its last input by, beyond the interval: the kernel's
+        pipeline (its output skid buffer by default; arithmetic kernels add their registered stages)."""
+        return 1
+
     def foldings(self, op: ir.Operation) -> list[tuple[dict, float]]:
         """(folding, interval) for every legal folding."""
         axes = self.axes(op)

@@ -195,6 +195,11 @@ class Conv2d(OpKind):
     def interval(self, op, folding):
         return self._intervals(op, folding["coarse_in"], [(folding["coarse_out"], folding["fine"])])[0]
 
+    def latency(self, op, folding):
+        from atheena.hardware.kernels.conv import pipeline_depth
+
+        return pipeline_depth(folding["coarse_in"], folding["fine"]) + 2  # and its output FIFO
+
     def foldings(self, op):
         axes = self.axes(op)
         out = []

@@ -70,6 +70,11 @@ class ExitDecision(OpKind):
     def interval(self, op, folding):
         return O.shape_of(op.operands[0])[0]
 
+    def latency(self, op, folding):
+        from atheena.hardware.kernels.exit_decision import decision_latency
+
+        return decision_latency(O.shape_of(op.operands[0])[0]) - self.interval(op, folding)
+
     def families(self):
         from atheena.hardware.characterise import Family
 

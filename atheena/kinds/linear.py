@@ -142,6 +142,13 @@ class Linear(OpKind):
         ci, co = folding["coarse_in"], folding["coarse_out"]
         return max(n / ci, n * m / (ci * co), m / co)
 
+    def latency(self, op, folding):
+        from atheena.hardware.kernels.pipeline import tree_levels
+
+        # issue, memory read, its second register, products (M, P), the adder tree over the products and
+        # the bias, accumulate, the output register, the skid buffer
+        return 7 + tree_levels(folding["coarse_in"] + 1)
+
     def foldings(self, op):
         axes = self.axes(op)
         return [(f, self.interval(op, f)) for ci, co in itertools.product(axes["coarse_in"], axes["coarse_out"])

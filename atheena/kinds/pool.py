@@ -87,6 +87,12 @@ class _Pool(OpKind):
         ph, pw = O.int_array(op, "padding")
         return (h + 2 * ph) * (w + 2 * pw) * c / folding["coarse"]  # the window visits every padded position
 
+    def latency(self, op, folding):
+        from atheena.hardware.kernels.pool import pool_latency
+
+        kh, kw = O.int_array(op, "kernel")
+        return pool_latency(self.reduction, kh * kw) + 2  # and its output FIFO
+
     def families(self):
         """Its kernel swept over the zoo's pooling layers (and 3x3 windows), by lanes."""
         from atheena.hardware.characterise import Family, window_shape

@@ -31,10 +31,16 @@ def test_a_board_file_may_leave_the_family_to_its_part(tmp_path):
         boards.load(str(f))
 
 
-def test_a_family_without_a_fit_cannot_be_costed_yet():
-    with pytest.raises(AtheenaError, match="ECP5 family \\(ecp5\\) has no resource model yet.*--family ecp5"):
-        with model.costing("ecp5"):
+def test_a_family_without_a_fit_cannot_be_costed_yet(monkeypatch):
+    monkeypatch.setitem(families._table(), "new", {"name": "New", "synth": "synth -top {top}", "cells": "xilinx"})
+    with pytest.raises(AtheenaError, match="New family \\(new\\) has no resource model yet.*--family new"):
+        with model.costing("new"):
             model.coefficients()
+
+
+def test_ecp5_borrows_the_7_series_model_and_says_so():
+    assert families.load("ecp5").model_family.key == "xc7"
+    assert families.load("ecp5").caveat.startswith("Lattice ECP5 (ecp5) has no resource model of its own")
 
 
 def test_costing_switches_the_coefficients_within_the_block(monkeypatch):

@@ -137,9 +137,14 @@ def _padded_rom(name, contents, width, addr_counter, clk, enable=None):
 
 def engine_latency(p: "ConvParams") -> int:
     """Cycles from issuing a pixel's last step to its result entering the output FIFO (see `build_engine`)."""
+    return pipeline_depth(p.shape.lanes, p.fine)
+
+
+def pipeline_depth(coarse_in: int, fine: int) -> int:
+    """`engine_latency` from the folding alone (what the model reads): 7 stages plus the adder tree's levels."""
     from atheena.hardware.kernels.pipeline import tree_levels
 
-    return 7 + tree_levels(p.shape.lanes * p.fine)
+    return 7 + tree_levels(coarse_in * fine)
 
 
 def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):

@@ -15,9 +15,11 @@ the sum pass reads one sample from one bank, the next sample is written to the
 other bank and its maximum taken on the way in.  A bank is written for `n`
 cycles and read for `n` cycles, so with no back-pressure the kernel takes a
 logit every cycle: interval = n cycles per sample.  Latency from the last
-logit to the decision: n + 3 cycles.  The sum pass is a three-stage pipeline
-(logit RAM read, exp ROM read, accumulate) that stalls as a whole while the
-output register is full and not read; the write pass only waits for a free bank.
+logit to the decision: `decision_latency(n)` cycles.  The sum pass is a
+pipeline (logit RAM read, subtract and clamp, exp ROM read, the ROM output
+registered again, accumulate, compare) that stalls as a whole while the output
+register is full and its skid buffer not ready; the write pass only waits for a
+free bank.
 
 Memory: the logit RAM has 2 * 2**ceil(log2 n) words (LUT RAM for small n); the
 exp ROM has len(rom) entries of 17 bits (3018 at shift 0 in Q8.8: one RAMB18
@@ -31,6 +33,12 @@ from functools import cache
 from atheena.hardware.kernels import WORD, stream_module
 from atheena.hardware.kernels.memory import ram, rom
 from atheena.reference.fixed_point import FixedArithmetic, FixedPointFormat, threshold_code
+
+
+def decision_latency(n: int) -> int:
+    """Cycles from a sample's last logit in to its decision out: the sum pass over n logits, six
+    pipeline stages, the output register and its skid buffer."""
+    return n + 8
 
 
 @cache
@@ -111,16 +119,25 @@ def exit_decision_module(n: int, threshold: float, exp_index_shift: int = 0,
         # (d >> shift) >= len - 1, compared on all of d (its low bits are otherwise unused)
         beyond = diff.as_uint() >= (len(table) - 1) << shift
         index = Mux(beyond, index[0:abits], const(abits, len(table) - 1))
-        exp = rom("exp", table, ewidth, index, p.clk, enable=advance)
-        # stage 2: exp(-d) is out of the ROM; accumulate, decide on the last logit
-        valid2 = valid1.reg(clk=p.clk, rst=p.rst, rst_value=0, ce=advance, name="valid2")
-        first2 = first1.reg(clk=p.clk, ce=advance, name="first2")
-        last2 = last1.reg(clk=p.clk, ce=advance, name="last2")
-        acc = reg(swidth, "acc", advance & valid2)
-        total = (Mux(first2, acc, const(swidth, 0)).as_uint() + exp.as_uint()).as_bits()[0:swidth]
+
+        def stage(signal, name, valid=False):
+            if valid:
+                return signal.reg(clk=p.clk, rst=p.rst, rst_value=0, ce=advance, name=name)
+            return signal.reg(clk=p.clk, ce=advance, name=name)
+
+        # stage 2: the ROM address registered (the subtraction and the clamp are a cycle of their own)
+        index2 = stage(index, "index2")
+        valid2, first2, last2 = stage(valid1, "valid2", True), stage(first1, "first2"), stage(last1, "last2")
+        # stage 3: exp(-d) is out of the ROM; stage 4: registered again (a block RAM's output register)
+        exp = stage(rom("exp", table, ewidth, index2, p.clk, enable=advance), "exp4")
+        valid3, first3, last3 = stage(valid2, "valid3", True), stage(first2, "first3"), stage(last2, "last3")
+        valid4, first4, last4 = stage(valid3, "valid4", True), stage(first3, "first4"), stage(last3, "last4")
+        # stage 5: accumulated; on the sample's last logit the sum is final and compared a cycle later
+        acc = reg(swidth, "acc", advance & valid4)
+        total = (Mux(first4, acc, const(swidth, 0)).as_uint() + exp.as_uint()).as_bits()[0:swidth]
         acc.assign(total)
-        decided = valid2 & last2
-        p.out_data = (total.as_uint() <= limit).as_bits().reg(clk=p.clk, ce=advance & decided, name="decision")
+        decided = stage(valid4 & last4, "decided5", True)
+        p.out_data = (acc.as_uint() <= limit).as_bits().reg(clk=p.clk, ce=advance & decided, name="decision")
         out_full.assign(Mux(advance, out_full, decided))
         p.out_valid = out_full
         p.in_ready = ready

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from atheena.dse import boards
 from atheena.dse.boards import RESOURCES
 from atheena.tools.commands.common import load_network, model_arguments, parse_thresholds
 
@@ -25,7 +26,8 @@ def add_parser(sub) -> None:
     model_arguments(co)
     co.add_argument("--data", metavar="DIR", help="MNIST folder for profiling and simulation (default: the bundled "
                     "held-out images); test images 8000-9999 are used")
-    co.add_argument("--board", default="zc706", help="built-in board (zc706, zcu102, zedboard) or a board .json file")
+    co.add_argument("--board", default="zc706", help=f"built-in board ({', '.join(boards.builtin_names())}) or a "
+                    "board .json file; with --synth an ECP5 board is placed and routed (a proven clock)")
     target = co.add_mutually_exclusive_group()
     target.add_argument("--budget", type=float, metavar="X", help="largest fraction of every resource to use, in "
                         f"(0, 1] (default {DEFAULT_BUDGET})")

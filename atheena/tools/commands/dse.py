@@ -10,6 +10,7 @@ import json
 import time
 
 from atheena import errors
+from atheena.dse import boards
 from atheena.tools.commands.common import (
     floats,
     load_ir_or_model,
@@ -26,8 +27,8 @@ def add_parser(sub) -> None:
                         description="Choose every layer's folding for the highest throughput within each budget "
                         "(exact, HiGHS), for the early-exit network and for its baseline without exits.")
     model_arguments(ds, mlir=True)
-    ds.add_argument("--board", default="zc706", help="built-in board (zc706, zcu102, zedboard) or a board .json "
-                    "file; several separated by commas")
+    ds.add_argument("--board", default="zc706", help=f"built-in board ({', '.join(boards.builtin_names())}) or a "
+                    "board .json file; several separated by commas")
     ds.add_argument("--budgets", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0", metavar="B[,B...]",
                     help="fractions of every device resource (default 0.1 to 1.0)")
     ds.add_argument("--exit-probabilities", action="append", metavar="P[,P...]",

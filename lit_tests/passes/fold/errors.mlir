@@ -42,4 +42,4 @@ module {
 
 // RUN: not atheena-opt %inputs/tiny-ee.profiled.mlir --pass-pipeline='builtin.module(fold{board=vc709})' 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=BOARD
-// BOARD: tiny-ee.profiled.mlir:5:3: error: unknown board 'vc709'; built-in boards: zc706, zcu102, zedboard, or give the path of a board .json file (keys: name, part, clock_mhz, dsp, bram18, lut, ff)
+// BOARD: tiny-ee.profiled.mlir:5:3: error: unknown board 'vc709'; built-in boards: ecp5_versa, ulx3s_85f, zc706, zcu102, zedboard, or give the path of a board .json file (keys: name, part, clock_mhz, dsp, bram18, lut, ff)
