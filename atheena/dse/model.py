@@ -156,8 +156,9 @@ def _total(parts: list) -> tuple[int, int, int]:
 
 
 def elementwise_resources(kind: str, lanes: int, outputs: int = 1) -> Estimate:
-    """relu (`outputs` = 1) or split into `outputs` copies, `lanes` words per cycle."""
-    return estimate(kind, {"lanes": lanes, "outputs": outputs})
+    """relu (`outputs` = 1) or split into `outputs` copies, `lanes` words per cycle; `lane_outputs`: the
+    words of all the output skid buffers."""
+    return estimate(kind, {"lanes": lanes, "outputs": outputs, "lane_outputs": lanes * outputs})
 
 
 def converter_resources(lanes_in: int, lanes_out: int) -> Estimate:
@@ -172,7 +173,8 @@ def converter_resources(lanes_in: int, lanes_out: int) -> Estimate:
       k:1 output multiplexer as Yosys maps it: one LUT up to 4:1, above that
       two k/2:1 halves and a 2:1, i.e. ceil(k/2) - 1 (3 for 8:1, 7 for 16:1);
     * `gather_pieces`: widening only, k-1 pieces, each with its own enable;
-    * `count_bits`: width of the piece counter.
+    * `count_bits`: width of the piece counter;
+    * `skid_words`: the output words of its skid buffer.
     """
     if max(lanes_in, lanes_out) % min(lanes_in, lanes_out):
         raise ValueError(f"lane counts {lanes_in} and {lanes_out}: one must divide the other")
@@ -183,6 +185,7 @@ def converter_resources(lanes_in: int, lanes_out: int) -> Estimate:
         "mux_words": lanes_out * max(1, math.ceil(k / 2) - 1) if narrowing else 0,
         "gather_pieces": k - 1 if lanes_in < lanes_out else 0,
         "count_bits": (k - 1).bit_length(),
+        "skid_words": lanes_out,  # the output skid buffer (`stream_module`): two entries and a 2:1 choice
     }
     return estimate("convert", features)
 

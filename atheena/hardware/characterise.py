@@ -172,9 +172,9 @@ def _fork(p):
 # The netlist glue around the op kinds' kernels (the kinds bring their own families: `OpKind.families`).
 FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("relu", "relu", ("base", "lanes"), _relu, lambda p: model.elementwise_resources("relu", p["lanes"])),
-    Family("split", "split", ("base", "lanes", "outputs"),
+    Family("split", "split", ("base", "lanes", "outputs", "lane_outputs"),
            _split, lambda p: model.elementwise_resources("split", p["lanes"], p["outputs"])),
-    Family("convert", "convert", ("base", "register_words", "mux_words", "gather_pieces", "count_bits"),
+    Family("convert", "convert", ("base", "register_words", "mux_words", "gather_pieces", "count_bits", "skid_words"),
            _convert, lambda p: model.converter_resources(p["lanes_in"], p["lanes_out"])),
     Family("fifo", "fifo", ("base", "pointer_bits", "wrap", "memory_ff"),
            _fifo, lambda p: model.fifo_resources(p["width"], p["depth"]),

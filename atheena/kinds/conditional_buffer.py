@@ -101,7 +101,7 @@ class ConditionalBuffer(OpKind):
                        ("base", "base_bits", "beat_bits", "depth_bits", "lanes", "memory_ff"),
                        build, lambda p: buffer_resources(p["words"], p["depth"], p["lanes"]),
                        lut_features=("base", "base_bits", "beat_bits", "depth_bits", "lanes"),
-                       ff_features=("base", "base_bits", "beat_bits", "depth_bits", "memory_ff"))]
+                       ff_features=("base", "base_bits", "beat_bits", "depth_bits", "memory_ff", "lanes"))]
 
     def hardware(self, op, folding, b, inputs, depth: int | None = None):
         from atheena.hardware.plan import FIFO_SLOTS, Channel

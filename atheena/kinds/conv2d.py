@@ -84,8 +84,10 @@ def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: in
     Features: `out_lanes` (co requantizers and output words), `acc_lanes` (those that also
     accumulate: not when one step makes a whole output), `select_bits` (the kh*kw/fine : 1
     choice of window words, in LUTs per bit), `rom_luts` (ROMs built of logic), the window's,
-    `memory_ff` (read registers of memories not in block RAM), `count_bits` (step counters).
-    The adder trees go into the DSPs' cascades: no feature.
+    `memory_ff` (read registers of memories not in block RAM), `count_bits` (step counters),
+    `tree_bits` (the registered adder trees' adders and registers, `pipeline.tree_bits`),
+    `operand_bits` (the multipliers' operand registers: selected window words and weights).  The
+    output FIFO the engine's credits reserve (`pipeline.credit_depth`) is one more memory.
     """
     if px != 1:
         raise AtheenaError("pixel parallelism has no convolution kernel yet")
@@ -105,12 +107,17 @@ def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: in
     parts, features = window.window_memory(c, w, kh, kw, pw, ci)
     roms = [_rom(max(2, steps), 1, weight_bits), _rom(max(2, f // co), 1, bias_bits)]
     parts.append(memory(2 * groups_in, 1, 16 * kk * ci))
+    from atheena.hardware.kernels.conv import pipeline_depth
+    from atheena.hardware.kernels.pipeline import credit_depth, tree_bits
+
+    parts.append(memory(credit_depth(pipeline_depth(ci, fine), groups_in * (kk // fine)), 1, 16 * co))
     bram, lut_mem, ff_mem = _total(parts + roms)
     rom_luts = sum(lut for b, lut, _ in roms if not b)  # fitted: their LUTs depend on the contents
     counters = (kk // fine, groups_in, f // co, steps)
     features |= {"mults": mults, "out_lanes": co, "acc_lanes": co * (groups_in * (kk // fine) > 1),
                  "rom_luts": rom_luts, "select_bits": 16 * ci * fine * _mux_luts(kk // fine), "memory_ff": ff_mem,
-                 "count_bits": sum(max(1, (n - 1).bit_length()) for n in counters if n > 1)}
+                 "count_bits": sum(max(1, (n - 1).bit_length()) for n in counters if n > 1),
+                 "tree_bits": co * tree_bits(ci * fine, 32), "operand_bits": 16 * (ci * fine + mults)}
     return estimate("conv2d", features, mults, bram, lut_mem - rom_luts)
 
 
@@ -238,12 +245,13 @@ class Conv2d(OpKind):
                                   p["fine"], weights=weights, bias=bias)
 
         return [Family("conv2d", "conv2d", ("base", "rom_luts", "acc_lanes", "out_lanes", "select_bits", "sr_srl",
-                                            "count_bits", "window_words", "sr_ff", "mults", "memory_ff"),
+                                            "count_bits", "window_words", "sr_ff", "mults", "memory_ff", "tree_bits",
+                                            "operand_bits"),
                        build, cost,
                        lut_features=("base", "rom_luts", "acc_lanes", "out_lanes", "select_bits", "sr_srl",
-                                     "count_bits"),
+                                     "count_bits", "tree_bits"),
                        ff_features=("base", "acc_lanes", "out_lanes", "mults", "window_words", "count_bits",
-                                    "memory_ff", "sr_ff"))]
+                                    "memory_ff", "sr_ff", "tree_bits", "operand_bits"))]
 
     def hardware(self, op, folding, b, inputs):
         c, _, w = map_shape(op.operands[0])

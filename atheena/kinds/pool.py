@@ -44,14 +44,27 @@ def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: 
     """max_pool2d / avg_pool2d: the sliding window (`window.window_memory`) and a reduction of kh*kw words per lane.
 
     `reduce_words`: per lane, the kh*kw-1 comparisons (max) or additions (average; plus one per
-    further set bit of the constant 2**16/(kh*kw) that the sum is multiplied by in shifts and adds).
+    further set bit of the constant 2**16/(kh*kw) that the sum is multiplied by in shifts and adds);
+    `reduce_bits`: the registers of that pipelined reduction.  The output FIFO its credits reserve
+    (`pipeline.credit_depth` of `kernels.pool.pool_latency`) is one more memory.
     """
+    from atheena.dse.memory import memory
+    from atheena.hardware.kernels.pipeline import credit_depth, tree_bits
+    from atheena.hardware.kernels.pool import pool_latency
+
     kw = kh if kw is None else kw
-    parts, features = window.window_memory(c, w, kh, kw, pw, lanes)
-    bram, lut_mem, ff_mem = _total(parts)
     kk = kh * kw
-    ops = kk - 1 + (bin(math.floor(2.0**16 / kk + 0.5)).count("1") - 1 if kind == "avg_pool2d" else 0)
-    features |= {"lanes": lanes, "reduce_words": lanes * ops, "memory_ff": ff_mem,
+    reduction = "avg" if kind == "avg_pool2d" else "max"
+    parts, features = window.window_memory(c, w, kh, kw, pw, lanes)
+    parts.append(memory(credit_depth(pool_latency(reduction, kk)), 1, 16 * lanes))  # the output FIFO
+    bram, lut_mem, ff_mem = _total(parts)
+    set_bits = bin(math.floor(2.0**16 / kk + 0.5)).count("1")
+    ops = kk - 1 + (set_bits - 1 if kind == "avg_pool2d" else 0)
+    if reduction == "max":  # a 16-bit register per comparison and the output register
+        stage_bits = 16 * kk
+    else:  # the sum tree, the constant multiply's tree, the rounded value and the output register
+        stage_bits = tree_bits(kk, 17) + tree_bits(set_bits, 48) + 32 + 16
+    features |= {"lanes": lanes, "reduce_words": lanes * ops, "memory_ff": ff_mem, "reduce_bits": lanes * stage_bits,
                  "count_bits": sum(max(1, (k - 1).bit_length()) for k in (c // lanes, w + 2 * pw) if k > 1)}
     return estimate(kind, features, 0, bram, lut_mem)
 
@@ -109,9 +122,9 @@ class _Pool(OpKind):
             return pool_resources(kind, p["c"], p["w"], p["k"], p.get("p", 0), p["ci"])
 
         return [Family(kind, kind, ("base", "reduce_words", "window_words", "sr_srl", "count_bits", "sr_ff",
-                                    "memory_ff"),
+                                    "memory_ff", "reduce_bits"),
                        build, cost, lut_features=("base", "reduce_words", "window_words", "sr_srl", "count_bits"),
-                       ff_features=("base", "window_words", "sr_ff", "memory_ff", "count_bits"))]
+                       ff_features=("base", "window_words", "sr_ff", "memory_ff", "count_bits", "reduce_bits"))]
 
     def hardware(self, op, folding, b, inputs):
         c, _, w = map_shape(op.operands[0])

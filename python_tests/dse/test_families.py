@@ -10,7 +10,9 @@ from atheena.hardware import synth
 
 
 def test_built_in_boards_know_their_family():
-    assert [boards.load(b).family for b in ("zc706", "zcu102", "zedboard")] == ["xc7", "xcup", "xc7"]
+    assert [boards.load(b).family for b in ("zc706", "zcu102", "zedboard", "ecp5_versa", "ulx3s_85f")] == \
+        ["xc7", "xcup", "xc7", "ecp5", "ecp5"]
+    assert boards.load("ECP5-5G Versa").part == "LFE5UM5G-85F-8BG381C"  # also by the name a folded design records
     assert families.load("xc7").caveat is None
     # UltraScale+ has no fit of its own yet: it is costed with the 7-series model, and says so
     assert families.load("xcup").model_family.key == "xc7"

@@ -44,10 +44,11 @@ def test_conv_interval_and_resources_by_hand():
     # one output pixel per cycle, but the window visits the 10 x 10 padded grid: 100 cycles
     assert fast.interval == 100 and fast.resources[0] == 72
     # weight and bias ROMs of one entry: constants, no memory; window memory: 2 entries of 9 x 2 words,
-    # 48 RAM32M (6 bits each); line buffers: 2 x 10 entries of 2 words, 6 RAM32M each
+    # 48 RAM32M (6 bits each); line buffers: 2 x 10 entries of 2 words, 6 RAM32M each; the output FIFO
+    # the engine's credits reserve: (12 pipeline stages + 3) / 1 + 1 = 16 entries of 4 words, 11 RAM32M
     est = conv2d.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=2, co=4, fine=9)
-    assert est.memory_lut == 4 * 48 + 2 * 4 * 6 and est.bram18 == 0
-    assert est.features["memory_ff"] == 9 * 2 * 16 + 2 * 2 * 16  # their read registers
+    assert est.memory_lut == 4 * 48 + 2 * 4 * 6 + 4 * 11 and est.bram18 == 0
+    assert est.features["memory_ff"] == 9 * 2 * 16 + 2 * 2 * 16 + 4 * 16  # their read registers
     # in the design, the lowering adds FIFOs of (padding + 1) input rows (2 x 8 beats of 2 words) and
     # one output row (8 beats of 4 words)
     parts = op_instances(op, fast.as_dict())

@@ -69,3 +69,23 @@ def test_folding_must_divide():
     shape = WindowShape(2, 4, 4, kernel=(3, 3))
     with pytest.raises(ValueError, match="must divide"):
         ConvParams(shape, np.zeros((4, 2, 3, 3)), np.zeros(4), coarse_out=3, fine=1, shift=8)
+
+
+def test_the_adder_tree_stays_a_tree_of_registered_two_input_adds():
+    """CIRCT's canonicaliser flattens an unregistered tree of adds into one chained sum (the conv engine's
+    critical path before issue 13); with a register after every level each add has two operands."""
+    import math
+    import re
+
+    from atheena.hardware import characterise as ch
+
+    params = {"c": 10, "h": 10, "w": 10, "f": 20, "k": 5, "s": 1, "p": 3, "ci": 2, "co": 2, "fine": 25}
+    module, top = ch.FAMILIES["conv2d"].build(params)
+    text = ch._emit(module, top)[f"{top}.sv"]
+    levels = math.ceil(math.log2(params["ci"] * params["fine"]))  # 50 products: 6 levels
+    for level in range(1, levels + 1):
+        assert re.search(rf"reg\s+\[\d+:0\]\s+ce_sum0_l{level}_0;", text), f"no register after level {level}"
+    assert not re.search(rf"ce_sum0_l{levels + 1}_", text)
+    statements = re.findall(r"<=([^;]*);", text)
+    tree_adds = [s for s in statements if "ce_p0_" in s or "ce_sum0_l" in s]
+    assert tree_adds and all(s.count("+") <= 1 for s in tree_adds), [s for s in tree_adds if s.count("+") > 1][:2]

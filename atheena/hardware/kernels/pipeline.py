@@ -44,6 +44,17 @@ def tree_levels(terms: int) -> int:
     return math.ceil(math.log2(terms)) if terms > 1 else 0
 
 
+def tree_bits(terms: int, width: int) -> int:
+    """Register bits of `adder_tree` over `terms` terms of `width` bits (what its adders and registers
+    cost: level l has ceil(terms / 2**l) adders of width + l bits)."""
+    bits, level, n = 0, 0, terms
+    while n > 1:
+        level += 1
+        n = (n + 1) // 2
+        bits += n * (width + level)
+    return bits
+
+
 def adder_tree(terms: list, clk, name: str, ce=None, cap: int | None = None):
     """The signed sum of `terms` (Bits), a register after every level of a balanced tree.
 
