@@ -26,9 +26,9 @@ import os
 import re
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from atheena.errors import AtheenaError
 from atheena.hardware.cache import cache_dir, content_key, scratch
@@ -51,7 +51,7 @@ class Device:
     speed: int | None = None  # None: nextpnr's default for the part (8 for -5G parts, 6 otherwise)
 
     @classmethod
-    def of_part(cls, part: str) -> "Device":
+    def of_part(cls, part: str) -> Device:
         """The nextpnr device of an ECP5 part number, e.g. LFE5UM5G-85F-8BG381C -> --um5g-85k CABGA381 speed 8."""
         m = _PART.match(part.strip().lower())
         if not m:
@@ -97,7 +97,7 @@ class Routed:
                 "resources": self.resources, "critical_path": self.critical_path, "seconds": self.seconds}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Routed":
+    def from_json(cls, d: dict) -> Routed:
         return cls(d["top"], d["device"], d["target_mhz"], d["fmax"],
                    {k: tuple(v) for k, v in d["utilisation"].items()}, d["resources"],
                    d.get("critical_path", []), d.get("seconds", 0.0))
@@ -135,8 +135,8 @@ def _parse_report(report: dict) -> tuple[dict, dict, list[str]]:
     total = sum(step["delay"] for step in steps)
     logic = sum(step["delay"] for step in steps if step["type"] != "routing")
     cells = [steps[0]["from"]["cell"]] + [s["to"]["cell"] for s in steps if s["type"] == "logic"]
-    summary = [f"{total:.2f} ns ({logic:.2f} ns logic, {total - logic:.2f} ns routing) "
-               f"through {sum(s['type'] == 'logic' for s in steps)} cells",
+    summary = [(f"{total:.2f} ns ({logic:.2f} ns logic, {total - logic:.2f} ns routing) "
+                f"through {sum(s['type'] == 'logic' for s in steps)} cells"),
                f"from {cells[0]}", f"to {steps[-1]['to']['cell']}"]
     return fmax, used, summary
 

@@ -103,7 +103,7 @@ class RuleCheck:
                 "longest": asdict(self.longest), "deepest": asdict(self.deepest), "cells": self.cells}
 
     @classmethod
-    def from_json(cls, d: dict) -> "RuleCheck":
+    def from_json(cls, d: dict) -> RuleCheck:
         return cls(d["top"], d["dsps"], d["unregistered_dsps"], Path(**d["longest"]), Path(**d["deepest"]),
                    d.get("cells", {}))
 
