@@ -11,8 +11,8 @@ intermediate can be inspected and replayed with `atheena-opt`):
 6. `size-buffers`                                           -> buffered.mlir
 7. lowering to SystemVerilog (`atheena.hardware.flow.rtl`)  -> rtl/
 8. optionally Verilator simulation, bit-exact check (`flow.simulate`)
-9. optionally Yosys synthesis with the clock checked: place-and-route on ECP5 (`flow.place_and_route`),
-   the timing rule check on Xilinx (`flow.timing_check`)
+9. optionally Yosys synthesis with the clock checked (`flow.implement`): place-and-route on ECP5, the
+   timing rule check on Xilinx
 10. report.json, report.md and the figures
 
 All options are checked, and the data loaded, before the first slow step, so
@@ -201,24 +201,21 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
 
 
 def _implement(design, board, progress) -> tuple[dict, dict]:
-    """(resources, timing block) of the design on `board`: placed and routed on ECP5 (a proven clock),
-    synthesised and rule-checked on Xilinx (an assumed clock)."""
-    from atheena.hardware import flow, synth
+    """`flow.implement` as a stage: place-and-route on ECP5 (a proven clock), synthesis and the timing
+    rule check on Xilinx (an assumed clock)."""
+    from atheena.hardware import flow
 
     if board.family == "ecp5":
         progress.stage(f"synthesising (Yosys synth_ecp5) and placing and routing (nextpnr-ecp5) on {board.part}; "
                        "minutes for a whole network, cached")
-        routed = flow.place_and_route(design, board)
-        progress.done(f"{routed.mhz:g} MHz achieved; " + ", ".join(f"{k} {routed.resources[k]:,}" for k in R.RESOURCES))
-        return routed.resources, {"achieved_mhz": routed.mhz, "device": routed.device,
-                                  "critical_path": routed.critical_path}
-    progress.stage(f"synthesising with Yosys ({board.device_family.synth.split(' -top')[0]}) and checking the "
-                   "timing rules; minutes for a whole network")
-    rules = flow.timing_check(design, board.family)
-    used = synth.resources(rules.cells, "xilinx")
-    progress.done(", ".join(f"{k} {used[k]:,}" for k in R.RESOURCES) + f"; timing rule check "
-                  f"{'passed' if rules.passed else 'FAILED'}")
-    return used, {"rule_check": "passed" if rules.passed else "failed", "summary": rules.summary()}
+    else:
+        progress.stage(f"synthesising with Yosys ({board.device_family.synth.split(' -top')[0]}) and checking the "
+                       "timing rules; minutes for a whole network")
+    used, timing = flow.implement(design, board)
+    verdict = (f"{timing['achieved_mhz']:g} MHz achieved" if "achieved_mhz" in timing
+               else f"timing rule check {timing['rule_check']}")
+    progress.done(", ".join(f"{k} {used[k]:,}" for k in R.RESOURCES) + f"; {verdict}")
+    return used, timing
 
 
 def _commands(options: CompileOptions, stages: Sequence[Stage]) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ share one.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import threading
@@ -40,3 +41,11 @@ def scratch(near: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (folder / name).write_text(text)
     return folder
+
+
+def store(path: Path, record: dict) -> None:
+    """Write a JSON record atomically: a concurrent run of the same design writes the same record, and a
+    reader never sees half of one."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}")
+    partial.write_text(json.dumps(record, indent=1) + "\n")
+    os.replace(partial, path)

@@ -103,6 +103,23 @@ def timing_check(design: Rtl, family: str = "xc7"):
     return timing_rules.check(design.files, design.name, family)
 
 
+def implement(design: Rtl, board, timeout: float | None = None, progress=None, bitstream=None
+              ) -> tuple[dict[str, int], dict]:
+    """(resources, timing) of the design on `board`: placed and routed on ECP5, where `timing` holds
+    `achieved_mhz`, `device` and `critical_path` (a proven clock); synthesised with `synth_xilinx` and
+    rule-checked elsewhere, where it holds `rule_check` ("passed" or "failed") and `summary` (an assumed
+    clock).  What `atheena synth` and `atheena compile --synth` both report (`clock` reads `timing`)."""
+    if board.family == "ecp5":
+        routed = place_and_route(design, board, timeout, progress, bitstream)
+        return routed.resources, {"achieved_mhz": routed.mhz, "device": routed.device, "fmax": routed.fmax,
+                                  "critical_path": routed.critical_path}
+    from atheena.hardware import synth
+
+    rules = timing_check(design, board.family)
+    return synth.resources(rules.cells, "xilinx"), {"rule_check": "passed" if rules.passed else "failed",
+                                                    "summary": rules.summary()}
+
+
 def clock(board_mhz: float, achieved_mhz: float | None = None) -> tuple[float, str]:
     """(the clock a throughput figure may use, what proves it): the lower of the board's clock and the clock
     place-and-route achieved, or the board's, labelled as assumed, when nothing was routed."""

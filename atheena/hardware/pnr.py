@@ -25,13 +25,12 @@ import json
 import os
 import re
 import shutil
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from atheena.errors import AtheenaError
-from atheena.hardware.cache import cache_dir, content_key, scratch
+from atheena.hardware.cache import cache_dir, content_key, scratch, store
 from atheena.hardware.synth import _run, resources, tool, version, yosys, yosys_version
 
 SEED = 1
@@ -186,9 +185,7 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
                     round(seconds + pnr_seconds, 1))
     if bitstream is not None:
         os.replace(work / "top.config", config)
-    partial = record_path.with_name(f"{record_path.name}.{os.getpid()}-{threading.get_ident()}")
-    partial.write_text(json.dumps(routed.to_json(), indent=1) + "\n")
-    os.replace(partial, record_path)
+    store(record_path, routed.to_json())
     shutil.rmtree(work, ignore_errors=True)
     if bitstream is not None:
         _pack(config, Path(bitstream), progress)

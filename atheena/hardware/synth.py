@@ -42,7 +42,7 @@ from importlib import metadata
 from pathlib import Path
 
 from atheena.errors import AtheenaError
-from atheena.hardware.cache import cache_dir, content_key, scratch
+from atheena.hardware.cache import cache_dir, content_key, scratch, store
 
 SCRIPT = """read_verilog -sv {sources}
 {synth}
@@ -197,9 +197,7 @@ def cell_counts(files: dict[str, str], top: str, timeout: float | None = None, f
     cells = json.loads(stat.read_text())["design"]["num_cells_by_type"]
     record = {"top": top, "cells": dict(sorted(cells.items())), "seconds": round(seconds, 2),
               "cpu_seconds": round(cpu, 2), "yosys": yosys_version()}
-    partial = record_path.with_name(f"{record_path.name}.{os.getpid()}-{threading.get_ident()}")
-    partial.write_text(json.dumps(record, indent=1) + "\n")
-    os.replace(partial, record_path)  # atomic: a concurrent run of the same design writes the same record
+    store(record_path, record)
     shutil.rmtree(work, ignore_errors=True)
     return record
 

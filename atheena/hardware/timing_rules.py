@@ -28,14 +28,12 @@ Results are cached by content under `$ATHEENA_CACHE/xc7rules`.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import threading
 from dataclasses import asdict, dataclass, field
 
 from atheena.errors import AtheenaError
-from atheena.hardware.cache import cache_dir, content_key, scratch
+from atheena.hardware.cache import cache_dir, content_key, scratch, store
 from atheena.hardware.synth import _run, yosys, yosys_version
 
 MAX_LUT_LEVELS = 6
@@ -156,8 +154,6 @@ def check(files: dict[str, str], top: str, family: str = "xc7") -> RuleCheck:
     result = RuleCheck(top, len(dsps), bad, _path((work / "ltp_all.txt").read_text(), cells),
                        _path((work / "ltp_lut.txt").read_text(), cells),
                        json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"])
-    partial = record.with_name(f"{record.name}.{os.getpid()}-{threading.get_ident()}")
-    partial.write_text(json.dumps(result.to_json(), indent=1) + "\n")
-    os.replace(partial, record)
+    store(record, result.to_json())
     shutil.rmtree(work, ignore_errors=True)
     return result

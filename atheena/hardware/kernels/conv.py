@@ -32,7 +32,7 @@ from functools import cache
 import numpy as np
 
 from atheena.hardware.kernels import WORD, stream_module
-from atheena.hardware.kernels.logic import Counter, add, const, join, sext, smul, words
+from atheena.hardware.kernels.logic import Counter, add, const, join, smul, words
 from atheena.hardware.kernels.memory import ram, rom
 from atheena.hardware.kernels.window import WindowShape, build_window
 
@@ -135,13 +135,9 @@ def _padded_rom(name, contents, width, addr_counter, clk, enable=None):
     return rom(name, contents, width, addr_counter, clk, enable)
 
 
-def engine_latency(p: "ConvParams") -> int:
-    """Cycles from issuing a pixel's last step to its result entering the output FIFO (see `build_engine`)."""
-    return pipeline_depth(p.shape.lanes, p.fine)
-
-
 def pipeline_depth(coarse_in: int, fine: int) -> int:
-    """`engine_latency` from the folding alone (what the model reads): 7 stages plus the adder tree's levels."""
+    """Cycles from issuing a pixel's last step to its result entering the output FIFO (see `build_engine`):
+    7 stages plus the adder tree's levels.  The model reads the same (`kinds.conv2d`)."""
     from atheena.hardware.kernels.pipeline import tree_levels
 
     return 7 + tree_levels(coarse_in * fine)
@@ -191,7 +187,7 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     step = Counter(len(weight_rom), clk, rst, "ce_t")
     have = Mux(rslot, slot_full[0], slot_full[1])
     group_end = g.last & kg.last  # a filter group's last step: its result leaves
-    credits, write_out = credited_output(clk, rst, WORD * co, engine_latency(p), g_n * (kk // fine),
+    credits, write_out = credited_output(clk, rst, WORD * co, pipeline_depth(ci, fine), g_n * (kk // fine),
                                          out_ready, "ce_out")
     issue = have & (~group_end | credits.available)
     credits.spend(issue & group_end)

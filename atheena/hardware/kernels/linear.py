@@ -54,6 +54,7 @@ import numpy as np
 
 from atheena.hardware.kernels import WORD, stream_module
 from atheena.hardware.kernels.memory import rom, ram
+from atheena.hardware.kernels.pipeline import delay
 
 ACC_BITS = 48  # a DSP48's P register; the reference's accumulator
 
@@ -232,12 +233,11 @@ def _linear_module(weights: tuple, bias: tuple, ci: int, co: int, act, shift: in
             level_count = max(level_count, depth_j)
             value, _ = level[0]  # the bias is never subtracted, so neither is the tree containing it
             sums.append((value, depth_j))
-        sums = [_delay(value.as_sint(ACC_BITS).as_bits(), level_count - d, stage, f"sum{j}")
+        # lanes whose trees are shallower (zero constant weights) wait for the deepest
+        sums = [delay(value.as_sint(ACC_BITS).as_bits(), level_count - d, p.clk, f"sum{j}_pad", ce=en)
                 for j, (value, d) in enumerate(sums)]
-        v3, first3, last3 = v2, first2, last2
-        for level in range(level_count):
-            v3 = stage(v3, f"v3_{level}", valid=True)
-            first3, last3 = stage(first3, f"first3_{level}"), stage(last3, f"last3_{level}")
+        v3 = delay(v2, level_count, p.clk, "v3", rst=p.rst, ce=en)
+        first3, last3 = (delay(x, level_count, p.clk, n, ce=en) for x, n in ((first2, "first3"), (last2, "last3")))
         if level_count == 0:
             sums = [stage(value, f"sum{j}") for j, value in enumerate(sums)]
             v3, first3, last3 = stage(v2, "v3", valid=True), stage(first2, "first3"), stage(last2, "last3")
@@ -274,12 +274,6 @@ def _constant_product(x, magnitude: int):
 
     unsigned = BitsSignal.concat([~x[WORD - 1], x[0:WORD - 1]])
     return (unsigned.as_uint() * UInt(WORD)(magnitude)).as_bits()
-
-
-def _delay(value, cycles: int, stage, name: str):
-    for k in range(cycles):
-        value = stage(value, f"{name}_pad{k}")
-    return value
 
 
 def _combine(a, b):

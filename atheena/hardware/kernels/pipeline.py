@@ -29,13 +29,14 @@ from atheena.hardware.kernels.logic import Counter, add, const, sext
 from atheena.hardware.kernels.memory import ram
 
 
-def delay(signal, cycles: int, clk, name: str, rst=None):
-    """`signal` delayed by `cycles` registers (with reset to 0 when `rst` is given: for valid bits)."""
+def delay(signal, cycles: int, clk, name: str, rst=None, ce=None):
+    """`signal` delayed by `cycles` registers (with reset to 0 when `rst` is given: for valid bits), each
+    advancing only with `ce` when given (a stalling pipeline's stages)."""
     for k in range(cycles):
         if rst is not None:
-            signal = signal.reg(clk=clk, rst=rst, rst_value=0, name=f"{name}_d{k + 1}")
+            signal = signal.reg(clk=clk, rst=rst, rst_value=0, ce=ce, name=f"{name}_d{k + 1}")
         else:
-            signal = signal.reg(clk=clk, name=f"{name}_d{k + 1}")
+            signal = signal.reg(clk=clk, ce=ce, name=f"{name}_d{k + 1}")
     return signal
 
 

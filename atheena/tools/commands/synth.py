@@ -41,7 +41,7 @@ def add_parser(sub) -> None:
 def cmd_synth(args) -> int:
     from atheena.dse import boards
     from atheena.errors import AtheenaError
-    from atheena.hardware import flow, synth
+    from atheena.hardware import flow
 
     module, design = folded_design(args)
     prediction = flow.predicted(module)
@@ -53,18 +53,11 @@ def cmd_synth(args) -> int:
     if board.family == "ecp5":
         say(args, f"Yosys synth_ecp5 and nextpnr-ecp5 on {board.part} at {board.clock_mhz:g} MHz (minutes for a "
                   "whole network; cached by content)")
-        routed = flow.place_and_route(design, board, args.timeout, lambda m: say(args, m), args.bitstream)
-        used, achieved = routed.resources, routed.mhz
-        timing = {"device": routed.device, "achieved_mhz": routed.mhz, "fmax": routed.fmax,
-                  "critical_path": routed.critical_path}
     else:
         say(args, f"Yosys synth_xilinx and the timing rule check ({board.device_family.name}; minutes for a whole "
                   "network)")
-        rules = flow.timing_check(design, board.family)
-        used, achieved = synth.resources(rules.cells, "xilinx"), None
-        timing = {"rule_check": "passed" if rules.passed else "failed", "summary": rules.summary(),
-                  **rules.to_json()}
-        timing.pop("cells")
+    used, timing = flow.implement(design, board, args.timeout, lambda m: say(args, m), args.bitstream)
+    achieved = timing.get("achieved_mhz")
     mhz, source = flow.clock(board.clock_mhz, achieved)
     cycles = prediction["cycles_per_sample"]
     record = {"board": board.name, "part": board.part, "synthesis": used,
@@ -82,12 +75,12 @@ def cmd_synth(args) -> int:
         print(f"{k:>7}: {used[k]:>8,} {'routed' if achieved else 'synthesised':>11}   "
               f"{record['predicted'][k]:>8,} predicted   {capacity[k]:>8,} on {board.name}")
     if achieved is not None:
-        print(f"  clock: {mhz:g} MHz, {source} (achieved {achieved:g} MHz on {routed.device}; board clock "
+        print(f"  clock: {mhz:g} MHz, {source} (achieved {achieved:g} MHz on {timing['device']}; board clock "
               f"{board.clock_mhz:g} MHz)")
-        if routed.critical_path:
-            print(f"         critical path {routed.critical_path[0]}, {routed.critical_path[1]}")
+        if timing["critical_path"]:
+            print(f"         critical path {timing['critical_path'][0]}, {timing['critical_path'][1]}")
     else:
-        print(f"  clock: {mhz:g} MHz, {source}; timing rule check {rules.summary()}")
+        print(f"  clock: {mhz:g} MHz, {source}; timing rule check {timing['summary']}")
     print(f"  throughput: {record['throughput_sps']:,.0f} samples/s at {mhz:g} MHz "
           f"({cycles:,.1f} predicted cycles per sample)")
     if not all(used[k] <= capacity[k] for k in RESOURCES):
