@@ -13,6 +13,7 @@ line is the slowest kernel.  Results are cached by content, so a rerun is fast.
     python benchmarks/timing.py --example b-lenet --budget 0.1 --top      # and the whole design (minutes)
     python benchmarks/timing.py --example b-lenet --device 85k --speed 6  # ULX3S's LFE5U-85F
     python benchmarks/timing.py --example examples/tiny_ee.py:TinyEE --weights examples/tiny_ee.pt
+    python benchmarks/timing.py --example b-lenet --budget 0.5 --only conv   # the conv kernels only
 """
 
 from __future__ import annotations
@@ -74,12 +75,15 @@ def main() -> None:
     parser.add_argument("--top", action="store_true", help="also place and route the whole design")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print one JSON record per design")
+    parser.add_argument("--only", help="only the kernels whose module name contains this text (e.g. conv)")
     args = parser.parse_args()
 
     device = pnr.Device(args.device, speed=args.speed)
     started = time.perf_counter()
     module = folded(args.example, args.board, args.budget, args.weights)
     designs = kernels(module)
+    if args.only:
+        designs = {top: d for top, d in designs.items() if args.only in top}
     print(f"{args.example} folded for {args.board} at budget {args.budget}: {len(designs)} distinct kernels, "
           f"placed and routed on {device.describe()} at {args.freq:g} MHz", file=sys.stderr)
     if args.top:

@@ -10,14 +10,18 @@ a board's resources says so (`caveat`).  Adding a family is an entry in
 NAME --write` run, which writes its own `resource_model-NAME.json` and
 `characterisation-NAME.json` (the family then has a model of its own).  What
 a fit cannot change: memories are costed by `atheena.dse.memory`, which
-reproduces the 7-series mapping of `synth_xilinx` (block RAM of 18 and 36
-Kb, LUT RAM); a family with other memories needs its own mapping there.
+reproduces Yosys's memory mapping of the family's RAM primitives (`memories`:
+"xc7" for the 7-series block RAM of 18 and 36 Kb and LUT RAM, "ecp5" for
+DP16KD and TRELLIS_DPR16X4); a family with other memories needs its own
+mapping there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -35,6 +39,8 @@ class DeviceFamily:
     synth: str  # the Yosys synthesis command, with {top}
     cells: str  # the cell library `atheena.hardware.synth.resources` counts ("xilinx", "ecp5")
     costed_as: str | None = None  # the family whose model it borrows until it has its own
+    memories: str = "xc7"  # whose memory mapping `atheena.dse.memory` reproduces for it
+    srl: bool = True  # shift registers of 3 or more stages become LUT shift registers (SRLs), else flip-flops
 
     @property
     def resource_model(self) -> str | None:
@@ -66,6 +72,25 @@ class DeviceFamily:
         if self.key == DEFAULT:
             return "resource_model.json", "characterisation.json"
         return f"resource_model-{self.key}.json", f"characterisation-{self.key}.json"
+
+
+_COSTED: ContextVar[str] = ContextVar("atheena_costed_family", default=DEFAULT)
+
+
+@contextlib.contextmanager
+def costed(key: str):
+    """Within the block, designs are costed for device family `key` (`atheena.dse.model.costing`)."""
+    load(key)
+    token = _COSTED.set(key)
+    try:
+        yield
+    finally:
+        _COSTED.reset(token)
+
+
+def current() -> DeviceFamily:
+    """The device family designs are being costed for (7-series unless inside `costed`)."""
+    return load(_COSTED.get())
 
 
 @cache

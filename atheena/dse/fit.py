@@ -161,8 +161,12 @@ def write_coefficients(fits: list[FamilyFit], path: Path = MODEL_FILE) -> None:
     if len(set(kinds)) != len(kinds):
         raise AtheenaError(f"two families fit the same resource_model.json kind ({', '.join(kinds)}); "
                            "write them one at a time")
-    table = json.loads(path.read_text()) if path.exists() else {
-        "_about": "Coefficients of the resource model of one device family (see resource_model.json)"}
+    if path.exists():
+        table = json.loads(path.read_text())
+    else:  # a new family's model starts with the kinds no characterisation fits (no hardware of their own)
+        table = {"_about": "Coefficients of the resource model of one device family (see resource_model.json)"}
+        table |= {k: v for k, v in json.loads(MODEL_FILE.read_text()).items()
+                  if not k.startswith("_") and "fit" not in v}
     for f in fits:
         table[f.kind] = {"features": list(f.features), "lut": f.lut, "ff": f.ff,
                          "fit": {"family": f.family, "points": f.fitted_on,

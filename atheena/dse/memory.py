@@ -1,7 +1,9 @@
-"""How Yosys maps the kernels' memories for xc7: logic, LUT RAM or block RAM, and what each costs.
+"""How Yosys maps the kernels' memories: logic, LUT RAM or block RAM, and what each costs.
 
 `memory(words, copies, width, rom, distinct)` gives the (BRAM18, LUT, FF) of
-RAMs and ROMs as `synth_xilinx`'s `memory_libmap` chooses them (checked
+RAMs and ROMs as `memory_libmap` chooses them for the device family being
+costed (`atheena.dse.families.current`, whose `memories` say which mapping:
+7-series here, `synth_xilinx`'s; ECP5 in `memory_ecp5`; both checked
 against Yosys in python_tests/hardware/test_characterise.py); `rom_columns`
 counts the bit columns of a ROM's contents that Yosys keeps (it drops
 constant ones and, in logic, merges identical ones).  Used by the resource
@@ -15,6 +17,7 @@ from functools import cache
 
 import numpy as np
 
+from atheena.dse import families, memory_ecp5
 
 # Yosys's memory mapping for xc7 (`memory_libmap` with synth_xilinx's libraries, lutrams_xc5v.txt and
 # brams_xc4v.txt): every candidate is costed and the cheapest taken.  A RAM here has one write port and
@@ -60,7 +63,8 @@ def _rom_luts_per_column(entries: int) -> float:
 
 
 @cache
-def _map_memory(words: int, width: int, rom: bool, distinct: int) -> tuple[int, int, int]:
+def _map_memory(words: int, width: int, rom: bool, distinct: int, same_address: bool = False
+                ) -> tuple[int, int, int]:
     """(BRAM18, LUT, FF) of one memory as Yosys maps it: the cheapest of logic, LUT RAM and block RAM.
 
     Costs as `memory_libmap` computes them: cells x cost per cell (LUT RAM: scaled by the width
@@ -71,7 +75,8 @@ def _map_memory(words: int, width: int, rom: bool, distinct: int) -> tuple[int, 
     narrow memory side by side in a wide cell (6400 x 16 bits: three 512 x 72 RAMB36).  LUTs:
     LUT RAM cells, read multiplexers and write decoders; a ROM in logic, `_rom_luts_per_column`
     for each of its `distinct` columns (logic optimisation merges identical ones).  FFs: the read
-    register, which only block RAM absorbs.
+    register, which only block RAM absorbs.  `same_address` changes nothing here: 7-series block
+    RAM reads the old word on either port (the fitted kernels' line buffers were costed so).
     """
     best_cost = int(width * words * (_ROM_LOGIC_COST if rom else _RAM_LOGIC_COST))
     if rom:
@@ -105,19 +110,27 @@ def _map_memory(words: int, width: int, rom: bool, distinct: int) -> tuple[int, 
 
 
 def memory(words: int, copies: int = 1, width: int = 16, rom: bool = False,
-           distinct: int | None = None) -> tuple[int, int, int]:
+           distinct: int | None = None, same_address: bool = False) -> tuple[int, int, int]:
     """(BRAM18, LUT, FF) of `copies` memories of `words` entries of `width` bits, as Yosys maps them.
 
     Checked against Yosys for the RAMs and ROMs the kernels build: a 16-bit RAM is LUT RAM up to
     128 entries, a ROM is logic up to 8447 bits (`_map_memory`).  For a ROM, `width` counts the
     bit columns that are not constant (Yosys drops those before choosing) and `distinct` the
     different ones among them (default: all), which is what a ROM built of logic keeps
-    (`rom_columns`).
+    (`rom_columns`).  `same_address`: a RAM that, whenever written, reads the address being
+    written (the sliding window's line buffers); ECP5 maps that to one block-RAM port
+    (`memory_ecp5`), 7-series as any other RAM.
     """
     if words <= 0 or copies <= 0 or width <= 0:
         return 0, 0, 0
     distinct = width if distinct is None else min(distinct, width)
-    return tuple(copies * x for x in _map_memory(words, width, rom, distinct))
+    return tuple(copies * x for x in _mapping()(words, width, rom, distinct, same_address))
+
+
+def _mapping():
+    """The memory mapping of the device family being costed: (words, width, rom, distinct) -> one memory's
+    (BRAM18, LUT, FF)."""
+    return _MAPPINGS[families.current().memories]
 
 
 def rom_columns(contents: np.ndarray, bits: int) -> tuple[int, int]:
@@ -136,6 +149,9 @@ def rom_columns(contents: np.ndarray, bits: int) -> tuple[int, int]:
     columns = ((codes[:, :, None] >> np.arange(bits)) & 1).astype(np.uint8).reshape(codes.shape[0], -1).T
     varying = columns[columns.min(axis=1) != columns.max(axis=1)]
     return len(varying), len(np.unique(_column_keys(varying))) if len(varying) else 0
+
+
+_MAPPINGS = {"xc7": _map_memory, "ecp5": memory_ecp5.map_memory}
 
 
 def _column_keys(columns: np.ndarray) -> np.ndarray:
@@ -177,7 +193,7 @@ def rom_mapping_columns(contents: np.ndarray, bits: int) -> tuple[int, int]:
         return 0, 0
     differs = np.bitwise_or.reduce(codes ^ codes[0], axis=0)  # per field: the bits some entry changes
     width = int(np.count_nonzero((differs[:, None] >> np.arange(bits)) & 1))
-    if width and _map_memory(codes.shape[0], width, True, width)[0]:
+    if width and _mapping()(codes.shape[0], width, True, width)[0]:
         return width, width
     return rom_columns(codes, bits)
 

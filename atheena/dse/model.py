@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -42,21 +41,15 @@ from atheena.errors import AtheenaError
 ACC_BITS = 48  # conv and linear accumulators (a DSP48's P register)
 
 
-_FAMILY: ContextVar[str] = ContextVar("atheena_costing_family", default="xc7")
-
-
 @contextlib.contextmanager
 def costing(board_or_family):
-    """Within the block, cost with the resource model of a board's (or a named) device family
-    (`atheena.dse.families`; a family without its own fit borrows another's)."""
+    """Within the block, cost for a board's (or a named) device family (`atheena.dse.families`):
+    its memory mapping, and its LUT/FF coefficients (a family without its own fit borrows another's)."""
     from atheena.dse import families
 
     key = board_or_family if isinstance(board_or_family, str) else board_or_family.family
-    token = _FAMILY.set(families.load(key).model_family.key)
-    try:
+    with families.costed(key):
         yield
-    finally:
-        _FAMILY.reset(token)
 
 
 @cache
@@ -69,7 +62,9 @@ def _coefficients(family: str) -> dict:
 
 def coefficients() -> dict:
     """The LUT/FF coefficients of the device family being costed (`costing`; 7-series by default)."""
-    return _coefficients(_FAMILY.get())
+    from atheena.dse import families
+
+    return _coefficients(families.current().model_family.key)
 
 
 def reload_coefficients() -> None:

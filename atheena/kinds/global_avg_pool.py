@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from atheena.dialects import ops as O
+from atheena.dse import families
 from atheena.kinds.base import OpKind, map_shape
 
 #: what the resource model fits (resource_model.json key, characterisation family)
@@ -41,7 +42,8 @@ def global_pool_resources(c: int, pixels: int, lanes: int):
     Features, per the kernel's structure:
 
     * `sr_srl`: LUTs of the partial-sum shift registers when synthesis makes SRLs of them (G = C/lanes of
-      3 or more stages: one SRL per bit per 32 stages), `sr_ff`: their flip-flops otherwise;
+      3 or more stages on a family with SRLs, `DeviceFamily.srl`: one SRL per bit per 32 stages),
+      `sr_ff`: their flip-flops otherwise;
     * `lanes`: per lane, the accumulate adder, the rounding and the saturation of the output;
     * `scale_bits`: the adder bits of the constant multiply by round(2**16 / P), built of shifted copies
       (per lane, each added term is a 48-bit add above its shift; synthesis narrows the sign extensions,
@@ -54,13 +56,14 @@ def global_pool_resources(c: int, pixels: int, lanes: int):
     from atheena.hardware.kernels.global_avg_pool import rounded_bits, scale, sum_bits
 
     groups = c // lanes
+    srl = groups >= 3 and families.current().srl
     width = sum_bits(pixels)
     low = rounded_bits(pixels)
     shifts = [bit for bit in range(24) if (scale(pixels) << low) >> bit & 1]
     features = {
         "lanes": lanes,
-        "sr_srl": lanes * width * -(-groups // 32) if groups >= 3 else 0,
-        "sr_ff": lanes * width * groups if groups < 3 else 0,
+        "sr_srl": lanes * width * -(-groups // 32) if srl else 0,
+        "sr_ff": 0 if srl else lanes * width * groups,
         "out_ff": lanes * (width - low),
         "scale_bits": lanes * sum(ACC - s for s in shifts[1:]),
         "count_bits": sum(max(1, (n - 1).bit_length()) for n in (groups, pixels) if n > 1),

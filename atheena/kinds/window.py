@@ -8,6 +8,7 @@ import math
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
+from atheena.dse import families
 from atheena.dse.memory import memory
 
 
@@ -80,14 +81,16 @@ def window_memory(c: int, w: int, kh: int, kw: int, pw: int, lanes: int) -> tupl
     """Memories and features of the sliding window (`kernels/window.py`) that conv and pooling share.
 
     Memories: kh-1 line buffers of (W+2pw) * C/lanes entries of `lanes` words.  Each kernel
-    row also has a shift register of (kw-1) segments of G = C/lanes beats; Yosys turns a
-    segment of 3 or more stages into an SRL per bit (`sr_srl`, LUTs), shorter ones stay FFs
-    (`sr_ff`).  `window_words`: the window register, kh*kw*lanes words.
+    row also has a shift register of (kw-1) segments of G = C/lanes beats; on a family with
+    SRLs (`DeviceFamily.srl`) Yosys turns a segment of 3 or more stages into an SRL per bit
+    (`sr_srl`, LUTs), and the rest stays FFs (`sr_ff`).  `window_words`: the window register,
+    kh*kw*lanes words.
     """
     groups = c // lanes
-    parts = [memory((w + 2 * pw) * groups, kh - 1, 16 * lanes)] if kh > 1 else []
+    parts = [memory((w + 2 * pw) * groups, kh - 1, 16 * lanes, same_address=True)] if kh > 1 else []
     segments = kh * (kw - 1) * 16 * lanes
+    srl = groups >= 3 and families.current().srl
     features = {"window_words": kh * kw * lanes,
-                "sr_ff": segments * groups if groups < 3 else 0,
-                "sr_srl": segments * math.ceil(groups / 32) if groups >= 3 else 0}
+                "sr_ff": 0 if srl else segments * groups,
+                "sr_srl": segments * math.ceil(groups / 32) if srl else 0}
     return parts, features

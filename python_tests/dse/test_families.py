@@ -40,9 +40,24 @@ def test_a_family_without_a_fit_cannot_be_costed_yet(monkeypatch):
             model.coefficients()
 
 
-def test_ecp5_borrows_the_7_series_model_and_says_so():
-    assert families.load("ecp5").model_family.key == "xc7"
-    assert families.load("ecp5").caveat.startswith("Lattice ECP5 (ecp5) has no resource model of its own")
+def test_ecp5_has_a_model_and_a_memory_mapping_of_its_own():
+    ecp5 = families.load("ecp5")
+    assert ecp5.model_family.key == "ecp5" and ecp5.caveat is None
+    assert ecp5.memories == "ecp5" and not ecp5.srl
+    with model.costing("ecp5"):
+        assert model.coefficients()["conv2d"]["fit"]["points"] > 0
+        ecp5_conv = model.coefficients()["conv2d"]["lut"]
+    assert model.coefficients()["conv2d"]["lut"] != ecp5_conv
+
+
+def test_every_family_model_is_complete():
+    """A family's own model covers every kind the 7-series one does (a kind without coefficients could not be
+    costed for its boards)."""
+    xc7 = set(model.coefficients()) - {"_about"}
+    for key in families.names():
+        if families.load(key).resource_model:
+            with model.costing(key):
+                assert xc7 <= set(model.coefficients()), key
 
 
 def test_costing_switches_the_coefficients_within_the_block(monkeypatch):
@@ -50,9 +65,10 @@ def test_costing_switches_the_coefficients_within_the_block(monkeypatch):
     monkeypatch.setitem(families._table(), "test", {"name": "T", "synth": "synth -top {top}", "cells": "xilinx",
                                                     "costed_as": "xc7"})
     with model.costing("test"):  # borrows the 7-series model
-        assert model._FAMILY.get() == "xc7"
+        assert families.current().key == "test" and families.current().model_family.key == "xc7"
+        assert model.coefficients() is xc7
         assert families.load("test").caveat.startswith("T (test) has no resource model of its own")
-    assert model._FAMILY.get() == "xc7" and model.coefficients() is xc7
+    assert families.current().key == "xc7" and model.coefficients() is xc7
 
 
 def test_synthesis_follows_the_family():
