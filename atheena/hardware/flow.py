@@ -81,6 +81,7 @@ def synthesize(design: Rtl, family: str = "xc7") -> dict[str, int]:
 
 PROVEN = "proven by place-and-route"
 ASSUMED = "assumed (no place-and-route for this family)"
+NOT_ROUTED = "assumed (not placed and routed: compile with --synth, or run atheena synth)"
 
 
 def place_and_route(design: Rtl, board, timeout: float | None = None, progress=None, bitstream=None):
@@ -120,9 +121,10 @@ def implement(design: Rtl, board, timeout: float | None = None, progress=None, b
                                                     "summary": rules.summary()}
 
 
-def clock(board_mhz: float, achieved_mhz: float | None = None) -> tuple[float, str]:
+def clock(board_mhz: float, achieved_mhz: float | None = None, routable: bool = False) -> tuple[float, str]:
     """(the clock a throughput figure may use, what proves it): the lower of the board's clock and the clock
-    place-and-route achieved, or the board's, labelled as assumed, when nothing was routed."""
+    place-and-route achieved, or the board's, labelled as assumed, when nothing was routed (saying how to
+    prove it when the board's family can be routed here: `routable`)."""
     if achieved_mhz is None:
-        return float(board_mhz), ASSUMED
+        return float(board_mhz), NOT_ROUTED if routable else ASSUMED
     return min(float(board_mhz), float(achieved_mhz)), PROVEN

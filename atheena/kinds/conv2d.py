@@ -106,7 +106,7 @@ def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: in
         bias_bits = _rom_columns_typical(f // co, co, ACC_BITS, TYPICAL_BIAS_COLUMNS)
     parts, features = window.window_memory(c, w, kh, kw, pw, ci)
     roms = [_rom(max(2, steps), 1, weight_bits), _rom(max(2, f // co), 1, bias_bits)]
-    parts.append(memory(2 * groups_in, 1, 16 * kk * ci))
+    parts.append(memory(2 * groups_in, features["extra_controls"] + 1, 16 * kk * ci // (features["extra_controls"] + 1)))
     from atheena.hardware.kernels.conv import pipeline_depth
     from atheena.hardware.kernels.pipeline import credit_depth, tree_bits
 
@@ -246,12 +246,12 @@ class Conv2d(OpKind):
 
         return [Family("conv2d", "conv2d", ("base", "rom_luts", "acc_lanes", "out_lanes", "select_bits", "sr_srl",
                                             "count_bits", "window_words", "sr_ff", "mults", "memory_ff", "tree_bits",
-                                            "operand_bits"),
+                                            "operand_bits", "extra_controls"),
                        build, cost,
                        lut_features=("base", "rom_luts", "acc_lanes", "out_lanes", "select_bits", "sr_srl",
-                                     "count_bits", "tree_bits"),
+                                     "count_bits", "tree_bits", "extra_controls"),
                        ff_features=("base", "acc_lanes", "out_lanes", "mults", "window_words", "count_bits",
-                                    "memory_ff", "sr_ff", "tree_bits", "operand_bits"))]
+                                    "memory_ff", "sr_ff", "tree_bits", "operand_bits", "extra_controls"))]
 
     def hardware(self, op, folding, b, inputs):
         c, _, w = map_shape(op.operands[0])

@@ -122,9 +122,11 @@ class _Pool(OpKind):
             return pool_resources(kind, p["c"], p["w"], p["k"], p.get("p", 0), p["ci"])
 
         return [Family(kind, kind, ("base", "reduce_words", "window_words", "sr_srl", "count_bits", "sr_ff",
-                                    "memory_ff", "reduce_bits"),
-                       build, cost, lut_features=("base", "reduce_words", "window_words", "sr_srl", "count_bits"),
-                       ff_features=("base", "window_words", "sr_ff", "memory_ff", "count_bits", "reduce_bits"))]
+                                    "memory_ff", "reduce_bits", "extra_controls"),
+                       build, cost, lut_features=("base", "reduce_words", "window_words", "sr_srl", "count_bits",
+                                                  "extra_controls"),
+                       ff_features=("base", "window_words", "sr_ff", "memory_ff", "count_bits", "reduce_bits",
+                                    "extra_controls"))]
 
     def hardware(self, op, folding, b, inputs):
         c, _, w = map_shape(op.operands[0])

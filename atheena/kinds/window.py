@@ -84,13 +84,19 @@ def window_memory(c: int, w: int, kh: int, kw: int, pw: int, lanes: int) -> tupl
     row also has a shift register of (kw-1) segments of G = C/lanes beats; on a family with
     SRLs (`DeviceFamily.srl`) Yosys turns a segment of 3 or more stages into an SRL per bit
     (`sr_srl`, LUTs), and the rest stays FFs (`sr_ff`).  `window_words`: the window register,
-    kh*kw*lanes words.
+    kh*kw*lanes words.  A wide window is built as several copies of its control, each with the
+    line buffers of its share of the lanes (`kernels/window.py` `window_copies`):
+    `extra_controls` counts the copies beyond the first.
     """
+    from atheena.hardware.kernels.window import control_copies
+
     groups = c // lanes
-    parts = [memory((w + 2 * pw) * groups, kh - 1, 16 * lanes, same_address=True)] if kh > 1 else []
+    copies = control_copies(kh, kw, groups, lanes)
+    parts = [memory((w + 2 * pw) * groups, (kh - 1) * copies, 16 * lanes // copies, same_address=True)] \
+        if kh > 1 else []
     segments = kh * (kw - 1) * 16 * lanes
     srl = groups >= 3 and families.current().srl
-    features = {"window_words": kh * kw * lanes,
+    features = {"window_words": kh * kw * lanes, "extra_controls": copies - 1,
                 "sr_ff": 0 if srl else segments * groups,
                 "sr_srl": segments * math.ceil(groups / 32) if srl else 0}
     return parts, features

@@ -35,6 +35,7 @@ def _run(params: ConvParams, xs, expected, stalls=((1.0, 1.0), (0.6, 0.5))):
     (WindowShape(2, 6, 6, kernel=(3, 3), padding=(1, 1)), 3, 1, 1),  # fully folded
     (WindowShape(2, 6, 6, kernel=(3, 3), lanes=2), 4, 4, 9),  # fully unfolded: one pixel per cycle
     (WindowShape(4, 8, 8, kernel=(3, 3), stride=(2, 2), padding=(1, 1), lanes=2), 6, 3, 3),
+    (WindowShape(4, 6, 6, kernel=(5, 5), padding=(2, 2), lanes=4), 2, 1, 5),  # its window in four copies
 ])
 def test_conv_random_layer(shape, filters, coarse_out, fine):
     rng = np.random.default_rng(filters)

@@ -48,3 +48,12 @@ def test_a_pooling_kernel_routes_at_125_mhz_on_ecp5():
 def test_missing_sources_are_a_clear_error():
     with pytest.raises(AtheenaError, match="nothing to place and route"):
         pnr.place_and_route({}, "top")
+
+
+def test_a_throughput_says_which_clock_it_assumes_and_what_proves_it():
+    from atheena.hardware import flow
+
+    assert flow.clock(125, 102.6) == (102.6, "proven by place-and-route")
+    assert flow.clock(125, 140.0) == (125.0, "proven by place-and-route")  # never above the board's clock
+    assert flow.clock(125) == (125.0, "assumed (no place-and-route for this family)")
+    assert flow.clock(125, routable=True)[1].startswith("assumed (not placed and routed: compile with --synth")

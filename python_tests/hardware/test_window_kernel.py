@@ -25,6 +25,7 @@ def _window_beats(x, shape, pad):
 @pytest.mark.parametrize("shape", [
     WindowShape(2, 6, 5, kernel=(3, 3), padding=(1, 1)),
     WindowShape(4, 7, 7, kernel=(3, 2), stride=(2, 1), padding=(1, 0), lanes=2),
+    WindowShape(8, 6, 6, kernel=(5, 5), padding=(2, 2), lanes=4),  # four copies of the control, a lane each
 ])
 def test_window_emits_every_padded_window(shape):
     pad = -32768
@@ -39,6 +40,18 @@ def test_window_emits_every_padded_window(shape):
         assert result.words == expected
         if p_in == p_out == 1.0:
             assert result.sample_interval(len(expected) // 4) == shape.positions
+
+
+def test_wide_windows_split_their_enables_among_copies_of_the_control():
+    from atheena.hardware.kernels.window import MAX_ENABLE_FANOUT, window_copies
+
+    # B-LeNet's first conv: 5x5, one lane, 720 enabled flip-flops: one copy (a lane cannot be split)
+    assert window_copies(WindowShape(1, 28, 28, kernel=(5, 5), padding=(4, 4))) == 1
+    # a 4-lane 5x5 window: 4 x 720 bits; two lanes a copy would still be 1,440
+    assert window_copies(WindowShape(4, 13, 13, kernel=(5, 5), padding=(2, 2), lanes=4)) == 4
+    # 3x3 over 2 lanes: 2 x 240 bits, one copy
+    assert window_copies(WindowShape(2, 6, 6, kernel=(3, 3), lanes=2)) == 1
+    assert MAX_ENABLE_FANOUT >= 720
 
 
 def test_window_must_fit():

@@ -34,7 +34,7 @@ import numpy as np
 from atheena.hardware.kernels import WORD, stream_module
 from atheena.hardware.kernels.logic import Counter, add, const, join, smul, words
 from atheena.hardware.kernels.memory import ram, rom
-from atheena.hardware.kernels.window import WindowShape, build_window
+from atheena.hardware.kernels.window import WindowShape, build_window, window_copies
 
 ACC = 48
 
@@ -182,6 +182,14 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     rslot = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name="ce_rslot")
     kg = Counter(kk // fine, clk, rst, "ce_kg")
     g = Counter(g_n, clk, rst, "ce_g")
+    # The window memory is split like the window (`window_copies`), each slice of lanes addressed
+    # by its own copy of the slot registers and group counters: one copy's addresses would drive
+    # every cell of a memory as wide as the window (400 LUT RAM cells for a 5x5 window of 4 lanes).
+    copies = window_copies(s)
+    slot_regs = [(wslot, wg, rslot, g)] + [
+        (Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"ce_wslot{k}"), Counter(g_n, clk, rst, f"ce_wg{k}"),
+         Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"ce_rslot{k}"), Counter(g_n, clk, rst, f"ce_g{k}"))
+        for k in range(1, copies)]
     fg = Counter(p.filters // co, clk, rst, "ce_fg")
     weight_rom = p.weight_rom()
     step = Counter(len(weight_rom), clk, rst, "ce_t")
@@ -194,7 +202,12 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     pixel_done = issue & group_end & fg.last
 
     # cycle 1: memory read registers
-    window = ram("ce_window", beat, 2 * g_n, clk, write, slot_addr(wslot, wg), in_data, slot_addr(rslot, g))
+    per = WORD * ci // copies  # bits of a slice at one kernel position
+    slices = [ram("ce_window" if k == 0 else f"ce_window{k}", beat // copies, 2 * g_n, clk, write,
+                  slot_addr(ws, wgk), join([in_data[(p * copies + k) * per:(p * copies + k + 1) * per]
+                                            for p in range(kk)]), slot_addr(rs, gk))
+              for k, (ws, wgk, rs, gk) in enumerate(slot_regs)]
+    window = join([sl[p * per:(p + 1) * per] for p in range(kk) for sl in slices]) if copies > 1 else slices[0]
     kg1 = kg.value.reg(clk=clk, name="ce_kg1")
     # cycle 2: selected window words and weights
     pieces = words(window, kk * ci)  # word (position, lane) at position * ci + lane
@@ -229,11 +242,12 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
 
     for counter in (kg, step):
         counter.step(issue)
-    g.step(issue & kg.last)
     fg.step(issue & kg.last & g.last)
-    rslot.assign(Mux(pixel_done, rslot, ~rslot))
-    wg.step(write)
-    wslot.assign(Mux(write & wg.last, wslot, ~wslot))
+    for ws, wgk, rs, gk in slot_regs:
+        gk.step(issue & kg.last)
+        rs.assign(Mux(pixel_done, rs, ~rs))
+        wgk.step(write)
+        ws.assign(Mux(write & wgk.last, ws, ~ws))
     for k in range(2):
         filled = write & wg.last & (wslot == const(1, k))
         freed = pixel_done & (rslot == const(1, k))

@@ -1,7 +1,7 @@
 """Pipelining blocks shared by the kernels: skid buffers, delays, registered adder trees, credits, FIFOs.
 
 Why they exist (issue 13, timing closure): the clock a design reaches is set by
-its longest path between two registers.  Three rules keep every path short:
+its longest path between two registers.  Four rules keep every path short:
 
 * **Kernels meet at registers.**  Every kernel output leaves through a skid
   buffer (`skid`; `stream_module` adds one per output unless the kernel ends in
@@ -19,6 +19,12 @@ its longest path between two registers.  Three rules keep every path short:
   is sure to have room for its result (`Credits`): the registers in between run
   freely and carry a valid bit.  The FIFO is sized for the pipeline's latency so
   credits never limit throughput when the output is read as fast as it is made.
+* **Wide enables are split.**  Where stalls cannot be avoided (the sliding
+  window waits for input), the enable is computed one LUT from registers and
+  each copy of the control that computes it drives at most
+  `window.MAX_ENABLE_FANOUT` flip-flops; the conv engine's window memory is
+  split the same way, each slice addressed by its own registers.  ECP5 has no
+  dedicated clock-enable routing: a net's delay grows with its fan-out.
 """
 
 from __future__ import annotations

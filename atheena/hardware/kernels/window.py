@@ -15,6 +15,12 @@ At a position whose window is complete (bottom-right corner on the stride
 grid) the kernel emits one beat holding the `kh x kw x lanes` window of one
 channel group: word `(i * kw + j) * lanes + l` is kernel row i, column j,
 lane l.  Every output pixel therefore leaves as G consecutive beats.
+
+Timing: one signal, `fire`, enables every shift register and the window
+register, so it is kept one LUT from registers (the padding and window-end
+flags of the current row and column are registers, `_KindRegister`), and a
+wide window splits its lanes among copies of the control so that no copy's
+`fire` drives more than `MAX_ENABLE_FANOUT` flip-flops (`window_copies`).
 """
 
 from __future__ import annotations
@@ -72,6 +78,35 @@ class WindowShape:
         return f"c{self.channels}h{self.height}w{self.width}_k{kh}x{kw}s{sh}x{sw}p{ph}x{pw}_l{self.lanes}"
 
 
+class _KindRegister:
+    """`kinds[counter]` (2 bits) held in a register beside the counter instead of decoded from it.
+
+    Why: decoded, the kinds add a table's LUT levels between the counters and the window's
+    `fire`, whose fan-out is the widest in the kernel; held, `fire` is one LUT from registers.
+    The next position's kinds wait in a second register, refilled from a table of the
+    position after that (a function of the counter alone), so a step only selects.
+    Indexing gives the bits of the current kinds; `step(enable)` advances with the counter.
+    """
+
+    def __init__(self, counter: Counter, kinds: list[int], clk, rst, name: str):
+        from pycde.constructs import Reg
+        from pycde.types import Bits
+
+        n = counter.n
+        self.now = Reg(Bits(2), clk=clk, rst=rst, rst_value=kinds[0], name=f"{name}_now")
+        self.following = Reg(Bits(2), clk=clk, rst=rst, rst_value=kinds[1 % n], name=f"{name}_next")
+        self.after = table(counter.value, [kinds[(i + 2) % n] for i in range(n)], 2)
+
+    def __getitem__(self, bit):
+        return self.now[bit]
+
+    def step(self, enable):
+        from pycde.constructs import Mux
+
+        self.now.assign(Mux(enable, self.now, self.following))
+        self.following.assign(Mux(enable, self.following, self.after))
+
+
 def _kinds(n_padded: int, pad: int, real: int, k: int, stride: int) -> list[int]:
     """Per row (or column) of the padded grid: bit 0 = real data there, bit 1 = a window ends there."""
     out = []
@@ -82,25 +117,73 @@ def _kinds(n_padded: int, pad: int, real: int, k: int, stride: int) -> list[int]
     return out
 
 
+# Flip-flops one copy of the window's control may enable (its window register and shift registers).
+# Above this the lanes are split among copies of the control (`window_copies`): the enable is a
+# single net, and ECP5 routing has no dedicated clock-enable network, so its delay grows with its
+# fan-out.  Measured on an LFE5UM5G-85F: B-LeNet's first conv (720 such bits) routes at 152 MHz,
+# a 4-lane 5x5 conv with one copy (2,880 bits) at 118 MHz, its enable net 7.5 of 8.5 ns routing.
+MAX_ENABLE_FANOUT = 1024
+
+
+def window_copies(shape: WindowShape) -> int:
+    """Copies of the window's control (counters, tables, handshake), each driving `lanes / copies` lanes.
+
+    The fewest that divide the lanes and keep each copy's enabled flip-flops (window register and
+    shift registers of its lanes) within `MAX_ENABLE_FANOUT`.  Yosys cannot merge the copies: each
+    counter feeds back on itself, so no two have the same inputs; they stay in lock-step because
+    they start alike and see the same handshake.
+    """
+    return control_copies(*shape.kernel, shape.groups, shape.lanes)
+
+
+def control_copies(kh: int, kw: int, groups: int, lanes: int) -> int:
+    """`window_copies` of a `kh x kw` window over `groups` channel groups of `lanes` lanes (the cost model's
+    entry, which has no `WindowShape`)."""
+    per_lane = WORD * kh * (kw + (kw - 1) * groups)
+    return next(d for d in range(1, lanes + 1)
+                if lanes % d == 0 and (d == lanes or lanes // d * per_lane <= MAX_ENABLE_FANOUT))
+
+
 def build_window(shape: WindowShape, pad_word: int, clk, rst, in_data, in_valid, out_ready):
-    """The window logic inside a generator; returns (out_data, out_valid, in_ready)."""
+    """The window logic inside a generator; returns (out_data, out_valid, in_ready).
+
+    Built as `window_copies(shape)` slices of the lanes, each with its own control; the output
+    interleaves them back into one window (word `(i * kw + j) * lanes + l`).
+    """
+    copies = window_copies(shape)
+    per = shape.lanes // copies
+    kk = shape.kernel[0] * shape.kernel[1]
+    slices = [_build_slice(shape, per, pad_word, clk, rst, in_data[k * per * WORD:(k + 1) * per * WORD], in_valid,
+                           out_ready, "sw" if k == 0 else f"sw{k}")
+              for k in range(copies)]
+    if copies == 1:
+        return slices[0]
+    beat = per * WORD
+    data = join([d[p * beat:(p + 1) * beat] for p in range(kk) for d, _, _ in slices])
+    return data, slices[0][1], slices[0][2]
+
+
+def _build_slice(shape: WindowShape, lanes: int, pad_word: int, clk, rst, in_data, in_valid, out_ready, prefix: str):
+    """One copy of the window's control with the data path of `lanes` of its lanes."""
     from pycde.constructs import Mux, Reg
     from pycde.types import Bits
 
-    (kh, kw), (hp, wp), g_n, lanes = shape.kernel, shape.padded, shape.groups, shape.lanes
+    (kh, kw), (hp, wp), g_n = shape.kernel, shape.padded, shape.groups
     beat = WORD * lanes
-    group = Counter(g_n, clk, rst, "sw_g")
-    col = Counter(wp, clk, rst, "sw_c")
-    row = Counter(hp, clk, rst, "sw_r")
-    addr = Counter(wp * g_n, clk, rst, "sw_a")
-    row_kind = table(row.value, _kinds(hp, shape.padding[0], shape.height, kh, shape.stride[0]), 2)
-    col_kind = table(col.value, _kinds(wp, shape.padding[1], shape.width, kw, shape.stride[1]), 2)
+    group = Counter(g_n, clk, rst, f"{prefix}_g")
+    col = Counter(wp, clk, rst, f"{prefix}_c")
+    row = Counter(hp, clk, rst, f"{prefix}_r")
+    addr = Counter(wp * g_n, clk, rst, f"{prefix}_a")
+    row_kind = _KindRegister(row, _kinds(hp, shape.padding[0], shape.height, kh, shape.stride[0]), clk, rst,
+                              f"{prefix}_rk")
+    col_kind = _KindRegister(col, _kinds(wp, shape.padding[1], shape.width, kw, shape.stride[1]), clk, rst,
+                              f"{prefix}_ck")
     is_real = row_kind[0] & col_kind[0]
     is_window = row_kind[1] & col_kind[1]
 
-    primed = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name="sw_primed")
+    primed = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"{prefix}_primed")
     primed.assign(const(1, 1))
-    full = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name="sw_full")
+    full = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"{prefix}_full")
     out_free = ~full | out_ready
     fire = primed & Mux(is_real, const(1, 1), in_valid) & (~is_window | out_free)
 
@@ -111,23 +194,24 @@ def build_window(shape: WindowShape, pad_word: int, clk, rst, in_data, in_valid,
     if kh > 1:
         read_addr = Mux(fire, addr.value, addr.next)
         for i in reversed(range(kh - 1)):  # line i is written with the row below it (line i+1 or the new value)
-            column.insert(0, ram(f"sw_line{i}", beat, wp * g_n, clk, fire, addr.value, column[0], read_addr))
+            column.insert(0, ram(f"{prefix}_line{i}", beat, wp * g_n, clk, fire, addr.value, column[0], read_addr))
     window = []
     for i in range(kh):
         history = [column[i]]
         for m in range((kw - 1) * g_n):  # shift register, newest first; no reset (SRL-friendly)
-            history.append(history[-1].reg(clk=clk, ce=fire, name=f"sw_sr{i}_{m}"))
+            history.append(history[-1].reg(clk=clk, ce=fire, name=f"{prefix}_sr{i}_{m}"))
         window.append([history[(kw - 1 - j) * g_n] for j in range(kw)])
     flat = join([word for row_words in window for word in row_words])
-    data = flat.reg(clk=clk, ce=fire & is_window, name="sw_window")
+    data = flat.reg(clk=clk, ce=fire & is_window, name=f"{prefix}_window")
     full.assign(Mux(fire & is_window, Mux(out_ready, full, const(1, 0)), const(1, 1)))
     for counter in (group, addr):
         counter.step(fire)
     col.step(fire & group.last)
     row.step(fire & group.last & col.last)
+    col_kind.step(fire & group.last)
+    row_kind.step(fire & group.last & col.last)
     in_ready = primed & is_real & (~is_window | out_free)
     return data, full, in_ready
-
 
 
 @cache

@@ -58,7 +58,7 @@ def cmd_synth(args) -> int:
                   "network)")
     used, timing = flow.implement(design, board, args.timeout, lambda m: say(args, m), args.bitstream)
     achieved = timing.get("achieved_mhz")
-    mhz, source = flow.clock(board.clock_mhz, achieved)
+    mhz, source = flow.clock(board.clock_mhz, achieved, routable=board.family == "ecp5")
     cycles = prediction["cycles_per_sample"]
     record = {"board": board.name, "part": board.part, "synthesis": used,
               "predicted": {k: prediction[k] for k in RESOURCES}, "predicted_for": prediction["board"],
