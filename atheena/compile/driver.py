@@ -205,7 +205,7 @@ def _implement(design, board, progress) -> tuple[dict, dict]:
     rule check on Xilinx (an assumed clock)."""
     from atheena.hardware import flow
 
-    if board.family == "ecp5":
+    if flow.routable(board):
         progress.stage(f"synthesising (Yosys synth_ecp5) and placing and routing (nextpnr-ecp5) on {board.part}; "
                        "minutes for a whole network, cached")
     else:

@@ -89,7 +89,7 @@ def build(*, model: str, board, budget: float, target_throughput: float | None, 
     from atheena.hardware import flow
 
     achieved = (timing or {}).get("achieved_mhz")
-    clock_mhz, source = flow.clock(board.clock_mhz, achieved, routable=board.family == "ecp5")
+    clock_mhz, source = flow.clock(board.clock_mhz, achieved, routable=flow.routable(board))
     predicted_block = design_summary(predicted)
     baseline_block = design_summary(baseline)
     report = {

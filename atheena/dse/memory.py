@@ -17,7 +17,7 @@ from functools import cache
 
 import numpy as np
 
-from atheena.dse import families, memory_ecp5
+from atheena.dse import families, libmap, memory_ecp5
 
 # Yosys's memory mapping for xc7 (`memory_libmap` with synth_xilinx's libraries, lutrams_xc5v.txt and
 # brams_xc4v.txt): every candidate is costed and the cheapest taken.  A RAM here has one write port and
@@ -88,19 +88,13 @@ def _map_memory(words: int, width: int, rom: bool, distinct: int, same_address: 
         for a, bits, luts in shapes:
             chunks = math.ceil(words / 2**a)
             cells = chunks * math.ceil(width / bits)
-            c = (cost - scale) * cells + scale * chunks * width // bits + 2
-            if chunks > 1:
-                c += 0.5 * (chunks - 1) * width + 0.5 * chunks
+            c = (cost - scale) * cells + scale * chunks * width // bits + 2 + libmap.join_cost(chunks, width, False)
             lut = cells * luts + (width * _mux_luts(chunks) + chunks if chunks > 1 else 0)
             candidates.append((c, 0, lut, width))
     for cost, a, widths, per_cell in _BRAM:
         for b, bits in enumerate(widths):
-            chunks = math.ceil(words / 2 ** (a - b))
-            byte = 1 if rom else min(_BYTE, bits)
-            cells = math.ceil(chunks * math.ceil(width / byte) * byte / bits)
-            c = cost * cells + 2
-            if chunks > 1:
-                c += 0.5 * (chunks - 1) * width + (0 if rom else 0.5 * chunks)
+            chunks, cells = libmap.block_cells(words, width, rom, a - b, bits, _BYTE)
+            c = cost * cells + 2 + libmap.join_cost(chunks, width, rom)
             lut = width * _mux_luts(chunks) + (0 if rom or chunks == 1 else chunks)
             candidates.append((c, cells * per_cell, lut, (chunks - 1).bit_length()))
     for c, *mapping in candidates:

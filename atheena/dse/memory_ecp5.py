@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from functools import cache
 
+from atheena.dse import libmap
+
 _LUTRAM = (4, 4, 4)  # TRELLIS_DPR16X4: cost per cell, address bits, bits per cell
 _LUTRAM_SITES = 6  # LUT4 sites a DPR16X4 takes (atheena.hardware.synth counts it so)
 # block RAM: name, cost per cell, address bits at width 1, widths.  DP16KD is true dual port (up to 18
@@ -81,19 +83,15 @@ def map_memory(words: int, width: int, rom: bool, distinct: int, same_address: b
         cost, abits, bits = _LUTRAM
         chunks = math.ceil(words / 2**abits)
         cells = chunks * math.ceil(width / bits)
-        c = cost * cells + 2 * _EMULATION["lutram"] + (0.5 * (chunks - 1) * width + 0.5 * chunks if chunks > 1 else 0)
+        c = cost * cells + 2 * _EMULATION["lutram"] + libmap.join_cost(chunks, width, False)
         lut = _LUTRAM_SITES * cells + (width * _lutram_mux(chunks) + chunks if chunks > 1 else 0)
         candidates.append((c, 0, lut, width))
     abits_used = max(1, (words - 1).bit_length())
     for _name, cost, a, widths in _BRAM:
         for b, bits in enumerate(widths):
-            chunks = math.ceil(words / 2 ** (a - b))
-            byte = 1 if rom else min(_BYTE, bits)
-            cells = math.ceil(chunks * math.ceil(width / byte) * byte / bits)
+            chunks, cells = libmap.block_cells(words, width, rom, a - b, bits, _BYTE)
             one_port = rom or same_address
-            c = cost * cells + 2 * _EMULATION["bram_rom" if one_port else "bram_ram"]
-            if chunks > 1:
-                c += 0.5 * (chunks - 1) * width + (0 if rom else 0.5 * chunks)
+            c = cost * cells + 2 * _EMULATION["bram_rom" if one_port else "bram_ram"] + libmap.join_cost(chunks, width, rom)
             select = (chunks - 1).bit_length()  # the registered chunk select of the read multiplexer
             mux = width * _lutram_mux(chunks) if chunks > 1 else 0
             if one_port:

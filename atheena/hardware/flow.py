@@ -84,12 +84,18 @@ ASSUMED = "assumed (no place-and-route for this family)"
 NOT_ROUTED = "assumed (not placed and routed: compile with --synth, or run atheena synth)"
 
 
+def routable(board) -> bool:
+    """Whether designs for `board` can be placed and routed here (an ECP5 part: nextpnr-ecp5); elsewhere the
+    clock stays assumed and the Xilinx timing rule check runs instead."""
+    return board.family == "ecp5"
+
+
 def place_and_route(design: Rtl, board, timeout: float | None = None, progress=None, bitstream=None):
     """nextpnr-ecp5 place-and-route of the whole design on an ECP5 `board` (`atheena.dse.boards.Board`) at
     its clock: an `atheena.hardware.pnr.Routed` (achieved MHz, routed resources, critical path)."""
     from atheena.hardware import pnr
 
-    if board.family != "ecp5":
+    if not routable(board):
         raise AtheenaError(f"place-and-route needs an ECP5 board: {board.name} is {board.device_family.name}, for "
                            "which there is no open place-and-route here (its clock stays assumed; the 7-series "
                            "timing rule check runs instead)")
@@ -110,7 +116,7 @@ def implement(design: Rtl, board, timeout: float | None = None, progress=None, b
     `achieved_mhz`, `device` and `critical_path` (a proven clock); synthesised with `synth_xilinx` and
     rule-checked elsewhere, where it holds `rule_check` ("passed" or "failed") and `summary` (an assumed
     clock).  What `atheena synth` and `atheena compile --synth` both report (`clock` reads `timing`)."""
-    if board.family == "ecp5":
+    if routable(board):
         routed = place_and_route(design, board, timeout, progress, bitstream)
         return routed.resources, {"achieved_mhz": routed.mhz, "device": routed.device, "fmax": routed.fmax,
                                   "critical_path": routed.critical_path}

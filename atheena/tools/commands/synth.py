@@ -46,11 +46,11 @@ def cmd_synth(args) -> int:
     module, design = folded_design(args)
     prediction = flow.predicted(module)
     board = boards.load(args.board or prediction["board"])
-    if args.bitstream and board.family != "ecp5":
+    if args.bitstream and not flow.routable(board):
         raise AtheenaError(f"--bitstream needs an ECP5 board; {board.name} is {board.device_family.name}, which has "
                            "no open place-and-route here")
     started = time.perf_counter()
-    if board.family == "ecp5":
+    if flow.routable(board):
         say(args, f"Yosys synth_ecp5 and nextpnr-ecp5 on {board.part} at {board.clock_mhz:g} MHz (minutes for a "
                   "whole network; cached by content)")
     else:
@@ -58,7 +58,7 @@ def cmd_synth(args) -> int:
                   "network)")
     used, timing = flow.implement(design, board, args.timeout, lambda m: say(args, m), args.bitstream)
     achieved = timing.get("achieved_mhz")
-    mhz, source = flow.clock(board.clock_mhz, achieved, routable=board.family == "ecp5")
+    mhz, source = flow.clock(board.clock_mhz, achieved, routable=flow.routable(board))
     cycles = prediction["cycles_per_sample"]
     record = {"board": board.name, "part": board.part, "synthesis": used,
               "predicted": {k: prediction[k] for k in RESOURCES}, "predicted_for": prediction["board"],
