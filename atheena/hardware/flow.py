@@ -113,13 +113,13 @@ def timing_check(design: Rtl, family: str = "xc7"):
 def implement(design: Rtl, board, timeout: float | None = None, progress=None, bitstream=None
               ) -> tuple[dict[str, int], dict]:
     """(resources, timing) of the design on `board`: placed and routed on ECP5, where `timing` holds
-    `achieved_mhz`, `device` and `critical_path` (a proven clock); synthesised with `synth_xilinx` and
+    `achieved_mhz`, `device`, `critical_path` and `dsp_registers` (a proven clock); synthesised with `synth_xilinx` and
     rule-checked elsewhere, where it holds `rule_check` ("passed" or "failed") and `summary` (an assumed
     clock).  What `atheena synth` and `atheena compile --synth` both report (`clock` reads `timing`)."""
     if routable(board):
         routed = place_and_route(design, board, timeout, progress, bitstream)
         return routed.resources, {"achieved_mhz": routed.mhz, "device": routed.device, "fmax": routed.fmax,
-                                  "critical_path": routed.critical_path}
+                                  "critical_path": routed.critical_path, "dsp_registers": routed.dsp_registers}
     from atheena.hardware import synth
 
     rules = timing_check(design, board.family)

@@ -2,7 +2,9 @@
 
 `place_and_route(files, top, device)` runs Yosys `synth_ecp5 -json` and then
 `nextpnr-ecp5 --out-of-context` (no pin constraints: the accelerator core, as
-it would sit inside a larger design) and returns a `Routed`: the achieved
+it would sit inside a larger design), with the registers around each multiplier
+moved into its MULT18X18D in between (`dsp_registers`: Yosys leaves them in the
+fabric), and returns a `Routed`: the achieved
 maximum frequency per clock, the routed utilisation, the critical path and
 the wall time.  It is the only place in the flow where a clock is proven
 rather than assumed; `atheena synth` reports throughput at the lower of the
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from atheena.errors import AtheenaError
+from atheena.hardware import dsp_registers
 from atheena.hardware.cache import cache_dir, content_key, scratch, store
 from atheena.hardware.synth import _run, resources, tool, version, yosys, yosys_version
 
@@ -78,9 +81,12 @@ class Routed:
     target_mhz: float
     fmax: dict[str, float]  # achieved MHz per clock net
     utilisation: dict[str, tuple[int, int]]  # nextpnr's cell type -> (used, available)
-    resources: dict[str, int]  # {"dsp", "bram18", "lut", "ff"} of the Yosys netlist that was routed
+    # {"dsp", "bram18", "lut", "ff"} of the Yosys netlist (what the resource model predicts); the routed one
+    # has the flip-flops `dsp_registers` moved into DSPs fewer (`utilisation["TRELLIS_FF"]`)
+    resources: dict[str, int]
     critical_path: list[str] = field(default_factory=list)  # "from -> to (ns)" of the slowest clock's path
     seconds: float = 0.0  # wall time of synthesis + place-and-route (as first run, on a cache hit)
+    dsp_registers: str = ""  # what `dsp_registers` moved into the MULT18X18Ds before routing
 
     @property
     def mhz(self) -> float:
@@ -93,13 +99,14 @@ class Routed:
     def to_json(self) -> dict:
         return {"top": self.top, "device": self.device, "target_mhz": self.target_mhz,
                 "fmax": self.fmax, "utilisation": {k: list(v) for k, v in self.utilisation.items()},
-                "resources": self.resources, "critical_path": self.critical_path, "seconds": self.seconds}
+                "resources": self.resources, "critical_path": self.critical_path, "seconds": self.seconds,
+                "dsp_registers": self.dsp_registers}
 
     @classmethod
     def from_json(cls, d: dict) -> Routed:
         return cls(d["top"], d["device"], d["target_mhz"], d["fmax"],
                    {k: tuple(v) for k, v in d["utilisation"].items()}, d["resources"],
-                   d.get("critical_path", []), d.get("seconds", 0.0))
+                   d.get("critical_path", []), d.get("seconds", 0.0), d.get("dsp_registers", ""))
 
 
 def nextpnr() -> str:
@@ -155,7 +162,7 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
         raise AtheenaError(f"nothing to place and route for {top}: no SystemVerilog files were given")
     synth_text = SYNTH.format(sources=" ".join(sources), top=top)
     key = content_key(files, top, synth_text, device.describe(), str(target_mhz), str(SEED),
-                      yosys_version(), nextpnr_version())
+                      yosys_version(), nextpnr_version(), dsp_registers.VERSION)
     record_path = cache_dir("nextpnr") / f"{key}.json"
     config = record_path.with_suffix(".config")
     if record_path.exists() and (bitstream is None or config.exists()):
@@ -164,12 +171,9 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
             _pack(config, Path(bitstream), progress)
         return routed
     work = scratch(record_path.with_suffix(""), files)
-    (work / "synth.ys").write_text(synth_text)
     if progress:
         progress(f"Yosys synth_ecp5 of {top}")
-    code, seconds, _ = _run([yosys(), "-q", "-l", "yosys.log", "-s", "synth.ys"], work, timeout)
-    _check(code, work, "yosys.log", f"Yosys could not synthesise {top} for ECP5", timeout)
-    cells = json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"]
+    cells, packed, seconds = _synthesise(work, synth_text, top, timeout)
     if progress:
         progress(f"nextpnr-ecp5 place-and-route of {top} on {device.describe()} at {target_mhz:g} MHz")
     cmd = [nextpnr(), *device.flags(), "--json", "top.json", "--freq", f"{target_mhz:g}", "--out-of-context", "--timing-allow-fail",
@@ -182,7 +186,7 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
            output="report.json")
     fmax, used, path = _parse_report(json.loads((work / "report.json").read_text()))
     routed = Routed(top, device.describe(), target_mhz, fmax, used, resources(cells, "ecp5"), path,
-                    round(seconds + pnr_seconds, 1))
+                    round(seconds + pnr_seconds, 1), packed.describe() if packed.dsps else "")
     if bitstream is not None:
         os.replace(work / "top.config", config)
     store(record_path, routed.to_json())
@@ -190,6 +194,41 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
     if bitstream is not None:
         _pack(config, Path(bitstream), progress)
     return routed
+
+
+def _synthesise(work: Path, synth_text: str, top: str, timeout) -> tuple[dict, dsp_registers.Packed, float]:
+    """Yosys `synth_ecp5` in `work`, then the multiplier registers packed (`dsp_registers`) into top.json.
+
+    Returns Yosys's cell counts (before packing: the resources the model is fitted to), what was
+    packed, and the wall time."""
+    (work / "synth.ys").write_text(synth_text)
+    code, seconds, _ = _run([yosys(), "-q", "-l", "yosys.log", "-s", "synth.ys"], work, timeout)
+    _check(code, work, "yosys.log", f"Yosys could not synthesise {top} for ECP5", timeout)
+    cells = json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"]
+    netlist = json.loads((work / "top.json").read_text())
+    packed = dsp_registers.pack_multiplier_registers(netlist["modules"][top])
+    (work / "top.json").write_text(json.dumps(netlist))
+    return cells, packed, seconds
+
+
+def routed_netlist(files: dict[str, str], top: str, timeout: float | None = None) -> dict[str, str]:
+    """The netlist `place_and_route` hands to nextpnr, as Verilog of ECP5 primitives: {"<top>_ecp5.v": text}.
+
+    For gate-level simulation (`sim.simulate(..., gate_level="ecp5")`): it is how the synthesised,
+    register-packed design is checked against the RTL."""
+    sources = sorted(n for n in files if n.endswith((".sv", ".v")))
+    synth_text = SYNTH.format(sources=" ".join(sources), top=top)
+    key = content_key(files, top, synth_text, yosys_version(), dsp_registers.VERSION, "netlist")
+    work = scratch(cache_dir("nextpnr") / key, files)
+    try:
+        _synthesise(work, synth_text, top, timeout)
+        code, _, _ = _run([yosys(), "-q", "-p", "read_json top.json; write_verilog -noattr gate.v"], work, timeout)
+        if code != 0 or not (work / "gate.v").exists():
+            err = (work / "stderr.txt").read_text(errors="replace")[-_LOG_TAIL:]
+            raise AtheenaError(f"Yosys could not write the ECP5 netlist of {top} as Verilog (exit status {code}):\n{err}")
+        return {f"{top}_ecp5.v": (work / "gate.v").read_text()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _pack(config: Path, out: Path, progress) -> None:

