@@ -18,7 +18,7 @@ The rule is the one a packer must keep: a flip-flop moves into the DSP only if
 moving it cannot change what any other cell sees.
 * Operand A (or B) is registered in the DSP when every one of its non-constant
   bits is the Q of a plain TRELLIS_FF (rising clock, no set/reset: LSR tied 0)
-  and all of them share one clock and one clock enable.  The DSP then reads the
+  and all of them share one clock, and each operand's bits one clock enable.  The DSP then reads the
   flip-flops' D nets; a flip-flop left with no load is removed, one that still
   drives other logic stays (the register is duplicated, as the DSP48 packing of
   Vivado does).  A and B must be registered together (nextpnr's timing database
@@ -43,7 +43,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-VERSION = "2"  # part of the place-and-route cache key: bump when the packing rule changes
+VERSION = "3"  # part of the place-and-route cache key: bump when the packing rule changes
 
 _OPERANDS = {"A": [f"A{i}" for i in range(18)], "B": [f"B{i}" for i in range(18)]}
 _PRODUCT = [f"P{i}" for i in range(36)]
@@ -147,7 +147,10 @@ def pack_multiplier_registers(module: dict) -> Packed:
         ffs = [cells[f] for group in (registers or {}).values() for f in group.values()]
         clocks = {tuple(c["connections"]["CLK"]) for c in ffs}
         enables = {_enable(c) for c in ffs}
-        if registers and len(clocks) == 1 and len(enables) <= 2:
+        # one enable per operand: its DSP register has a single CE
+        one_enable = registers and all(len({_enable(cells[f]) for f in feeding.values()}) == 1
+                                       for feeding in registers.values())
+        if registers and len(clocks) == 1 and one_enable:
             clock = next(iter(clocks))
         else:
             registers, clock = None, None

@@ -157,10 +157,7 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
     Raises `AtheenaError` (with the end of the tool's log and where the whole of it is) when a tool is
     missing, fails, or does not finish within `timeout` seconds.
     """
-    sources = sorted(n for n in files if n.endswith((".sv", ".v")))
-    if not sources:
-        raise AtheenaError(f"nothing to place and route for {top}: no SystemVerilog files were given")
-    synth_text = SYNTH.format(sources=" ".join(sources), top=top)
+    synth_text = _script(files, top)
     key = content_key(files, top, synth_text, device.describe(), str(target_mhz), str(SEED),
                       yosys_version(), nextpnr_version(), dsp_registers.VERSION)
     record_path = cache_dir("nextpnr") / f"{key}.json"
@@ -196,6 +193,14 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
     return routed
 
 
+def _script(files: dict[str, str], top: str) -> str:
+    """The Yosys script that synthesises `files` for ECP5 (what both routing and the gate-level netlist run)."""
+    sources = sorted(n for n in files if n.endswith((".sv", ".v")))
+    if not sources:
+        raise AtheenaError(f"nothing to place and route for {top}: no SystemVerilog files were given")
+    return SYNTH.format(sources=" ".join(sources), top=top)
+
+
 def _synthesise(work: Path, synth_text: str, top: str, timeout) -> tuple[dict, dsp_registers.Packed, float]:
     """Yosys `synth_ecp5` in `work`, then the multiplier registers packed (`dsp_registers`) into top.json.
 
@@ -215,20 +220,25 @@ def routed_netlist(files: dict[str, str], top: str, timeout: float | None = None
     """The netlist `place_and_route` hands to nextpnr, as Verilog of ECP5 primitives: {"<top>_ecp5.v": text}.
 
     For gate-level simulation (`sim.simulate(..., gate_level="ecp5")`): it is how the synthesised,
-    register-packed design is checked against the RTL."""
-    sources = sorted(n for n in files if n.endswith((".sv", ".v")))
-    synth_text = SYNTH.format(sources=" ".join(sources), top=top)
+    register-packed design is checked against the RTL.  Cached by content like the routed records,
+    so simulating one netlist under several stall patterns synthesises it once."""
+    synth_text = _script(files, top)
     key = content_key(files, top, synth_text, yosys_version(), dsp_registers.VERSION, "netlist")
-    work = scratch(cache_dir("nextpnr") / key, files)
-    try:
-        _synthesise(work, synth_text, top, timeout)
-        code, _, _ = _run([yosys(), "-q", "-p", "read_json top.json; write_verilog -noattr gate.v"], work, timeout)
-        if code != 0 or not (work / "gate.v").exists():
-            err = (work / "stderr.txt").read_text(errors="replace")[-_LOG_TAIL:]
-            raise AtheenaError(f"Yosys could not write the ECP5 netlist of {top} as Verilog (exit status {code}):\n{err}")
-        return {f"{top}_ecp5.v": (work / "gate.v").read_text()}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    cached = cache_dir("nextpnr") / f"{key}.v"
+    if not cached.exists():
+        work = scratch(cached.with_suffix(""), files)
+        try:
+            _synthesise(work, synth_text, top, timeout)
+            code, _, _ = _run([yosys(), "-q", "-p", "read_json top.json; write_verilog -noattr gate.v"], work,
+                              timeout)
+            if code != 0 or not (work / "gate.v").exists():
+                err = (work / "stderr.txt").read_text(errors="replace")[-_LOG_TAIL:]
+                raise AtheenaError(f"Yosys could not write the ECP5 netlist of {top} as Verilog "
+                                   f"(exit status {code}):\n{err}")
+            os.replace(work / "gate.v", cached)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return {f"{top}_ecp5.v": cached.read_text()}
 
 
 def _pack(config: Path, out: Path, progress) -> None:

@@ -169,3 +169,10 @@ def test_an_inverted_clock_enable_gets_one_shared_inverter():
     (inverter,) = [c for c in module["cells"].values() if c["type"] == "LUT4"]
     assert inverter["connections"]["A"] == [7] and inverter["parameters"]["INIT"] == "0101010101010101"
     assert module["cells"]["mult"]["connections"]["CE0"] == inverter["connections"]["Z"]
+
+
+def test_an_operand_whose_bits_have_different_enables_stays_in_the_fabric():
+    module = _netlist(ce=7)
+    module["cells"]["Aff1"]["connections"]["CE"] = [8]  # one DSP register has one clock enable
+    packed = pack_multiplier_registers(module)
+    assert packed.inputs == 0 and "REG_INPUTA_CLK" not in module["cells"]["mult"]["parameters"]
