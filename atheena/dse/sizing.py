@@ -153,7 +153,7 @@ def size(func: ir.Operation, foldings: Mapping, intervals: Mapping, reach: Mappi
 
 def _buffer(op, ops, foldings, intervals, reach, max_loss, trace) -> _Buffer:
     kind = kinds.of(op)
-    lanes = kind.lanes_in(foldings[op])
+    lanes = kind.lanes_in(op, foldings[op])
     exit_index = kind.exit(op)
     if kind.mode(op) == "forward_on_exit":
         return _Buffer(op, exit_index, None, lanes, MIN_DEPTH)

@@ -1,8 +1,9 @@
 """Cycle-level timing of the generated kernels: the intervals the DSE optimises.
 
 Most kernels have closed-form intervals.  A convolution does not: its
-sliding window visits every padded input position once (one cycle each) and
-emits a window only on the stride grid, while its multiply-accumulate engine
+sliding window visits each of its positions once (one cycle each: the padded
+input grid without the padding that neither holds data nor ends a window,
+`WindowShape.row_walk`/`col_walk`) and emits a window only on the stride grid, while its multiply-accumulate engine
 spends `work` cycles per output pixel and can hold two pixels (ping-pong).
 When the engine is the bottleneck it still starves wherever the window walks
 a long stretch without outputs (the first kernel rows, each row's first
@@ -27,22 +28,24 @@ from __future__ import annotations
 import numpy as np
 
 
-def window_gaps(padded: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int], groups: int) -> np.ndarray:
-    """Positions without a window before each output pixel (the first counts from the previous sample)."""
-    hp, wp = padded
-    kh, kw = kernel
-    rows = [r for r in range(hp) if r >= kh - 1 and (r - kh + 1) % stride[0] == 0]
-    cols = [c for c in range(wp) if c >= kw - 1 and (c - kw + 1) % stride[1] == 0]
-    starts = np.array([(r * wp + c) * groups for r in rows for c in cols], dtype=np.int64)
+def window_gaps(shape) -> np.ndarray:
+    """Positions without a window before each output pixel of `shape` (a `WindowShape`; the first counts from
+    the previous sample)."""
+    rows, cols, groups = shape.row_walk(), shape.col_walk(), shape.groups
+    nr, nc = len(rows.ends), len(cols.ends)
+    starts = np.array([(r * nc + c) * groups for r in range(nr) if rows.ends[r] for c in range(nc) if cols.ends[c]],
+                      dtype=np.int64)
     ends = starts + groups  # one past the last beat of the pixel
-    previous_end = np.concatenate([[ends[-1] - hp * wp * groups], ends[:-1]])
+    previous_end = np.concatenate([[ends[-1] - nr * nc * groups], ends[:-1]])
     return starts - previous_end
 
 
-def conv_interval(padded, kernel, stride, groups: int, work, samples: int = 4) -> np.ndarray:
-    """Steady-state cycles per sample of the conv kernel for each per-pixel `work` (array or int)."""
+def conv_interval(shape, work, samples: int = 4) -> np.ndarray:
+    """Steady-state cycles per sample of the conv kernel over window `shape` (a `WindowShape`) for each per-pixel
+    `work` (array or int)."""
     work = np.atleast_1d(np.asarray(work, dtype=np.int64))
-    gaps = window_gaps(padded, kernel, stride, groups)
+    groups = shape.groups
+    gaps = window_gaps(shape)
     never = np.full_like(work, -(10**12))
     fire_last, w_last = never - 1, never  # window: last beat fired / written into the engine
     done = [never, never]  # L(p-2), L(p-1): the engine's last step of the two previous pixels

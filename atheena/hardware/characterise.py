@@ -134,7 +134,7 @@ def window_shape(p):
     from atheena.hardware.kernels.window import WindowShape
 
     k, s, pad = p["k"], p.get("s", 1), p.get("p", 0)
-    return WindowShape(p["c"], p["h"], p["w"], (k, k), (s, s), (pad, pad), p["ci"])
+    return WindowShape(p["c"], p["h"], p["w"], (k, k), (s, s), (pad, pad), p["ci"], p.get("px", 1))
 
 
 def _fifo(p):

@@ -298,7 +298,7 @@ def build(module, foldings: Mapping | None = None, arith=None, id_depth: int | N
     subset = ops is not None
     ops = list(ops) if subset else [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
     first = next((op for op in ops if kinds.role(op) != "split"), None)
-    lanes_in = kinds.of(first).lanes_in(folding_of(first, foldings)) if first is not None else 1
+    lanes_in = kinds.of(first).lanes_in(first, folding_of(first, foldings)) if first is not None else 1
     words = math.prod(O.shape_of(arg))
     env: dict = {arg: Channel(lanes_in, words)}
 
@@ -310,9 +310,6 @@ def build(module, foldings: Mapping | None = None, arith=None, id_depth: int | N
     for op in ops:
         kind = kinds.of(op)
         folding = folding_of(op, foldings) if kind.folded else {}
-        if folding.get("pixels", 1) != 1:
-            raise AtheenaError(f"{layer_name(op.location) or op.name}: folding pixels={folding['pixels']} has no "
-                               "hardware yet; fold with the current DSE (it only chooses pixels=1)")
         b.op = op
         outs = kind.hardware(op, folding, b, [channel(v) for v in op.operands])
         env.update(zip(op.results, outs))

@@ -38,6 +38,13 @@ def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
+def stream_widths(value: ir.Value) -> list[int]:
+    """Words per beat a stream of `value`'s shape can have: a share of a pixel's channels (a divisor of C),
+    or whole pixels, `C * q` for q dividing the width (pixel lanes; a beat never straddles a row)."""
+    c, _, w = map_shape(value)
+    return divisors(c) + [c * q for q in divisors(w)[1:]]
+
+
 def map_shape(value: ir.Value) -> tuple[int, int, int]:
     """(C, H, W) of a stream; a vector is C x 1 x 1, a decision 1 x 1 x 1."""
     shape = O.shape_of(value)
@@ -76,6 +83,9 @@ class OpKind:
     torch_layers: ClassVar[str] = ""
     #: whether a BatchNorm2d right after it is folded into its weights
     absorbs_batch_norm: ClassVar[bool] = False
+    #: axes a `folding` may leave out, and the value that means (IR written before an axis existed stays
+    #: valid, and `fold` writes one only when it differs)
+    defaults: ClassVar[dict[str, int]] = {}
     #: indices of operands / results that carry decisions (tensor<i1>) rather than f32 data
     decision_operands: ClassVar[tuple[int, ...]] = ()
     decision_results: ClassVar[tuple[int, ...]] = ()
@@ -99,9 +109,9 @@ class OpKind:
 
     # -- folding -----------------------------------------------------------------------------------------
     def axes(self, op: ir.Operation) -> dict[str, list[int]]:
-        """Each folding parameter and its legal values; a folding is one value per axis."""
-        c, _, _ = map_shape(op.operands[0])
-        return {"coarse": divisors(c)}
+        """Each folding parameter and its legal values; a folding is one value per axis.  An element-wise
+        kernel takes any beat width the stream can have (`stream_widths`)."""
+        return {"coarse": stream_widths(op.operands[0])}
 
     def interval(self, op: ir.Operation, folding: dict) -> float:
         """Cycles per sample at `folding` (the kernel's, checked in RTL)."""
@@ -118,27 +128,28 @@ class OpKind:
         axes = self.axes(op)
         out = []
         for values in itertools.product(*axes.values()):
-            folding = dict(zip(axes, values))
+            folding = {k: v for k, v in zip(axes, values) if self.defaults.get(k) != v}
             out.append((folding, self.interval(op, folding)))
         return out
 
     def check_folding(self, op: ir.Operation, folding: dict) -> str | None:
         """A problem with a `folding` attribute's keys or values, or None."""
         axes = self.axes(op)
-        if set(folding) != set(axes):
-            want = ", ".join(axes) or "no parameters"
+        if not set(axes) - set(self.defaults) <= set(folding) <= set(axes):
+            want = ", ".join(k if k not in self.defaults else f"optionally {k}" for k in axes) or "no parameters"
             return f"folding {_show(folding)} must give exactly {want}"
         for key, legal in axes.items():
-            if folding[key] not in legal:
-                return (f"folding {key} = {folding[key]} is not legal here; legal values: "
-                        f"{', '.join(map(str, legal))}")
+            if key in folding and folding[key] not in legal:
+                contiguous = len(legal) > 3 and legal == list(range(legal[0], legal[-1] + 1))
+                values = f"{legal[0]} to {legal[-1]}" if contiguous else ", ".join(map(str, legal))
+                return f"folding {key} = {folding[key]} is not legal here; legal values: {values}"
         return None
 
-    def lanes_in(self, folding: dict) -> int:
+    def lanes_in(self, op: ir.Operation, folding: dict) -> int:
         """Words per beat the op's first input takes."""
         return folding.get("coarse_in", folding.get("coarse", 1))
 
-    def lanes_out(self, folding: dict) -> int:
+    def lanes_out(self, op: ir.Operation, folding: dict) -> int:
         return folding.get("coarse_out", folding.get("coarse", 1))
 
     # -- hardware ------------------------------------------------------------------------------------------

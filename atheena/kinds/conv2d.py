@@ -1,10 +1,15 @@
 """`atheena.conv2d`: a (grouped) 2-D convolution with bias.
 
 Folding: `coarse_in` input lanes (divides C, or C/groups), `coarse_out` output
-lanes (divides F), `fine` multipliers per dot product (divides kh*kw).  The
-kernel (`kernels/conv.py`) overlaps the sliding window's visit of every padded
-input position with `(F/co)(C/ci)(kh*kw/fine)` multiply-accumulate steps per
-output pixel; no closed form captures the overlap (stride-2 rows starve the
+lanes (divides F), `fine` multipliers per dot product (1 to kh*kw: one that does
+not divide kh*kw leaves the last of `ceil(kh*kw/fine)` steps partial), and
+`pixels`, input pixels a beat (pixel lanes, `window.pixel_values`; 1 when left
+out): with q > 1 a beat holds q whole pixels (coarse_in = C), the window ends
+q/stride windows a beat and the engine computes them side by side with the same
+weights (coarse_out = F, so an output beat is q/stride whole pixels).  The
+kernel (`kernels/conv.py`) overlaps the sliding window's visit of its input
+positions (`WindowShape.positions`) with `(F/co)(C/ci)ceil(kh*kw/fine)` multiply-accumulate
+steps per output pixel; no closed form captures the overlap (stride-2 rows starve the
 engine), so the interval replays the kernel's schedule
 (`atheena.dse.timing.conv_interval`, exact against the RTL).  Grouped
 convolutions are costed but have no kernel yet.
@@ -13,6 +18,7 @@ convolutions are costed but have no kernel yet.
 from __future__ import annotations
 
 import itertools
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -70,7 +76,8 @@ def padding_mode(b, op: ir.Operation, mode: str, weights: np.ndarray) -> tuple[i
 
 
 def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: int, ci: int, co: int, fine: int,
-                   px: int = 1, weights: np.ndarray | None = None, bias: np.ndarray | None = None) -> Estimate:
+                   px: int = 1, weights: np.ndarray | None = None, bias: np.ndarray | None = None,
+                   sw: int = 1) -> Estimate:
     """A kh x kw convolution of a C-channel, W-wide map to F channels, folded (ci, co, fine).
 
     Memories of `kernels/conv.py`: the weight ROM (one `ci*co*fine`-word entry per step), the
@@ -89,35 +96,41 @@ def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: in
     `operand_bits` (the multipliers' operand registers: selected window words and weights).  The
     output FIFO the engine's credits reserve (`pipeline.credit_depth`) is one more memory.
     """
-    if px != 1:
-        raise AtheenaError("pixel parallelism has no convolution kernel yet")
-    mults = ci * co * fine
+    from atheena.hardware.kernels.conv import position_groups
+
+    pixels = px // sw if px > 1 else 1  # windows a beat: the engine's multipliers side by side
+    mults = pixels * ci * co * fine
     groups_in = c // ci
     kk = kh * kw
-    steps = (f // co) * groups_in * (kk // fine)
+    kg = position_groups(kk, fine)
+    steps = (f // co) * groups_in * kg
     if weights is not None:
-        codes = np.asarray(weights).reshape(f // co, co, groups_in, ci, kk // fine, fine)
-        weight_bits = rom_mapping_columns(codes.transpose(0, 2, 4, 1, 3, 5).reshape(steps, mults), 16)
+        codes = np.asarray(weights).reshape(f, c, kk)
+        codes = np.concatenate([codes, np.zeros((f, c, kg * fine - kk), codes.dtype)], 2)  # a partial last step
+        codes = codes.reshape(f // co, co, groups_in, ci, kg, fine)
+        weight_bits = rom_mapping_columns(codes.transpose(0, 2, 4, 1, 3, 5).reshape(steps, mults // pixels), 16)
     else:
-        weight_bits = _rom_columns_typical(steps, mults, 16, TYPICAL_WEIGHT_COLUMNS)
+        weight_bits = _rom_columns_typical(steps, mults // pixels, 16, TYPICAL_WEIGHT_COLUMNS)
     if bias is not None:
         bias_bits = rom_columns(np.asarray(bias).reshape(f // co, co), ACC_BITS)
     else:
         bias_bits = _rom_columns_typical(f // co, co, ACC_BITS, TYPICAL_BIAS_COLUMNS)
-    parts, features = window.window_memory(c, w, kh, kw, pw, ci)
+    parts, features = window.window_memory(c, w, kh, kw, pw, ci, sw, px)
     roms = [_rom(max(2, steps), 1, weight_bits), _rom(max(2, f // co), 1, bias_bits)]
-    parts.append(memory(2 * groups_in, features["extra_controls"] + 1, 16 * kk * ci // (features["extra_controls"] + 1)))
+    copies = features["extra_controls"] + 1
+    parts.append(memory(2 * groups_in, copies, 16 * kk * ci * pixels // copies))
     from atheena.hardware.kernels.conv import pipeline_depth
     from atheena.hardware.kernels.pipeline import credit_depth, tree_bits
 
-    parts.append(memory(credit_depth(pipeline_depth(ci, fine), groups_in * (kk // fine)), 1, 16 * co))
+    parts.append(memory(credit_depth(pipeline_depth(ci, fine), groups_in * kg), 1, 16 * co * pixels))
     bram, lut_mem, ff_mem = _total(parts + roms)
     rom_luts = sum(lut for b, lut, _ in roms if not b)  # fitted: their LUTs depend on the contents
-    counters = (kk // fine, groups_in, f // co, steps)
-    features |= {"mults": mults, "out_lanes": co, "acc_lanes": co * (groups_in * (kk // fine) > 1),
-                 "rom_luts": rom_luts, "select_bits": 16 * ci * fine * _mux_luts(kk // fine), "memory_ff": ff_mem,
+    counters = (kg, groups_in, f // co, steps)
+    features |= {"mults": mults, "out_lanes": co * pixels, "acc_lanes": co * pixels * (groups_in * kg > 1),
+                 "rom_luts": rom_luts, "select_bits": 16 * ci * fine * pixels * _mux_luts(kg), "memory_ff": ff_mem,
                  "count_bits": sum(max(1, (n - 1).bit_length()) for n in counters if n > 1),
-                 "tree_bits": co * tree_bits(ci * fine, 32), "operand_bits": 16 * (ci * fine + mults)}
+                 "tree_bits": co * pixels * tree_bits(ci * fine, 32),
+                 "operand_bits": 16 * (ci * fine * pixels + mults // pixels)}
     return estimate("conv2d", features, mults, bram, lut_mem - rom_luts)
 
 
@@ -127,6 +140,7 @@ class Conv2d(OpKind):
     torch_ops = ("torch.aten.conv2d", "torch.aten.conv2d.padding", "torch.aten.convolution")
     torch_layers = "Conv2d, BatchNorm2d after a Conv2d"
     absorbs_batch_norm = True
+    defaults: ClassVar[dict[str, int]] = {"pixels": 1}
 
     def from_torch(self, b, op):
         source = b.stream(op)
@@ -186,21 +200,39 @@ class Conv2d(OpKind):
         f, _, _ = map_shape(op.results[0])
         kh, kw = O.int_array(op, "kernel")
         g = O.int_attr(op, "groups")
-        return {"coarse_in": divisors(c // g if g > 1 else c), "coarse_out": divisors(f), "fine": divisors(kh * kw)}
+        return {"coarse_in": divisors(c // g if g > 1 else c), "coarse_out": divisors(f),
+                "fine": list(range(1, kh * kw + 1)), "pixels": window.pixel_values(op) if g == 1 else [1]}
 
-    def _intervals(self, op, ci: int, pairs: list[tuple[int, int]]) -> list[int]:
+    def check_folding(self, op, folding):
+        problem = super().check_folding(op, folding)
+        if problem or folding.get("pixels", 1) == 1:
+            return problem
+        c, f = map_shape(op.operands[0])[0], map_shape(op.results[0])[0]
+        if (folding["coarse_in"], folding["coarse_out"]) != (c, f):
+            return (f"folding pixels = {folding['pixels']} needs every channel in a beat: coarse_in = {c} and "
+                    f"coarse_out = {f}")
+        return None
+
+    def lanes_in(self, op, folding):
+        return folding["coarse_in"] * folding.get("pixels", 1)
+
+    def lanes_out(self, op, folding):
+        return folding["coarse_out"] * window.pixels_out(op, folding.get("pixels", 1))
+
+    def _intervals(self, op, ci: int, pairs: list[tuple[int, int]], pixels: int = 1) -> list[int]:
         from atheena.dse.timing import conv_interval
+        from atheena.hardware.kernels.conv import position_groups
 
-        c, h, w = map_shape(op.operands[0])
+        c, _, _ = map_shape(op.operands[0])
         f, _, _ = map_shape(op.results[0])
-        kernel, stride, padding = window.params(op)
+        kernel = window.params(op)[0]
         kk = kernel[0] * kernel[1]
-        work = [(f // co) * (c // ci) * (kk // fine) for co, fine in pairs]
-        padded = (h + 2 * padding[0], w + 2 * padding[1])
-        return [int(i) for i in conv_interval(padded, tuple(kernel), tuple(stride), c // ci, work)]
+        work = [(f // co) * (c // ci) * position_groups(kk, fine) for co, fine in pairs]
+        return [int(i) for i in conv_interval(window.shape(op, ci, pixels), work)]
 
     def interval(self, op, folding):
-        return self._intervals(op, folding["coarse_in"], [(folding["coarse_out"], folding["fine"])])[0]
+        return self._intervals(op, folding["coarse_in"], [(folding["coarse_out"], folding["fine"])],
+                               folding.get("pixels", 1))[0]
 
     def latency(self, op, folding):
         from atheena.hardware.kernels.conv import pipeline_depth
@@ -208,12 +240,22 @@ class Conv2d(OpKind):
         return pipeline_depth(folding["coarse_in"], folding["fine"]) + 2  # and its output FIFO
 
     def foldings(self, op):
+        """Every (coarse_in, coarse_out) with the efficient `fine` values only: the fewest multipliers for each
+        number of steps per beat, `ceil(kk / s)` for s = 1..kk (any other `fine` takes as many steps with more
+        multipliers, so the DSE never wants it; `check_folding` still accepts it)."""
         axes = self.axes(op)
+        kk = len(axes["fine"])
+        fines = sorted({-(-kk // steps) for steps in range(1, kk + 1)})
         out = []
         for ci in axes["coarse_in"]:  # the schedule replay is vectorised over (coarse_out, fine)
-            pairs = list(itertools.product(axes["coarse_out"], axes["fine"]))
+            pairs = list(itertools.product(axes["coarse_out"], fines))
             for (co, fine), interval in zip(pairs, self._intervals(op, ci, pairs)):
                 out.append(({"coarse_in": ci, "coarse_out": co, "fine": fine}, interval))
+        c, f = axes["coarse_in"][-1], axes["coarse_out"][-1]
+        for q in axes["pixels"][1:]:  # pixel lanes: every channel in and out
+            pairs = [(f, fine) for fine in fines]
+            for (_, fine), interval in zip(pairs, self._intervals(op, c, pairs, q)):
+                out.append(({"coarse_in": c, "coarse_out": f, "fine": fine, "pixels": q}, interval))
         return out
 
     def codes(self, op):
@@ -236,13 +278,13 @@ class Conv2d(OpKind):
         def build(p):
             from atheena.hardware.kernels.conv import ConvParams, conv_module
 
-            params = ConvParams(window_shape(p), *codes(p), p["co"], p["fine"], shift=8)
+            params = ConvParams(window_shape(p), *codes(p), p["co"], p["fine"], shift=8)  # `px`: pixels a beat
             return conv_module(params), params.name()
 
         def cost(p):
             weights, bias = codes(p)
             return conv_resources(p["c"], p["w"], p["f"], p["k"], p["k"], p.get("p", 0), 1, p["ci"], p["co"],
-                                  p["fine"], weights=weights, bias=bias)
+                                  p["fine"], px=p.get("px", 1), weights=weights, bias=bias, sw=p.get("s", 1))
 
         return [Family("conv2d", "conv2d", ("base", "rom_luts", "acc_lanes", "out_lanes", "select_bits", "sr_srl",
                                             "count_bits", "window_words", "sr_ff", "mults", "memory_ff", "tree_bits",
@@ -258,24 +300,26 @@ class Conv2d(OpKind):
         f, _, _ = map_shape(op.results[0])
         kh, kw = O.int_array(op, "kernel")
         pw = O.int_array(op, "padding")[1]
+        sw = O.int_array(op, "stride")[1]
         g = O.int_attr(op, "groups")
         ci, co, fine = folding["coarse_in"], folding["coarse_out"], folding["fine"]
+        q = folding.get("pixels", 1)
         if g != 1 and not b.standalone:
             raise AtheenaError(f"{layer_name(op.location) or op.name}: grouped convolutions have no hardware "
                                "kernel yet")
 
         def cost():
             weights, bias = b.codes(op) if g == 1 else (None, None)  # grouped: no dense layout; typical weights
-            return conv_resources(c, w, f, kh, kw, pw, g, ci, co, fine, weights=weights, bias=bias)
+            return conv_resources(c, w, f, kh, kw, pw, g, ci, co, fine, px=q, weights=weights, bias=bias, sw=sw)
 
         def module():
             from atheena.hardware.kernels.conv import ConvParams, conv_module
 
             w_codes, b_codes = b.arith.parameters(op)
-            params = ConvParams(window.shape(op, ci), w_codes, b_codes, co, fine, b.arith.weight.frac)
+            params = ConvParams(window.shape(op, ci, q), w_codes, b_codes, co, fine, b.arith.weight.frac)
             return conv_module(params)
 
-        return window.stages(b, op, inputs[0], ci, co, cost, module)
+        return window.stages(b, op, inputs[0], ci * q, co * window.pixels_out(op, q), cost, module)
 
 
 KIND = Conv2d()

@@ -29,7 +29,7 @@ import numpy as np
 
 from atheena.dialects import ops as O
 from atheena.dse import families
-from atheena.kinds.base import OpKind, map_shape
+from atheena.kinds.base import OpKind, divisors, map_shape
 
 #: what the resource model fits (resource_model.json key, characterisation family)
 COST_KIND = "global_avg_pool2d"
@@ -114,6 +114,10 @@ class GlobalAvgPool2d(OpKind):
         total = np.asarray(x, dtype=np.int64).sum(axis=(2, 3), keepdims=True)  # exact: |total| < H*W*2**15
         multiplier = int(np.floor(2.0**arith.AVG_SHIFT / (h * w) + 0.5))
         return arith.requantize(total * multiplier, arith.AVG_SHIFT)
+
+    def axes(self, op):
+        """Channel lanes only: its kernel sums the channels of one pixel a beat."""
+        return {"coarse": divisors(map_shape(op.operands[0])[0])}
 
     def interval(self, op, folding):
         c, h, w = map_shape(op.operands[0])

@@ -1,7 +1,10 @@
 """`atheena.max_pool2d` and `atheena.avg_pool2d`: pooling over a sliding window.
 
-Folding: `coarse` channel lanes (divides C).  The kernel (`kernels/pool.py`)
-visits every padded input position once: `(H+2ph)(W+2pw)C/coarse` cycles.
+Folding: `coarse` channel lanes (divides C) and `pixels`, input pixels a beat
+(pixel lanes with every channel, `window.pixel_values`; 1 when left out: the
+window then ends pixels/stride windows a beat).  The kernel (`kernels/pool.py`)
+keeps its window's schedule: one cycle per position the window visits and
+channel group (`WindowShape.positions`).
 Max pooling pads with the most negative code (padding is at most half a
 window, so it never wins); average pooling sums the window, zero padding
 included, and multiplies by `round(2**16 / (kh*kw))` (see the fixed-point
@@ -13,6 +16,7 @@ same numbers; its kernel needs no line buffers).
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -21,7 +25,7 @@ from torch_mlir import ir
 from atheena.dialects import ops as O
 from atheena.dse.model import Estimate, _total, estimate
 from atheena.kinds import window
-from atheena.kinds.base import OpKind, map_shape
+from atheena.kinds.base import OpKind, divisors, map_shape
 
 
 def window_max(op: ir.Operation, x: np.ndarray) -> np.ndarray:
@@ -39,8 +43,8 @@ def window_sum(op: ir.Operation, x: np.ndarray) -> np.ndarray:
                                           count_include_pad=True, divisor_override=1).numpy()
 
 
-def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: int = 1, kw: int | None = None
-                   ) -> Estimate:
+def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: int = 1, kw: int | None = None,
+                   sw: int | None = None) -> Estimate:
     """max_pool2d / avg_pool2d: the sliding window (`window.window_memory`) and a reduction of kh*kw words per lane.
 
     `reduce_words`: per lane, the kh*kw-1 comparisons (max) or additions (average; plus one per
@@ -51,12 +55,16 @@ def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: 
     from atheena.dse.memory import memory
     from atheena.hardware.kernels.pipeline import credit_depth, tree_bits
     from atheena.hardware.kernels.pool import pool_latency
+    from atheena.hardware.kernels.window import block_walk, walk
 
     kw = kh if kw is None else kw
+    sw = kw if sw is None else sw
     kk = kh * kw
     reduction = "avg" if kind == "avg_pool2d" else "max"
-    parts, features = window.window_memory(c, w, kh, kw, pw, lanes)
-    parts.append(memory(credit_depth(pool_latency(reduction, kk)), 1, 16 * lanes))  # the output FIFO
+    parts, features = window.window_memory(c, w, kh, kw, pw, lanes, sw, px)
+    windows = px // sw if px > 1 else 1  # reduced side by side
+    lanes_out = lanes * windows
+    parts.append(memory(credit_depth(pool_latency(reduction, kk)), 1, 16 * lanes_out))  # the output FIFO
     bram, lut_mem, ff_mem = _total(parts)
     set_bits = bin(math.floor(2.0**16 / kk + 0.5)).count("1")
     ops = kk - 1 + (set_bits - 1 if kind == "avg_pool2d" else 0)
@@ -64,13 +72,41 @@ def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: 
         stage_bits = 16 * kk
     else:  # the sum tree, the constant multiply's tree, the rounded value and the output register
         stage_bits = tree_bits(kk, 17) + tree_bits(set_bits, 48) + 32 + 16
-    features |= {"lanes": lanes, "reduce_words": lanes * ops, "memory_ff": ff_mem, "reduce_bits": lanes * stage_bits,
-                 "count_bits": sum(max(1, (k - 1).bit_length()) for k in (c // lanes, w + 2 * pw) if k > 1)}
+    steps = len(block_walk(w, kw, sw, pw, px).real) if px > 1 else len(walk(w, kw, sw, pw).real)
+    features |= {"lanes": lanes_out, "reduce_words": lanes_out * ops, "memory_ff": ff_mem,
+                 "reduce_bits": lanes_out * stage_bits,
+                 "count_bits": sum(max(1, (k - 1).bit_length()) for k in (c // lanes, steps) if k > 1)}
     return estimate(kind, features, 0, bram, lut_mem)
 
 
 class _Pool(OpKind):
     reduction = ""  # the kernel's "max" or "avg"
+    defaults: ClassVar[dict[str, int]] = {"pixels": 1}
+
+    def axes(self, op):
+        c = map_shape(op.operands[0])[0]
+        return {"coarse": divisors(c), "pixels": window.pixel_values(op)}
+
+    def foldings(self, op):
+        """Channel lanes at one pixel a beat, and each pixel width with every channel."""
+        axes = self.axes(op)
+        out = [({"coarse": lanes}, self.interval(op, {"coarse": lanes})) for lanes in axes["coarse"]]
+        c = axes["coarse"][-1]
+        out += [({"coarse": c, "pixels": q}, self.interval(op, {"coarse": c, "pixels": q})) for q in axes["pixels"][1:]]
+        return out
+
+    def check_folding(self, op, folding):
+        problem = super().check_folding(op, folding)
+        c = map_shape(op.operands[0])[0]
+        if not problem and folding.get("pixels", 1) > 1 and folding["coarse"] != c:
+            return f"folding pixels = {folding['pixels']} needs every channel in a beat: coarse = {c}"
+        return problem
+
+    def lanes_in(self, op, folding):
+        return folding["coarse"] * folding.get("pixels", 1)
+
+    def lanes_out(self, op, folding):
+        return folding["coarse"] * window.pixels_out(op, folding.get("pixels", 1))
 
     def torch_options(self, b, op, padding) -> None:
         """Refuse what the kernel does not do (each pooling op has its own torch arguments)."""
@@ -96,9 +132,7 @@ class _Pool(OpKind):
         return None
 
     def interval(self, op, folding):
-        c, h, w = map_shape(op.operands[0])
-        ph, pw = O.int_array(op, "padding")
-        return (h + 2 * ph) * (w + 2 * pw) * c / folding["coarse"]  # the window visits every padded position
+        return window.shape(op, folding["coarse"], folding.get("pixels", 1)).positions
 
     def latency(self, op, folding):
         from atheena.hardware.kernels.pool import pool_latency
@@ -119,7 +153,8 @@ class _Pool(OpKind):
             return module, module.__name__
 
         def cost(p):
-            return pool_resources(kind, p["c"], p["w"], p["k"], p.get("p", 0), p["ci"])
+            return pool_resources(kind, p["c"], p["w"], p["k"], p.get("p", 0), p["ci"], p.get("px", 1),
+                                  sw=p.get("s", 1))
 
         return [Family(kind, kind, ("base", "reduce_words", "window_words", "sr_srl", "count_bits", "sr_ff",
                                     "memory_ff", "reduce_bits", "extra_controls"),
@@ -132,16 +167,17 @@ class _Pool(OpKind):
         c, _, w = map_shape(op.operands[0])
         kh, kw = O.int_array(op, "kernel")
         pw = O.int_array(op, "padding")[1]
-        lanes = folding["coarse"]
+        sw = O.int_array(op, "stride")[1]
+        lanes, q = folding["coarse"], folding.get("pixels", 1)
         kind = self.name.removeprefix("atheena.")
 
         def module():
             from atheena.hardware.kernels.pool import pool_module
 
-            return pool_module(window.shape(op, lanes), self.reduction)
+            return pool_module(window.shape(op, lanes, q), self.reduction)
 
-        return window.stages(b, op, inputs[0], lanes, lanes,
-                             lambda: pool_resources(kind, c, w, kh, pw, lanes, kw=kw), module)
+        return window.stages(b, op, inputs[0], lanes * q, lanes * window.pixels_out(op, q),
+                             lambda: pool_resources(kind, c, w, kh, pw, lanes, q, kw=kw, sw=sw), module)
 
 
 class MaxPool2d(_Pool):

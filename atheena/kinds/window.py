@@ -45,13 +45,35 @@ def check_window(op: ir.Operation) -> str | None:
     )
 
 
-def shape(op: ir.Operation, lanes: int):
-    """The kernels' `WindowShape` of a window op at `lanes` input lanes."""
+def shape(op: ir.Operation, lanes: int, pixels: int = 1):
+    """The kernels' `WindowShape` of a window op at `lanes` channel lanes and `pixels` input pixels a beat."""
     from atheena.hardware.kernels.window import WindowShape
 
     c, h, w = O.shape_of(op.operands[0])
     kernel, stride, padding = params(op)
-    return WindowShape(c, h, w, kernel=tuple(kernel), stride=tuple(stride), padding=tuple(padding), lanes=lanes)
+    return WindowShape(c, h, w, kernel=tuple(kernel), stride=tuple(stride), padding=tuple(padding), lanes=lanes,
+                       columns=pixels)
+
+
+def pixel_values(op: ir.Operation) -> list[int]:
+    """Input pixels a beat the window kernel can take: 1, and the widths whose blocks line up with the image
+    and the windows (`WindowShape._block_problem`), every channel in the beat."""
+    from atheena.kinds.base import divisors
+
+    c, _, w = O.shape_of(op.operands[0])
+    out = [1]
+    for q in divisors(w)[1:]:
+        try:
+            shape(op, c, q)
+        except ValueError:
+            continue
+        out.append(q)
+    return out
+
+
+def pixels_out(op: ir.Operation, pixels: int) -> int:
+    """Windows (output pixels) a beat at `pixels` input pixels a beat."""
+    return pixels // O.int_array(op, "stride")[1] if pixels > 1 else 1
 
 
 def stages(b, op: ir.Operation, src, lanes_in: int, lanes_out: int, cost, module):
@@ -77,22 +99,35 @@ def stages(b, op: ir.Operation, src, lanes_in: int, lanes_out: int, cost, module
     return [b.kernel([src], Channel(lanes_out, f * ho * wo), cost, module, fifo=wo * f // lanes_out)]
 
 
-def window_memory(c: int, w: int, kh: int, kw: int, pw: int, lanes: int) -> tuple[list, dict]:
+def window_memory(c: int, w: int, kh: int, kw: int, pw: int, lanes: int, sw: int = 1, columns: int = 1
+                  ) -> tuple[list, dict]:
     """Memories and features of the sliding window (`kernels/window.py`) that conv and pooling share.
 
-    Memories: kh-1 line buffers of (W+2pw) * C/lanes entries of `lanes` words.  Each kernel
-    row also has a shift register of (kw-1) segments of G = C/lanes beats; on a family with
+    Memories: kh-1 line buffers of one entry of `lanes` words per visited column (`walk`: the
+    padded width without the padding that neither holds data nor ends a window) and channel group.
+    Each kernel row also has a shift register of (kw-1) segments of G = C/lanes beats; on a family with
     SRLs (`DeviceFamily.srl`) Yosys turns a segment of 3 or more stages into an SRL per bit
     (`sr_srl`, LUTs), and the rest stays FFs (`sr_ff`).  `window_words`: the window register,
     kh*kw*lanes words.  A wide window is built as several copies of its control, each with the
     line buffers of its share of the lanes (`kernels/window.py` `window_copies`):
     `extra_controls` counts the copies beyond the first.
+
+    With `columns` > 1 pixels a beat (the block walk; lanes = C): line buffers of one entry of
+    `columns` pixels per visited block, a history register of `kw - sw` columns per kernel row
+    (`sr_ff`), and a window register of `columns / sw` windows.
     """
-    from atheena.hardware.kernels.window import control_copies
+    from atheena.hardware.kernels.window import block_walk, control_copies, walk
+
+    if columns > 1:
+        blocks = len(block_walk(w, kw, sw, pw, columns).real)
+        parts = [memory(blocks, kh - 1, 16 * c * columns, same_address=True)] if kh > 1 else []
+        return parts, {"window_words": kh * kw * c * (columns // sw), "extra_controls": 0,
+                       "sr_ff": kh * (kw - sw) * c * 16, "sr_srl": 0}
 
     groups = c // lanes
     copies = control_copies(kh, kw, groups, lanes)
-    parts = [memory((w + 2 * pw) * groups, (kh - 1) * copies, 16 * lanes // copies, same_address=True)] \
+    columns_visited = len(walk(w, kw, sw, pw).real)
+    parts = [memory(columns_visited * groups, (kh - 1) * copies, 16 * lanes // copies, same_address=True)] \
         if kh > 1 else []
     segments = kh * (kw - 1) * 16 * lanes
     srl = groups >= 3 and families.current().srl

@@ -7,7 +7,7 @@
 
 // A folded, profiled and buffered network (fold + size-buffers of roundtrip.mlir's) verifies.
 func.func @valid(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>
@@ -30,7 +30,7 @@ func.func @valid(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 // folding 0, negative or huge: not a legal factor (the passes would divide by it or allocate it).
 func.func @folding_zero(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
   // expected-error @+1 {{'atheena.conv2d' op folding coarse_out = 0 is not legal here; legal values: 1, 2; run the `fold` pass to choose one}}
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 0 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 0 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>
@@ -52,7 +52,7 @@ func.func @folding_zero(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 
 func.func @folding_negative(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
   // expected-error @+1 {{'atheena.conv2d' op folding coarse_in = -1 is not legal here; legal values: 1; run the `fold` pass}}
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = -1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = -1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>
@@ -73,8 +73,8 @@ func.func @folding_negative(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 // -----
 
 func.func @folding_huge(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  // expected-error @+1 {{'atheena.conv2d' op folding fine = 9223372036854775807 is not legal here; legal values: 1, 3, 9;}}
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9223372036854775807 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  // expected-error @+1 {{'atheena.conv2d' op folding fine = 9223372036854775807 is not legal here; legal values: 1 to 9;}}
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9223372036854775807 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>
@@ -96,7 +96,7 @@ func.func @folding_huge(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 
 // A folding with parameters of another kind, or none at all on one op of a folded network.
 func.func @folding_keys(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   // expected-error @+1 {{'atheena.relu' op folding {lanes = 1} must give exactly coarse; run the `fold` pass}}
   %1 = "atheena.relu"(%0) {folding = {lanes = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
@@ -118,7 +118,7 @@ func.func @folding_keys(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 // -----
 
 func.func @folding_missing(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   // expected-error @+1 {{'atheena.relu' op has no 'folding' but other ops of the network do; run the `fold` pass again}}
   %1 = "atheena.relu"(%0) {interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
@@ -140,7 +140,7 @@ func.func @folding_missing(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 // -----
 
 func.func @folding_not_integers(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   // expected-error @+1 {{'atheena.relu' op 'folding' entry 'coarse' must be an int, got "one"}}
   %1 = "atheena.relu"(%0) {folding = {coarse = "one"}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
@@ -163,7 +163,7 @@ func.func @folding_not_integers(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 
 // An interval that is not the folding's.
 func.func @interval(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   // expected-error @+1 {{'atheena.relu' op interval 5 does not match the folding, whose interval is 32 cycles per sample}}
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 5 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
@@ -188,7 +188,7 @@ func.func @interval(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 // conditional buffer lets fewer through.
 func.func @reach_zero(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
   // expected-error @+1 {{'atheena.conv2d' op has reach_probability 0, but 1 of the samples reach its input and every one of them reaches it}}
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 0.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 0.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>
@@ -209,7 +209,7 @@ func.func @reach_zero(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 // -----
 
 func.func @reach_after_buffer(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>
@@ -232,7 +232,7 @@ func.func @reach_after_buffer(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 
 // Every sample may go on past a buffer (none exits): reach 1 after it is legal.
 func.func @reach_above_buffer(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>
@@ -253,7 +253,7 @@ func.func @reach_above_buffer(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 // -----
 
 func.func @reach_range(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   // expected-error @+1 {{'atheena.relu' op reach_probability 1.500000e+00 : f64 must be a probability in [0, 1]}}
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.500000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
@@ -276,7 +276,7 @@ func.func @reach_range(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 
 // Conditional buffer depths: at least one sample (deadlock-free), and a bounded memory.
 func.func @depth_huge(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>
@@ -298,7 +298,7 @@ func.func @depth_huge(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 // -----
 
 func.func @depth_zero(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>
@@ -321,7 +321,7 @@ func.func @depth_zero(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
 
 // Swapped modes: the backbone's buffer must drop the samples that exit, the exit's result buffer forward them.
 func.func @modes_swapped(%arg0: tensor<1x4x4xf32>) -> tensor<3xf32> {
-  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 36 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+  %0 = "atheena.conv2d"(%arg0) {bias = dense<0.000000e+00> : tensor<2xf32>, folding = {coarse_in = 1 : i64, coarse_out = 2 : i64, fine = 9 : i64}, groups = 1 : i64, interval = 25 : i64, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 1, 1>, weights = dense<1.250000e-01> : tensor<2x1x3x3xf32>} : (tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
   %1 = "atheena.relu"(%0) {folding = {coarse = 1 : i64}, interval = 32 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %2:2 = "atheena.split"(%1) {folding = {coarse = 2 : i64}, interval = 16 : i64, reach_probability = 1.000000e+00 : f64} : (tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>)
   %3 = "atheena.avg_pool2d"(%2#0) {folding = {coarse = 1 : i64}, interval = 32 : i64, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, reach_probability = 1.000000e+00 : f64, stride = array<i64: 2, 2>} : (tensor<2x4x4xf32>) -> tensor<2x2x2xf32>

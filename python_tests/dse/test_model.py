@@ -5,12 +5,11 @@ import pytest
 
 from atheena import ir as air
 from atheena.dialects import ops as O
-from atheena.kinds import conv2d, linear
 from atheena.dse import boards, memory, model
 from atheena.dse.network import layer_configs
-from atheena.hardware.plan import op_instances
 from atheena.errors import AtheenaError
-
+from atheena.hardware.plan import op_instances
+from atheena.kinds import conv2d, linear
 
 _KEEP_ALIVE = []  # an op is only valid while its module (and context) lives
 
@@ -35,16 +34,22 @@ def _find(configs, **folding):
 def test_conv_interval_and_resources_by_hand():
     op = _op(CONV, "tensor<2x8x8xf32>", "tensor<4x8x8xf32>")
     configs = layer_configs(op, prune=False)
-    assert len(configs) == 2 * 3 * 3  # divisors of C=2, F=4, K=9 (no pixel parallelism yet)
+    # divisors of C=2 and F=4; fine 1, 2, 3, 5, 9: the fewest multipliers for 9, 5, 3, 2 and 1 steps
+    assert len(configs) == 2 * 3 * 5
+    assert sorted({c.as_dict()["fine"] for c in configs}) == [1, 2, 3, 5, 9]
+    partial = _find(configs, coarse_in=2, coarse_out=4, fine=5)  # steps of 5 and 4 kernel positions
+    assert partial.resources[0] == 2 * 4 * 5 and partial.interval == _find(configs, coarse_in=2, coarse_out=2,
+                                                                               fine=9).interval
     macs = 8 * 8 * 4 * 2 * 9
     folded = _find(configs, coarse_in=1, coarse_out=1, fine=1)
     assert folded.interval == macs  # 4608: one MAC per cycle, the window keeps ahead
     assert folded.resources[0] == 1
     fast = _find(configs, coarse_in=2, coarse_out=4, fine=9)
-    # one output pixel per cycle, but the window visits the 10 x 10 padded grid: 100 cycles
-    assert fast.interval == 100 and fast.resources[0] == 72
+    # one output pixel per cycle, but the window visits 9 x 9 positions: the 8 x 8 image and the windows
+    # that end in the right and bottom padding (the top and left rings cost nothing)
+    assert fast.interval == 81 and fast.resources[0] == 72
     # weight and bias ROMs of one entry: constants, no memory; window memory: 2 entries of 9 x 2 words,
-    # 48 RAM32M (6 bits each); line buffers: 2 x 10 entries of 2 words, 6 RAM32M each; the output FIFO
+    # 48 RAM32M (6 bits each); line buffers: 2 x 9 entries of 2 words, 6 RAM32M each; the output FIFO
     # the engine's credits reserve: (12 pipeline stages + 3) / 1 + 1 = 16 entries of 4 words, 11 RAM32M
     est = conv2d.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=2, co=4, fine=9)
     assert est.memory_lut == 4 * 48 + 2 * 4 * 6 + 4 * 11 and est.bram18 == 0
@@ -58,11 +63,16 @@ def test_conv_interval_and_resources_by_hand():
 
 
 def test_conv_interval_is_the_window_schedule_when_compute_is_fast():
+    """The replay of the kernel's schedule (the RTL's cycle for cycle: python_tests/hardware/test_conv_kernel.py)."""
     from atheena.dse.timing import conv_interval
+    from atheena.hardware.kernels.window import WindowShape
 
-    # measured in RTL (python_tests/hardware/test_conv_kernel.py): stride 2 makes the engine wait on rows
-    assert conv_interval((10, 10), (3, 3), (2, 2), 2, [12])[0] == 256
-    assert conv_interval((12, 12), (5, 5), (1, 1), 1, [15])[0] == 970
+    # stride 2 over 8 x 8 with padding 1: the window visits 8 x 8 positions of 2 groups (the top and left padding
+    # are skipped), 128 cycles; the engine's 16 pixels x 12 steps are the bound
+    assert conv_interval(WindowShape(2, 8, 8, (3, 3), (2, 2), (1, 1), 1), [12])[0] == 16 * 12
+    # a valid 5 x 5 over 12 x 12: 64 pixels of 15 steps, and 10 cycles a sample in which the engine waits for
+    # the window
+    assert conv_interval(WindowShape(1, 12, 12, (5, 5)), [15])[0] == 970
 
 
 def test_memory_mapping():
@@ -143,8 +153,11 @@ def test_resources_from_plain_parameters_match_the_op_configs():
     # weights, 2 of 32 16-bit words of 9 distinct columns each (typical of trained weights), 1.3 LUTs per
     # column; biases, one ROM of 4 entries (at most 2**4 - 2 = 14 distinct columns)
     assert lin.dsp == 2 and lin.memory_lut == 2 * 4 * 3 and lin.features["rom_luts"] == 2 * 12 + 14
-    with pytest.raises(AtheenaError, match="pixel parallelism"):
-        conv2d.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=1, groups=1, ci=1, co=2, fine=3, px=2)
+    # pixel lanes, 2 pixels a beat: two windows a beat, each with its own 2 x 4 x 9 multipliers (the weights
+    # shared); the window keeps kw - 1 = 2 columns of history per kernel row in registers
+    est = conv2d.conv_resources(c=2, w=8, f=4, kh=3, kw=3, pw=2, groups=1, ci=2, co=4, fine=9, px=2)
+    assert est.dsp == 2 * 72 and est.features["window_words"] == 2 * 9 * 2
+    assert est.features["sr_ff"] == 3 * 2 * 2 * 16 and est.features["out_lanes"] == 2 * 4
 
 
 def test_weights_make_dsps_and_rom_widths_exact():

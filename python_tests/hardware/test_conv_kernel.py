@@ -3,6 +3,7 @@ and its measured interval equals the timing model's."""
 
 import numpy as np
 import pytest
+from hw_streams import beats, conv_reference
 
 from atheena.dse.timing import conv_interval
 from atheena.hardware.emit import emit
@@ -10,7 +11,6 @@ from atheena.hardware.kernels.conv import ConvParams, conv_module
 from atheena.hardware.kernels.window import WindowShape
 from atheena.hardware.sim import simulate
 from atheena.reference.fixed_point import FixedArithmetic
-from hw_streams import beats, conv_reference
 
 pytestmark = pytest.mark.hw
 
@@ -18,16 +18,15 @@ pytestmark = pytest.mark.hw
 def _run(params: ConvParams, xs, expected, stalls=((1.0, 1.0), (0.6, 0.5))):
     s = params.shape
     files = emit([conv_module(params)], params.name())
-    words = [b for x in xs for b in beats(x, s.lanes)]
-    flat = [b for y in expected for b in beats(y, params.coarse_out)]
-    kk = s.kernel[0] * s.kernel[1]
-    work = params.filters // params.coarse_out * s.groups * kk // params.fine
+    words = [b for x in xs for b in beats(x, s.lanes * s.columns)]
+    flat = [b for y in expected for b in beats(y, params.coarse_out * s.pixels_out)]
+    work = params.filters // params.coarse_out * s.groups * params.position_groups
     for p_in, p_out in stalls:
         result = simulate(files, params.name(), words, len(flat), p_in, p_out, seed=11)
         assert result.words == flat, f"mismatch at stalls {p_in}/{p_out}"
         if p_in == p_out == 1.0:
             measured = result.sample_interval(len(flat) // len(xs))
-            model = int(conv_interval(s.padded, s.kernel, s.stride, s.groups, work)[0])
+            model = int(conv_interval(s, work)[0])
             assert measured == model
 
 
@@ -36,6 +35,12 @@ def _run(params: ConvParams, xs, expected, stalls=((1.0, 1.0), (0.6, 0.5))):
     (WindowShape(2, 6, 6, kernel=(3, 3), lanes=2), 4, 4, 9),  # fully unfolded: one pixel per cycle
     (WindowShape(4, 8, 8, kernel=(3, 3), stride=(2, 2), padding=(1, 1), lanes=2), 6, 3, 3),
     (WindowShape(4, 6, 6, kernel=(5, 5), padding=(2, 2), lanes=4), 2, 1, 5),  # its window in four copies
+    (WindowShape(2, 6, 6, kernel=(3, 3), padding=(1, 1)), 2, 2, 2),  # fine not dividing 9: 5 steps, last partial
+    (WindowShape(4, 7, 7, kernel=(5, 5), stride=(2, 2), padding=(2, 2), lanes=2), 3, 3, 7),  # 4 steps: 7, 7, 7, 4
+    # pixel lanes: 2 windows a beat at one step each (B-LeNet's first conv, smaller), and 2 windows a beat at
+    # two steps of 4 and 2 kernel positions over 'valid' blocks (one block a row before the first window)
+    (WindowShape(1, 8, 8, kernel=(5, 5), padding=(4, 4), columns=2), 5, 5, 25),
+    (WindowShape(2, 6, 8, kernel=(2, 3), lanes=2, columns=2), 3, 3, 4),
 ])
 def test_conv_random_layer(shape, filters, coarse_out, fine):
     rng = np.random.default_rng(filters)
@@ -70,6 +75,17 @@ def test_folding_must_divide():
     shape = WindowShape(2, 4, 4, kernel=(3, 3))
     with pytest.raises(ValueError, match="must divide"):
         ConvParams(shape, np.zeros((4, 2, 3, 3)), np.zeros(4), coarse_out=3, fine=1, shift=8)
+    with pytest.raises(ValueError, match="between 1 and the kernel positions"):
+        ConvParams(shape, np.zeros((4, 2, 3, 3)), np.zeros(4), coarse_out=2, fine=10, shift=8)
+
+
+def test_a_partial_step_holds_zero_weights():
+    """fine 2 over a 3x3 kernel: five steps per beat, the fifth with one kernel position and a zero weight."""
+    shape = WindowShape(1, 4, 4, kernel=(3, 3))
+    weights = np.arange(1, 10).reshape(1, 1, 3, 3)
+    params = ConvParams(shape, weights, np.zeros(1), coarse_out=1, fine=2, shift=8)
+    assert params.position_groups == 5
+    assert params.weight_rom() == [1 | 2 << 16, 3 | 4 << 16, 5 | 6 << 16, 7 | 8 << 16, 9]
 
 
 def test_the_adder_tree_stays_a_tree_of_registered_two_input_adds():

@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
+from hw_streams import beats, pool_reference
 
 from atheena.hardware.emit import emit
 from atheena.hardware.kernels.pool import pool_module
 from atheena.hardware.kernels.window import WindowShape
 from atheena.hardware.sim import simulate
-
-from hw_streams import beats, pool_reference
 
 pytestmark = pytest.mark.hw
 
@@ -17,6 +16,9 @@ pytestmark = pytest.mark.hw
     ("max", WindowShape(3, 8, 8, kernel=(2, 2), stride=(2, 2))),  # B-LeNet's pools, folded
     ("max", WindowShape(4, 5, 5, kernel=(3, 3), stride=(2, 2), padding=(1, 1), lanes=4)),  # unfolded, padded
     ("avg", WindowShape(4, 7, 7, kernel=(3, 3), stride=(2, 2), padding=(1, 1), lanes=2)),
+    # pixel lanes: B-LeNet's first pool behind a conv giving 2 pixels a beat, and 4 pixels in, 2 windows out
+    ("max", WindowShape(5, 8, 8, kernel=(2, 2), stride=(2, 2), lanes=5, columns=2)),
+    ("avg", WindowShape(2, 6, 8, kernel=(3, 3), stride=(2, 2), padding=(1, 1), lanes=2, columns=4)),
 ])
 def test_pool_is_bit_exact_and_on_schedule(kind, shape):
     top = f"atheena_{kind}pool_{shape.tag()}"
@@ -24,8 +26,8 @@ def test_pool_is_bit_exact_and_on_schedule(kind, shape):
     rng = np.random.default_rng(7)
     xs = [rng.integers(-32768, 32768, (shape.channels, shape.height, shape.width)) for _ in range(4)]
     xs[0][:] = 32767  # averages of extreme codes round and saturate at the top
-    words = [b for x in xs for b in beats(x, shape.lanes)]
-    expected = [b for x in xs for b in beats(pool_reference(x, shape, kind), shape.lanes)]
+    words = [b for x in xs for b in beats(x, shape.lanes * shape.columns)]
+    expected = [b for x in xs for b in beats(pool_reference(x, shape, kind), shape.lanes * shape.pixels_out)]
     for p_in, p_out in [(1.0, 1.0), (0.6, 0.5)]:
         result = simulate(files, top, words, len(expected), p_in, p_out, seed=9)
         assert result.words == expected

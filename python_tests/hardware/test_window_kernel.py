@@ -1,13 +1,12 @@
-"""Sliding window in Verilator: every window of the padded map, in order, at one position per cycle."""
+"""Sliding window in Verilator: every window of the padded map, in order, at one visited position per cycle."""
 
 import numpy as np
 import pytest
+from hw_streams import beats, padded, windows
 
 from atheena.hardware.emit import emit
 from atheena.hardware.kernels.window import WindowShape, window_module
 from atheena.hardware.sim import simulate
-
-from hw_streams import beats, padded, windows
 
 pytestmark = pytest.mark.hw
 
@@ -22,24 +21,61 @@ def _window_beats(x, shape, pad):
     return out
 
 
+def _block_beats(x, shape, pad):
+    """P windows a beat, window m of the beat in the words m*kh*kw*C .. (each in a one-window beat's layout)."""
+    per = shape.pixels_out
+    singles = _window_beats(x, shape, pad)
+    width = 16 * shape.kernel[0] * shape.kernel[1] * shape.channels
+    return [sum(w << (width * m) for m, w in enumerate(singles[k:k + per])) for k in range(0, len(singles), per)]
+
+
 @pytest.mark.parametrize("shape", [
     WindowShape(2, 6, 5, kernel=(3, 3), padding=(1, 1)),
     WindowShape(4, 7, 7, kernel=(3, 2), stride=(2, 1), padding=(1, 0), lanes=2),
     WindowShape(8, 6, 6, kernel=(5, 5), padding=(2, 2), lanes=4),  # four copies of the control, a lane each
+    # padding wider than the kernel (windows wholly in the padding) and a stride leaving the last column unused
+    WindowShape(2, 5, 7, kernel=(2, 3), stride=(2, 2), padding=(2, 3)),
+    # pixel lanes: several pixels a beat (every channel), the windows they end in one beat
+    WindowShape(1, 8, 8, kernel=(5, 5), padding=(4, 4), lanes=1, columns=2),  # B-LeNet's first conv, 2 pixels a beat
+    WindowShape(3, 5, 8, kernel=(3, 5), padding=(1, 4), lanes=3, columns=4),  # 4 windows a beat
+    WindowShape(2, 6, 8, kernel=(2, 2), stride=(2, 2), lanes=2, columns=4),  # pooling: 4 pixels in, 2 windows out
+    WindowShape(2, 5, 6, kernel=(3, 3), stride=(1, 1), padding=(0, 0), lanes=2, columns=2),  # valid: blocks before
 ])
 def test_window_emits_every_padded_window(shape):
     pad = -32768
     top = f"atheena_window_{shape.tag()}"
     files = emit([window_module(shape, pad & 0xFFFF)], top)
-    rng = np.random.default_rng(shape.channels)
+    rng = np.random.default_rng(shape.channels + shape.columns)
     xs = [rng.integers(-32768, 32768, (shape.channels, shape.height, shape.width)) for _ in range(4)]
-    words = [b for x in xs for b in beats(x, shape.lanes)]
-    expected = [b for x in xs for b in _window_beats(x, shape, pad)]
+    words = [b for x in xs for b in beats(x, shape.lanes * shape.columns)]
+    expected = [b for x in xs for b in _block_beats(x, shape, pad)]
     for p_in, p_out in [(1.0, 1.0), (0.6, 0.5)]:
         result = simulate(files, top, words, len(expected), p_in, p_out, seed=5)
         assert result.words == expected
         if p_in == p_out == 1.0:
             assert result.sample_interval(len(expected) // 4) == shape.positions
+
+
+def test_pixel_lanes_need_aligned_blocks():
+    with pytest.raises(ValueError, match="padding"):
+        WindowShape(1, 8, 8, kernel=(3, 3), padding=(1, 1), columns=2)  # 'same': real pixels start mid-block
+    with pytest.raises(ValueError, match="every channel"):
+        WindowShape(4, 8, 8, kernel=(3, 3), padding=(2, 2), lanes=2, columns=2)
+    with pytest.raises(ValueError, match="divide the width"):
+        WindowShape(1, 7, 7, kernel=(3, 3), padding=(2, 2), columns=2)
+
+
+def test_the_walk_skips_padding_that_neither_holds_data_nor_ends_a_window():
+    # B-LeNet's first conv: 28 x 28 with padding 4 under a 5 x 5 window: its 32 x 32 windows end on rows and
+    # columns 4..35 of the padded 36 x 36 grid, and every real pixel lies among them
+    conv1 = WindowShape(1, 28, 28, kernel=(5, 5), padding=(4, 4))
+    assert conv1.positions == 32 * 32 and conv1.row_walk().first == 4
+    # 'same' 3 x 3 over 8 x 8: rows and columns 1..9 (the first real one ends no window, the last padding one does)
+    same = WindowShape(1, 8, 8, kernel=(3, 3), padding=(1, 1))
+    assert same.positions == 9 * 9
+    walk = same.col_walk()
+    assert walk.first == 1 and walk.ends == (False,) + (True,) * 8 and walk.real == (True,) * 8 + (False,)
+    assert walk.masks[1] == 0b110 and walk.masks[-1] == 0b011  # the left and right padding columns are masked
 
 
 def test_wide_windows_split_their_enables_among_copies_of_the_control():

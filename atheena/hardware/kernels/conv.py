@@ -3,12 +3,15 @@
 Folding (fpgaConvNet's terms): `coarse_in` (ci) channel lanes in, `coarse_out`
 (co) filter lanes out, `fine` multipliers per dot product over the
 `kh*kw` kernel positions; `ci*co*fine` multipliers in all (one DSP48 each).
+`fine` need not divide `kh*kw`: a window beat takes `ceil(kh*kw/fine)` steps and
+the last one is partial (its missing positions read a zero word and a zero
+weight), so the DSE can buy multipliers in steps of `ci*co`.
 
 Dataflow: the window (`window.py`) emits each output pixel as G = C/ci beats
 of `kh x kw x ci` words.  The engine stores them in a ping-pong window memory
 (two pixels of G beats), so the next pixel streams in while the current one
 is computed.  For each pixel it steps through filter group fg (F/co), channel
-group g (G) and kernel-position group kg (kh*kw/fine), innermost last: one
+group g (G) and kernel-position group kg (ceil(kh*kw/fine)), innermost last: one
 step per cycle multiplies ci*fine window words by the weights of co filters
 and adds the co dot-product pieces into co 48-bit accumulators, which start
 from the bias.  After the last (g, kg) of a filter group the accumulators are
@@ -18,8 +21,8 @@ of co words: outputs come in HWC order, co channels per beat.
 
 Weights sit in one ROM word per step (`ci*co*fine` weights side by side), read
 in step order, so the ROM is read sequentially.  Cycles per output pixel:
-`(F/co) * G * (kh*kw/fine)`; the window adds its own schedule (one cycle per
-padded input position) and the two overlap through the ping-pong memory, so
+`(F/co) * G * ceil(kh*kw/fine)`; the window adds its own schedule (one cycle per
+position it visits, `WindowShape.positions`) and the two overlap through the ping-pong memory, so
 the interval is close to the larger of the two (exactly: `conv_interval` in
 `atheena.dse.timing`).
 """
@@ -83,9 +86,12 @@ class ConvParams:
         if (c, kh, kw) != (shape.channels, *shape.kernel):
             raise ValueError(f"weights of shape {self.weights.shape} do not match a {shape.kernel} window "
                              f"over {shape.channels} channels")
-        if f % coarse_out or (kh * kw) % fine:
+        if f % coarse_out or not 1 <= fine <= kh * kw:
             raise ValueError(f"coarse_out ({coarse_out}) must divide the filters ({f}) and fine ({fine}) "
-                             f"the kernel positions ({kh * kw})")
+                             f"must be between 1 and the kernel positions ({kh * kw})")
+        if shape.columns > 1 and coarse_out != f:
+            raise ValueError(f"with {shape.columns} pixels a beat every filter is computed at once: coarse_out must "
+                             f"be {f}, not {coarse_out} (an output beat is whole pixels)")
         self.key = (shape, coarse_out, fine, shift, _digest(self.weights, self.bias))
 
     def __hash__(self):
@@ -98,19 +104,26 @@ class ConvParams:
     def filters(self) -> int:
         return self.weights.shape[0]
 
+    @property
+    def position_groups(self) -> int:
+        """Steps per window beat: `ceil(kh*kw / fine)`, the last one partial when `fine` does not divide."""
+        return position_groups(self.shape.kernel[0] * self.shape.kernel[1], self.fine)
+
     def name(self) -> str:
         return (f"atheena_conv_{self.shape.tag()}_f{self.filters}_co{self.coarse_out}_fi{self.fine}_"
                 f"{self.key[-1]}")
 
     def weight_rom(self) -> list[int]:
-        """One word per step (fg, g, kg): weights of multiplier (o, i, f) at bits [16*((o*ci + i)*fine + f), ...)."""
+        """One word per step (fg, g, kg): weights of multiplier (o, i, f) at bits [16*((o*ci + i)*fine + f), ...);
+        a partial last kg holds zeros where there is no kernel position."""
         s, co, fine = self.shape, self.coarse_out, self.fine
         kk = s.kernel[0] * s.kernel[1]
         w = self.weights.reshape(self.filters, s.channels, kk)
+        w = np.concatenate([w, np.zeros((self.filters, s.channels, self.position_groups * fine - kk), np.int64)], 2)
         out = []
         for fg in range(self.filters // co):
             for g in range(s.groups):
-                for kg in range(kk // fine):
+                for kg in range(self.position_groups):
                     word = 0
                     for o in range(co):
                         for i in range(s.lanes):
@@ -133,6 +146,11 @@ def _padded_rom(name, contents, width, addr_counter, clk, enable=None):
     if len(contents) == 1:
         contents = contents * 2
     return rom(name, contents, width, addr_counter, clk, enable)
+
+
+def position_groups(kernel_positions: int, fine: int) -> int:
+    """Steps of `fine` multipliers per lane over a window's kernel positions (the last may be partial)."""
+    return -(-kernel_positions // fine)
 
 
 def pipeline_depth(coarse_in: int, fine: int) -> int:
@@ -161,9 +179,9 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     from atheena.hardware.kernels.pipeline import adder_tree, credited_output, delay, tree_levels
 
     s, co, fine = p.shape, p.coarse_out, p.fine
-    ci, g_n = s.lanes, s.groups
+    ci, g_n, px = s.lanes, s.groups, s.pixels_out
     kk = s.kernel[0] * s.kernel[1]
-    beat = WORD * kk * ci
+    beat = WORD * kk * ci * px
     levels = tree_levels(ci * fine)
 
     # write side: G window beats of a pixel into slot `wslot`
@@ -180,7 +198,7 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
 
     # read side: steps (fg, g, kg) of the pixel in slot `rslot`
     rslot = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name="ce_rslot")
-    kg = Counter(kk // fine, clk, rst, "ce_kg")
+    kg = Counter(p.position_groups, clk, rst, "ce_kg")
     g = Counter(g_n, clk, rst, "ce_g")
     # The window memory is split like the window (`window_copies`), each slice of lanes addressed
     # by its own copy of the slot registers and group counters: one copy's addresses would drive
@@ -195,7 +213,7 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     step = Counter(len(weight_rom), clk, rst, "ce_t")
     have = Mux(rslot, slot_full[0], slot_full[1])
     group_end = g.last & kg.last  # a filter group's last step: its result leaves
-    credits, write_out = credited_output(clk, rst, WORD * co, pipeline_depth(ci, fine), g_n * (kk // fine),
+    credits, write_out = credited_output(clk, rst, WORD * co * px, pipeline_depth(ci, fine), g_n * p.position_groups,
                                          out_ready, "ce_out")
     issue = have & (~group_end | credits.available)
     credits.spend(issue & group_end)
@@ -205,19 +223,25 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     per = WORD * ci // copies  # bits of a slice at one kernel position
     slices = [ram("ce_window" if k == 0 else f"ce_window{k}", beat // copies, 2 * g_n, clk, write,
                   slot_addr(ws, wgk), join([in_data[(p * copies + k) * per:(p * copies + k + 1) * per]
-                                            for p in range(kk)]), slot_addr(rs, gk))
+                                            for p in range(kk * px)]), slot_addr(rs, gk))
               for k, (ws, wgk, rs, gk) in enumerate(slot_regs)]
     window = join([sl[p * per:(p + 1) * per] for p in range(kk) for sl in slices]) if copies > 1 else slices[0]
     kg1 = kg.value.reg(clk=clk, name="ce_kg1")
-    # cycle 2: selected window words and weights
-    pieces = words(window, kk * ci)  # word (position, lane) at position * ci + lane
-    chosen = [join([pieces[(k * fine + f) * ci + i] for i in range(ci) for f in range(fine)])
-              for k in range(kk // fine)]
-    selected = (Mux(kg1, *chosen) if len(chosen) > 1 else chosen[0]).reg(clk=clk, name="ce_x2")
+    # cycle 2: selected window words and weights (each of the px windows of a beat: pixel m's words follow
+    # pixel m-1's; all take the same weights)
+    pieces = words(window, kk * ci * px)  # word (pixel, position, lane) at (pixel * kk + position) * ci + lane
+    zero = const(WORD, 0)  # past the last kernel position (a partial step); its weight is zero too
+    x_words = []
+    for m in range(px):
+        chosen = [join([pieces[(m * kk + k * fine + f) * ci + i] if k * fine + f < kk else zero
+                        for i in range(ci) for f in range(fine)])
+                  for k in range(p.position_groups)]
+        selected = (Mux(kg1, *chosen) if len(chosen) > 1 else chosen[0]).reg(
+            clk=clk, name="ce_x2" if px == 1 else f"ce_x2_{m}")
+        x_words.append(words(selected, ci * fine))  # (i, f) at i*fine + f
     # the weight ROM is read at cycle 0 and its output registered again (a block RAM's output register:
     # its clock-to-out and a multiplier do not fit one cycle together)
     weights = _padded_rom("ce_weights", weight_rom, WORD * ci * co * fine, step.value, clk).reg(clk=clk, name="ce_w2")
-    x_words = words(selected, ci * fine)  # (i, f) at i*fine + f
     weight_words = words(weights, co * ci * fine)
     # the bias of the filter group, read so it arrives with the tree's sum (cycle 4+T)
     fg_at = delay(fg.value, 3 + levels, clk, "ce_fg")
@@ -227,16 +251,18 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
     last = delay(group_end, 4 + levels, clk, "ce_last")
     done = (valid & last).reg(clk=clk, rst=rst, rst_value=0, name="ce_done")  # cycle 5+T: accumulators final
     results = []
-    for o in range(co):
-        # cycles 3-4: products (M, P); 4+T: their sum
-        products = [smul(x_words[i * fine + f], weight_words[(o * ci + i) * fine + f])
-                    .reg(clk=clk, name=f"ce_m{o}_{i}_{f}").reg(clk=clk, name=f"ce_p{o}_{i}_{f}")
-                    for i in range(ci) for f in range(fine)]
-        total = adder_tree(products, clk, f"ce_sum{o}")
-        acc = Reg(Bits(ACC), clk=clk, name=f"ce_acc{o}")
-        acc.assign(Mux(valid, acc, add(Mux(first, acc, biases[o]), total, ACC)))
-        rounded = requantize_bits(acc, p.shift, stage=lambda v, o=o: v.reg(clk=clk, name=f"ce_round{o}"))
-        results.append(rounded.reg(clk=clk, name=f"ce_sat{o}"))
+    for m in range(px):  # output word m*co + o: pixel-major, as the stream
+        tag = "" if px == 1 else f"x{m}_"
+        for o in range(co):
+            # cycles 3-4: products (M, P); 4+T: their sum
+            products = [smul(x_words[m][i * fine + f], weight_words[(o * ci + i) * fine + f])
+                        .reg(clk=clk, name=f"ce_m{tag}{o}_{i}_{f}").reg(clk=clk, name=f"ce_p{tag}{o}_{i}_{f}")
+                        for i in range(ci) for f in range(fine)]
+            total = adder_tree(products, clk, f"ce_sum{tag}{o}")
+            acc = Reg(Bits(ACC), clk=clk, name=f"ce_acc{tag}{o}")
+            acc.assign(Mux(valid, acc, add(Mux(first, acc, biases[o]), total, ACC)))
+            rounded = requantize_bits(acc, p.shift, stage=lambda v, t=f"{tag}{o}": v.reg(clk=clk, name=f"ce_round{t}"))
+            results.append(rounded.reg(clk=clk, name=f"ce_sat{tag}{o}"))
     out_valid_in = delay(done, 2, clk, "ce_done", rst)
     out_data, out_valid = write_out(join(results), out_valid_in)
 
@@ -270,4 +296,5 @@ def conv_module(params: ConvParams):
         engine_ready.assign(e_ready)
         p.out_data, p.out_valid, p.in_ready = data, valid, ready
 
-    return stream_module(params.name(), WORD * s.lanes, {"out": WORD * params.coarse_out}, build, registered=True)
+    return stream_module(params.name(), WORD * s.lanes * s.columns, {"out": WORD * params.coarse_out * s.pixels_out},
+                         build, registered=True)

@@ -4,8 +4,8 @@ Each window beat (`kh x kw` positions of `lanes` channels) becomes one output
 beat of `lanes` words after a free-running reduction pipeline (a register after
 every level of a balanced max or sum tree: `pool_latency` cycles) into an output
 FIFO; the window hands a beat on only with a credit for room in that FIFO
-(`pipeline.py`), so the kernel keeps the window's schedule: one cycle per padded
-input position and channel group, `(H + 2ph) * (W + 2pw) * C / lanes` cycles per sample.
+(`pipeline.py`), so the kernel keeps the window's schedule: one cycle per position the
+window visits and channel group, `WindowShape.positions` cycles per sample.
 
 Arithmetic as the reference (`atheena.reference.fixed_point`): max pooling
 pads with the most negative code; average pooling sums the window (zero
@@ -51,9 +51,18 @@ def pool_latency(kind: str, kk: int) -> int:
     return tree_levels(kk) + tree_levels(bin(_multiplier(kk)).count("1")) + 2
 
 
-def reduce_window(window, kind: str, kk: int, lanes: int, clk):
-    """The pooled `lanes` words of one window beat, `pool_latency(kind, kk)` cycles later (a register
-    after every level of the max or sum tree, of the constant multiply's sum, and of the requantization)."""
+def reduce_window(window, kind: str, kk: int, lanes: int, clk, pixels: int = 1):
+    """The pooled `pixels * lanes` words of a beat of `pixels` windows, `pool_latency(kind, kk)` cycles later
+    (a register after every level of the max or sum tree, of the constant multiply's sum, and of the
+    requantization)."""
+    size = WORD * kk * lanes
+    if pixels > 1:
+        return join([_reduce_one(window[m * size:(m + 1) * size], kind, kk, lanes, clk, f"px{m}_")
+                     for m in range(pixels)])
+    return _reduce_one(window, kind, kk, lanes, clk)
+
+
+def _reduce_one(window, kind: str, kk: int, lanes: int, clk, prefix: str = ""):
     parts = words(window, kk * lanes)
     out = []
     for lane in range(lanes):
@@ -63,14 +72,15 @@ def reduce_window(window, kind: str, kk: int, lanes: int, clk):
             while len(values) > 1:
                 level += 1
                 values = [(_max(values[k], values[k + 1]) if k + 1 < len(values) else values[k])
-                          .reg(clk=clk, name=f"max{lane}_l{level}_{k // 2}") for k in range(0, len(values), 2)]
-            out.append(values[0].reg(clk=clk, name=f"max{lane}_out"))
+                          .reg(clk=clk, name=f"{prefix}max{lane}_l{level}_{k // 2}") for k in range(0, len(values), 2)]
+            out.append(values[0].reg(clk=clk, name=f"{prefix}max{lane}_out"))
         else:
-            total = adder_tree([sext(v, WORD + 1) for v in values], clk, f"sum{lane}")
+            total = adder_tree([sext(v, WORD + 1) for v in values], clk, f"{prefix}sum{lane}")
             # its last register's low bits are rounded away (the lint waiver's name)
-            scaled = times_constant(total, _multiplier(kk), ACC, clk, f"rounded_away_scale{lane}")
-            rounded = requantize_bits(scaled, AVG_SHIFT, stage=lambda v, lane=lane: v.reg(clk=clk, name=f"round{lane}"))
-            out.append(rounded.reg(clk=clk, name=f"avg{lane}_out"))
+            scaled = times_constant(total, _multiplier(kk), ACC, clk, f"rounded_away_{prefix}scale{lane}")
+            rounded = requantize_bits(scaled, AVG_SHIFT,
+                                      stage=lambda v, lane=lane: v.reg(clk=clk, name=f"{prefix}round{lane}"))
+            out.append(rounded.reg(clk=clk, name=f"{prefix}avg{lane}_out"))
     return join(out)
 
 
@@ -81,7 +91,7 @@ def pool_module(shape: WindowShape, kind: str):
         raise ValueError(f"pooling kind '{kind}' must be 'max' or 'avg'")
     kh, kw = shape.kernel
     pad = 1 << (WORD - 1) if kind == "max" else 0
-    width = WORD * shape.lanes
+    width = WORD * shape.lanes * shape.pixels_out
 
     def build(p):
         credits, write_out = credited_output(p.clk, p.rst, width, pool_latency(kind, kh * kw), 1, p.out_ready,
@@ -89,8 +99,9 @@ def pool_module(shape: WindowShape, kind: str):
         window, valid, ready = build_window(shape, pad, p.clk, p.rst, p.in_data, p.in_valid, credits.available)
         take = valid & credits.available
         credits.spend(take)
-        data = reduce_window(window, kind, kh * kw, shape.lanes, p.clk)
+        data = reduce_window(window, kind, kh * kw, shape.lanes, p.clk, shape.pixels_out)
         p.out_data, p.out_valid = write_out(data, delay(take, pool_latency(kind, kh * kw), p.clk, "pool_v", p.rst))
         p.in_ready = ready
 
-    return stream_module(f"atheena_{kind}pool_{shape.tag()}", width, {"out": width}, build, registered=True)
+    return stream_module(f"atheena_{kind}pool_{shape.tag()}", WORD * shape.lanes * shape.columns, {"out": width}, build,
+                         registered=True)

@@ -1,26 +1,36 @@
 """Sliding window: turns a stream of pixels into the windows a convolution or pooling reads.
 
-The window walks the *padded* input grid `(H + 2ph) x (W + 2pw)` in row-major
-order, channel group innermost (`G = C / lanes` groups of `lanes` channels
-per pixel).  A position inside the real image takes one input beat; a
-position in the padding ring takes none (its value is the pad word), so
-padding is generated here and never streamed.  One position is handled per
-cycle: the interval is `(H + 2ph) * (W + 2pw) * G` cycles per sample with
-input available and output free.
+The window walks the padded input grid `(H + 2ph) x (W + 2pw)` in row-major
+order, channel group innermost (`G = C / lanes` groups of `lanes` channels per
+pixel), but visits only the rows and columns that hold real data or end a
+window (`WindowShape.row_walk`, `col_walk`): padding that does neither (the
+top and left rings before the first window ends, and stride leftovers) costs
+no cycle.  A visited position inside the real image takes one input beat; one
+in the padding takes none.  One position is handled per cycle: the interval is
+`WindowShape.positions` cycles per sample with input available and output free
+(B-LeNet's first conv: 32 x 32 instead of the padded 36 x 36).
 
-Storage: `kh - 1` line buffers (RAMs of `(W + 2pw) * G` beats: the previous
-rows) and, per kernel row, a shift register of `(kw - 1) * G` beats (the
-previous columns; no reset, so synthesis maps it to SRL shift registers).
-At a position whose window is complete (bottom-right corner on the stride
-grid) the kernel emits one beat holding the `kh x kw x lanes` window of one
-channel group: word `(i * kw + j) * lanes + l` is kernel row i, column j,
-lane l.  Every output pixel therefore leaves as G consecutive beats.
+Storage: `kh - 1` line buffers (RAMs of one beat per visited column and group:
+the previous rows) and, per kernel row, a shift register of `(kw - 1) * G` beats
+(the previous columns; no reset, so synthesis maps it to SRL shift registers).
+At a position whose window is complete (bottom-right corner on the stride grid)
+the kernel emits one beat holding the `kh x kw x lanes` window of one channel
+group: word `(i * kw + j) * lanes + l` is kernel row i, column j, lane l.  Every
+output pixel therefore leaves as G consecutive beats.
+
+Padding is not stored: what the line buffers and shift registers hold at a
+padding position (a skipped one, or a visited one that took no input) is
+whatever was there, and the window register replaces each word whose row or
+column lies outside the image by the pad word as it loads.  Which rows and
+columns those are is a function of the window's end position, read from the
+same registered tables as the rest of the walk.
 
 Timing: one signal, `fire`, enables every shift register and the window
-register, so it is kept one LUT from registers (the padding and window-end
-flags of the current row and column are registers, `_KindRegister`), and a
-wide window splits its lanes among copies of the control so that no copy's
-`fire` drives more than `MAX_ENABLE_FANOUT` flip-flops (`window_copies`).
+register, so it is kept one LUT from registers (the real-data and window-end
+flags and the padding masks of the current row and column are registers,
+`_KindRegister`), and a wide window splits its lanes among copies of the
+control so that no copy's `fire` drives more than `MAX_ENABLE_FANOUT`
+flip-flops (`window_copies`).
 """
 
 from __future__ import annotations
@@ -44,20 +54,47 @@ class WindowShape:
     stride: tuple[int, int] = (1, 1)
     padding: tuple[int, int] = (0, 0)
     lanes: int = 1
+    #: image columns per input beat (pixel lanes; `lanes` is then every channel): the block walk
+    columns: int = 1
 
     def __post_init__(self):
         kh, kw = self.kernel
         if self.channels % self.lanes:
             raise ValueError(f"lanes ({self.lanes}) must divide the channel count ({self.channels})")
+        if self.columns > 1:
+            problem = self._block_problem()
+            if problem:
+                raise ValueError(f"{self.columns} pixels per beat: {problem}")
         if self.padded[0] < kh or self.padded[1] < kw:
             raise ValueError(f"a {kh}x{kw} window does not fit a {self.height}x{self.width} map "
                              f"with padding {self.padding}")
-        if kh > 1 and self.padded[1] * self.groups < 2:
+        if kh > 1 and len(self.col_walk().real) * self.groups < 2:
             raise ValueError("a one-column, one-group map with a window taller than 1 is not supported")
+
+    def _block_problem(self) -> str | None:
+        """Why `columns` input pixels a beat cannot work here (the block walk's alignment), or None."""
+        q, (_, kw), (_, sw), (_, pw) = self.columns, self.kernel, self.stride, self.padding
+        if self.lanes != self.channels:
+            return f"every channel must be in the beat (lanes {self.lanes}, channels {self.channels})"
+        if q % sw or kw < sw:
+            return f"the stride ({sw}) must divide the pixels and be at most the kernel width ({kw})"
+        if self.width % q:
+            return f"the pixels must divide the width ({self.width})"
+        if (pw - (kw - sw)) % q:
+            return (f"the padding ({pw}) must be the kernel width less the stride ({kw - sw}) plus a multiple of "
+                    "the pixels, so that beats of real pixels and of windows line up")
+        if self.out[1] % (q // sw):
+            return f"the windows a beat ends ({q // sw}) must divide the output width ({self.out[1]})"
+        return None
 
     @property
     def groups(self) -> int:
         return self.channels // self.lanes
+
+    @property
+    def pixels_out(self) -> int:
+        """Windows per output beat: `columns / stride` on the block walk, else 1."""
+        return self.columns // self.stride[1] if self.columns > 1 else 1
 
     @property
     def padded(self) -> tuple[int, int]:
@@ -68,18 +105,83 @@ class WindowShape:
         (hp, wp), (kh, kw), (sh, sw) = self.padded, self.kernel, self.stride
         return (hp - kh) // sh + 1, (wp - kw) // sw + 1
 
+    def row_walk(self) -> Walk:
+        return walk(self.height, self.kernel[0], self.stride[0], self.padding[0])
+
+    def col_walk(self) -> Walk:
+        """The visited columns, or with `columns` > 1 the visited blocks of `columns` columns (`block_walk`)."""
+        if self.columns > 1:
+            return block_walk(self.width, self.kernel[1], self.stride[1], self.padding[1], self.columns)
+        return walk(self.width, self.kernel[1], self.stride[1], self.padding[1])
+
     @property
     def positions(self) -> int:
-        """Cycles per sample: one per padded position and channel group."""
-        return self.padded[0] * self.padded[1] * self.groups
+        """Cycles per sample: one per visited position (or block) and channel group."""
+        return len(self.row_walk().real) * len(self.col_walk().real) * self.groups
 
     def tag(self) -> str:
         (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
-        return f"c{self.channels}h{self.height}w{self.width}_k{kh}x{kw}s{sh}x{sw}p{ph}x{pw}_l{self.lanes}"
+        tag = f"c{self.channels}h{self.height}w{self.width}_k{kh}x{kw}s{sh}x{sw}p{ph}x{pw}_l{self.lanes}"
+        return tag + (f"_x{self.columns}" if self.columns > 1 else "")
+
+
+@dataclass(frozen=True)
+class Walk:
+    """The padded rows (or columns) the window visits, in order, and what it finds at each.
+
+    `first` is the padded index of the first visited one; per visited index: `real` (holds image
+    data: takes input), `ends` (a window ends there, on the stride grid) and `masks` (bit j set
+    when the window ending there has real data at its offset j, for j < kernel; 0 where no window
+    ends).  Visited: the contiguous range from the first index that holds data or ends a window to
+    the last that does, so padding before the first window end and after the last costs nothing.
+    """
+
+    first: int
+    kernel: int
+    real: tuple[bool, ...]
+    ends: tuple[bool, ...]
+    masks: tuple[int, ...]
+
+
+def walk(size: int, kernel: int, stride: int, pad: int) -> Walk:
+    out = (size + 2 * pad - kernel) // stride + 1
+    first = min(pad, kernel - 1)
+    last = max(pad + size - 1, kernel - 1 + (out - 1) * stride)
+    real, ends, masks = [], [], []
+    for r in range(first, last + 1):
+        real.append(pad <= r < pad + size)
+        end = r >= kernel - 1 and (r - kernel + 1) % stride == 0 and (r - kernel + 1) // stride < out
+        ends.append(end)
+        masks.append(sum(1 << j for j in range(kernel) if pad <= r - kernel + 1 + j < pad + size) if end else 0)
+    return Walk(first, kernel, tuple(real), tuple(ends), tuple(masks))
+
+
+def block_walk(size: int, kernel: int, stride: int, pad: int, columns: int) -> Walk:
+    """The walk over blocks of `columns` padded columns, each ending `columns / stride` windows.
+
+    Block k covers columns `a + k*q .. a + k*q + q - 1` (q = columns, a = kernel - stride), so its last
+    column ends its last window and window m of the block (index k*P + m) spans columns
+    `k*q + m*stride ..`: it reads the block and the `a` columns before it.  With the alignment
+    `WindowShape` checks, a block is all image or all padding.  `masks` has bit `m*kernel + j` set when
+    window m's column j is real; `kernel` is P * kernel (the mask bits per block).
+    """
+    q, a = columns, kernel - stride
+    per = q // stride
+    out = (size + 2 * pad - kernel) // stride + 1
+    first = min(0, (pad - a) // q)
+    last = max(out // per - 1, (pad + size - a) // q - 1)
+    real, ends, masks = [], [], []
+    for k in range(first, last + 1):
+        real.append(pad <= a + k * q < pad + size)
+        end = 0 <= k < out // per
+        ends.append(end)
+        masks.append(sum(1 << (m * kernel + j) for m in range(per) for j in range(kernel)
+                         if pad <= k * q + m * stride + j < pad + size) if end else 0)
+    return Walk(first, per * kernel, tuple(real), tuple(ends), tuple(masks))
 
 
 class _KindRegister:
-    """`kinds[counter]` (2 bits) held in a register beside the counter instead of decoded from it.
+    """`kinds[counter]` (`width` bits) held in a register beside the counter instead of decoded from it.
 
     Why: decoded, the kinds add a table's LUT levels between the counters and the window's
     `fire`, whose fan-out is the widest in the kernel; held, `fire` is one LUT from registers.
@@ -88,14 +190,14 @@ class _KindRegister:
     Indexing gives the bits of the current kinds; `step(enable)` advances with the counter.
     """
 
-    def __init__(self, counter: Counter, kinds: list[int], clk, rst, name: str):
+    def __init__(self, counter: Counter, kinds: list[int], width: int, clk, rst, name: str):
         from pycde.constructs import Reg
         from pycde.types import Bits
 
         n = counter.n
-        self.now = Reg(Bits(2), clk=clk, rst=rst, rst_value=kinds[0], name=f"{name}_now")
-        self.following = Reg(Bits(2), clk=clk, rst=rst, rst_value=kinds[1 % n], name=f"{name}_next")
-        self.after = table(counter.value, [kinds[(i + 2) % n] for i in range(n)], 2)
+        self.now = Reg(Bits(width), clk=clk, rst=rst, rst_value=kinds[0], name=f"{name}_now")
+        self.following = Reg(Bits(width), clk=clk, rst=rst, rst_value=kinds[1 % n], name=f"{name}_next")
+        self.after = table(counter.value, [kinds[(i + 2) % n] for i in range(n)], width)
 
     def __getitem__(self, bit):
         return self.now[bit]
@@ -107,14 +209,13 @@ class _KindRegister:
         self.following.assign(Mux(enable, self.following, self.after))
 
 
-def _kinds(n_padded: int, pad: int, real: int, k: int, stride: int) -> list[int]:
-    """Per row (or column) of the padded grid: bit 0 = real data there, bit 1 = a window ends there."""
-    out = []
-    for r in range(n_padded):
-        is_real = pad <= r < pad + real
-        ends = r >= k - 1 and (r - k + 1) % stride == 0
-        out.append(int(is_real) | (int(ends) << 1))
-    return out
+def _kinds(w: Walk) -> tuple[list[int], list[int]]:
+    """Per visited index: bit 0 = real data, bit 1 = a window ends, bits 2.. = the mask bits that vary
+    (`varying`, the offsets some window of the map has in the padding; the others are always real)."""
+    varying = [j for j in range(w.kernel) if any(e and not (m >> j) & 1 for e, m in zip(w.ends, w.masks))]
+    kinds = [int(r) | int(e) << 1 | sum(((m >> j) & 1) << (2 + k) for k, j in enumerate(varying))
+             for r, e, m in zip(w.real, w.ends, w.masks)]
+    return kinds, varying
 
 
 # Flip-flops one copy of the window's control may enable (its window register and shift registers).
@@ -131,8 +232,10 @@ def window_copies(shape: WindowShape) -> int:
     The fewest that divide the lanes and keep each copy's enabled flip-flops (window register and
     shift registers of its lanes) within `MAX_ENABLE_FANOUT`.  Yosys cannot merge the copies: each
     counter feeds back on itself, so no two have the same inputs; they stay in lock-step because
-    they start alike and see the same handshake.
+    they start alike and see the same handshake.  The block walk (pixel lanes) has one control.
     """
+    if shape.columns > 1:
+        return 1
     return control_copies(*shape.kernel, shape.groups, shape.lanes)
 
 
@@ -150,6 +253,8 @@ def build_window(shape: WindowShape, pad_word: int, clk, rst, in_data, in_valid,
     Built as `window_copies(shape)` slices of the lanes, each with its own control; the output
     interleaves them back into one window (word `(i * kw + j) * lanes + l`).
     """
+    if shape.columns > 1:
+        return _build_blocks(shape, pad_word, clk, rst, in_data, in_valid, out_ready, "sw")
     copies = window_copies(shape)
     per = shape.lanes // copies
     kk = shape.kernel[0] * shape.kernel[1]
@@ -163,58 +268,120 @@ def build_window(shape: WindowShape, pad_word: int, clk, rst, in_data, in_valid,
     return data, slices[0][1], slices[0][2]
 
 
+class _Control:
+    """The walk's control, the same for the column walk and the block walk: row and column (or block)
+    counters with their kinds held in registers, the handshake (`fire`: a step happens; `full`: a window
+    waits in the output register) and the padding masks.
+
+    `masked(value, i, bit, pad)` gives the pad word where the window's kernel row `i` or column-mask
+    bit `bit` lies outside the image; `finish(column_step, data)` registers the window and advances
+    the walk (a column or block ends on `column_step`) and returns (out_data, out_valid, in_ready).
+    """
+
+    def __init__(self, shape: WindowShape, clk, rst, in_valid, out_ready, prefix: str):
+        from pycde.constructs import Mux, Reg
+        from pycde.types import Bits
+
+        rows, cols = shape.row_walk(), shape.col_walk()
+        self.clk, self.prefix, self.out_ready = clk, prefix, out_ready
+        self.col = Counter(len(cols.real), clk, rst, f"{prefix}_c")
+        self.row = Counter(len(rows.real), clk, rst, f"{prefix}_r")
+        row_kinds, self.row_varying = _kinds(rows)
+        col_kinds, self.col_varying = _kinds(cols)
+        self.row_kind = _KindRegister(self.row, row_kinds, 2 + len(self.row_varying), clk, rst, f"{prefix}_rk")
+        self.col_kind = _KindRegister(self.col, col_kinds, 2 + len(self.col_varying), clk, rst, f"{prefix}_ck")
+        self.is_real = self.row_kind[0] & self.col_kind[0]
+        self.is_window = self.row_kind[1] & self.col_kind[1]
+        self.full = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"{prefix}_full")
+        self.out_free = ~self.full | out_ready
+        # No "out of reset" flag in `fire`: a register that only says so is the same in every kernel,
+        # so Yosys merges them all into one flip-flop whose net spans the chip (the whole B-LeNet's
+        # critical path on ECP5, 7.5 of 8.4 ns routing).  Nothing needs it: during reset the counters,
+        # kinds and `full` hold their reset values, upstream valids are low, and what the shift
+        # registers and line buffers take in is overwritten or masked before any window reads it.
+        self.fire = Mux(self.is_real, const(1, 1), in_valid) & (~self.is_window | self.out_free)
+
+    def masked(self, value, i: int, bit: int, pad):
+        from pycde.constructs import Mux
+
+        bits = [self.row_kind[2 + self.row_varying.index(i)]] if i in self.row_varying else []
+        bits += [self.col_kind[2 + self.col_varying.index(bit)]] if bit in self.col_varying else []
+        if not bits:  # always image data
+            return value
+        return Mux(bits[0] if len(bits) == 1 else bits[0] & bits[1], pad, value)
+
+    def finish(self, column_step, flat):
+        from pycde.constructs import Mux
+
+        fire, full = self.fire, self.full
+        data = flat.reg(clk=self.clk, ce=fire & self.is_window, name=f"{self.prefix}_window")
+        full.assign(Mux(fire & self.is_window, Mux(self.out_ready, full, const(1, 0)), const(1, 1)))
+        self.col.step(column_step)
+        self.row.step(column_step & self.col.last)
+        self.col_kind.step(column_step)
+        self.row_kind.step(column_step & self.col.last)
+        return data, full, self.is_real & (~self.is_window | self.out_free)
+
+
 def _build_slice(shape: WindowShape, lanes: int, pad_word: int, clk, rst, in_data, in_valid, out_ready, prefix: str):
     """One copy of the window's control with the data path of `lanes` of its lanes."""
-    from pycde.constructs import Mux, Reg
-    from pycde.types import Bits
+    from pycde.constructs import Mux
 
-    (kh, kw), (hp, wp), g_n = shape.kernel, shape.padded, shape.groups
-    beat = WORD * lanes
+    (kh, kw), g_n = shape.kernel, shape.groups
+    control = _Control(shape, clk, rst, in_valid, out_ready, prefix)
+    fire, nc = control.fire, control.col.n
     group = Counter(g_n, clk, rst, f"{prefix}_g")
-    col = Counter(wp, clk, rst, f"{prefix}_c")
-    row = Counter(hp, clk, rst, f"{prefix}_r")
-    addr = Counter(wp * g_n, clk, rst, f"{prefix}_a")
-    row_kind = _KindRegister(row, _kinds(hp, shape.padding[0], shape.height, kh, shape.stride[0]), clk, rst,
-                              f"{prefix}_rk")
-    col_kind = _KindRegister(col, _kinds(wp, shape.padding[1], shape.width, kw, shape.stride[1]), clk, rst,
-                              f"{prefix}_ck")
-    is_real = row_kind[0] & col_kind[0]
-    is_window = row_kind[1] & col_kind[1]
-
-    full = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"{prefix}_full")
-    out_free = ~full | out_ready
-    # No "out of reset" flag in `fire`: a register that only says so is the same in every kernel,
-    # so Yosys merges them all into one flip-flop whose net spans the chip (the whole B-LeNet's
-    # critical path on ECP5, 7.5 of 8.4 ns routing).  Nothing needs it: during reset the counters,
-    # kinds and `full` hold their reset values, upstream valids are low, and what the shift
-    # registers and line buffers take in is overwritten before any window reads it.
-    fire = Mux(is_real, const(1, 1), in_valid) & (~is_window | out_free)
-
-    pad_beat = join([const(WORD, pad_word)] * lanes)
-    value = Mux(is_real, pad_beat, in_data)
-    # column of kernel-row values at this position: rows r-kh+1 .. r (oldest first)
-    column = [value]
+    addr = Counter(nc * g_n, clk, rst, f"{prefix}_a")
+    # column of kernel-row values at this position: rows r-kh+1 .. r (oldest first); at a padding
+    # position the input is not read and whatever it holds goes in (masked in the window register)
+    column = [in_data]
     if kh > 1:
         read_addr = Mux(fire, addr.value, addr.next)
         for i in reversed(range(kh - 1)):  # line i is written with the row below it (line i+1 or the new value)
-            column.insert(0, ram(f"{prefix}_line{i}", beat, wp * g_n, clk, fire, addr.value, column[0], read_addr))
-    window = []
+            column.insert(0, ram(f"{prefix}_line{i}", WORD * lanes, nc * g_n, clk, fire, addr.value, column[0],
+                                 read_addr))
+    pad = join([const(WORD, pad_word)] * lanes)
+    words_out = []
     for i in range(kh):
         history = [column[i]]
         for m in range((kw - 1) * g_n):  # shift register, newest first; no reset (SRL-friendly)
             history.append(history[-1].reg(clk=clk, ce=fire, name=f"{prefix}_sr{i}_{m}"))
-        window.append([history[(kw - 1 - j) * g_n] for j in range(kw)])
-    flat = join([word for row_words in window for word in row_words])
-    data = flat.reg(clk=clk, ce=fire & is_window, name=f"{prefix}_window")
-    full.assign(Mux(fire & is_window, Mux(out_ready, full, const(1, 0)), const(1, 1)))
+        words_out += [control.masked(history[(kw - 1 - j) * g_n], i, j, pad) for j in range(kw)]
     for counter in (group, addr):
         counter.step(fire)
-    col.step(fire & group.last)
-    row.step(fire & group.last & col.last)
-    col_kind.step(fire & group.last)
-    row_kind.step(fire & group.last & col.last)
-    in_ready = is_real & (~is_window | out_free)
-    return data, full, in_ready
+    return control.finish(fire & group.last, join(words_out))
+
+
+def _build_blocks(shape: WindowShape, pad_word: int, clk, rst, in_data, in_valid, out_ready, prefix: str):
+    """The block walk: one beat of `q = columns` pixels (every channel) per visited block, and the
+    `P = q / stride` windows the block ends in one output beat, window m at words `m*kh*kw*C ..` in the
+    layout of a one-window beat.  Per kernel row a history register of the `kw - stride` columns before
+    the block stands in for the shift register (a block shifts it by q columns at once)."""
+    from pycde.constructs import Mux, Reg
+    from pycde.types import Bits
+
+    (kh, kw), (_, sw), c = shape.kernel, shape.stride, shape.channels
+    q, per, a = shape.columns, shape.pixels_out, kw - sw
+    control = _Control(shape, clk, rst, in_valid, out_ready, prefix)
+    fire, col = control.fire, control.col
+    pixel = WORD * c  # bits of one column
+    column = [in_data]
+    if kh > 1:
+        read_addr = Mux(fire, col.value, col.next)
+        for i in reversed(range(kh - 1)):
+            column.insert(0, ram(f"{prefix}_line{i}", q * pixel, col.n, clk, fire, col.value, column[0], read_addr))
+    pad = join([const(WORD, pad_word)] * c)
+    words_out = {}
+    for i in range(kh):
+        cols = [column[i][t * pixel:(t + 1) * pixel] for t in range(q)]
+        if a > 0:  # the a columns before the block, oldest first
+            history = Reg(Bits(a * pixel), clk=clk, ce=fire, name=f"{prefix}_history{i}")
+            cols = [history[t * pixel:(t + 1) * pixel] for t in range(a)] + cols
+            history.assign(join(cols[-a:]))
+        for m in range(per):
+            for j in range(kw):
+                words_out[m, i, j] = control.masked(cols[m * sw + j], i, m * kw + j, pad)
+    return control.finish(fire, join([words_out[key] for key in sorted(words_out)]))
 
 
 @cache
@@ -226,5 +393,5 @@ def window_module(shape: WindowShape, pad_word: int = 0):
         p.out_data, p.out_valid, p.in_ready = data, valid, ready
 
     kh, kw = shape.kernel
-    return stream_module(f"atheena_window_{shape.tag()}", WORD * shape.lanes,
-                         {"out": WORD * shape.lanes * kh * kw}, build)
+    return stream_module(f"atheena_window_{shape.tag()}", WORD * shape.lanes * shape.columns,
+                         {"out": WORD * shape.lanes * kh * kw * shape.pixels_out}, build)
