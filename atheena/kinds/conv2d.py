@@ -1,12 +1,15 @@
 """`atheena.conv2d`: a (grouped) 2-D convolution with bias.
 
-Folding: `coarse_in` input lanes (divides C, or C/groups), `coarse_out` output
-lanes (divides F), `fine` multipliers per dot product (1 to kh*kw: one that does
-not divide kh*kw leaves the last of `ceil(kh*kw/fine)` steps partial), and
-`pixels`, input pixels a beat (pixel lanes, `window.pixel_values`; 1 when left
-out): with q > 1 a beat holds q whole pixels (coarse_in = C), the window ends
-q/stride windows a beat and the engine computes them side by side with the same
-weights (coarse_out = F, so an output beat is q/stride whole pixels).  The
+Folding: `coarse_in` input lanes (divides C, or C/groups), `coarse_out` filters
+computed at once (1 to F: one that does not divide F leaves the last of
+`ceil(F/co)` filter groups partial), `fine` multipliers per dot product (1 to
+kh*kw: one that does not divide kh*kw leaves the last of `ceil(kh*kw/fine)`
+steps partial), and `pixels`, input pixels a beat (pixel lanes,
+`window.pixel_values`; 1 when left out): with q > 1 a beat holds q whole pixels
+(coarse_in = C), the window ends q/stride windows a beat and the engine computes
+them side by side with the same weights.  Output beats hold `coarse_out` words of
+one pixel, or whole pixels when the engine gathers its filter groups (pixel
+lanes, or a partial group: `kernels.conv.gathers`).  The
 kernel (`kernels/conv.py`) overlaps the sliding window's visit of its input
 positions (`WindowShape.positions`) with `(F/co)(C/ci)ceil(kh*kw/fine)` multiply-accumulate
 steps per output pixel; no closed form captures the overlap (stride-2 rows starve the
@@ -91,41 +94,50 @@ def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: in
     Features: `out_lanes` (co requantizers and output words), `acc_lanes` (those that also
     accumulate: not when one step makes a whole output), `select_bits` (the kh*kw/fine : 1
     choice of window words, in LUTs per bit), `rom_luts` (ROMs built of logic), the window's,
-    `memory_ff` (read registers of memories not in block RAM), `count_bits` (step counters),
+    `memory_ff` (read registers of memories not in block RAM, and the registers that gather a pixel's
+    filter groups), `count_bits` (step counters),
     `tree_bits` (the registered adder trees' adders and registers, `pipeline.tree_bits`),
     `operand_bits` (the multipliers' operand registers: selected window words and weights).  The
     output FIFO the engine's credits reserve (`pipeline.credit_depth`) is one more memory.
     """
     from atheena.hardware.kernels.conv import position_groups
 
+    from atheena.hardware.kernels.conv import gathers
+
     pixels = px // sw if px > 1 else 1  # windows a beat: the engine's multipliers side by side
     mults = pixels * ci * co * fine
     groups_in = c // ci
     kk = kh * kw
     kg = position_groups(kk, fine)
-    steps = (f // co) * groups_in * kg
+    fgs = -(-f // co)  # filter groups, the last partial when co does not divide F
+    gather = gathers(f, co, pixels)
+    steps = fgs * groups_in * kg
     if weights is not None:
-        codes = np.asarray(weights).reshape(f, c, kk)
-        codes = np.concatenate([codes, np.zeros((f, c, kg * fine - kk), codes.dtype)], 2)  # a partial last step
-        codes = codes.reshape(f // co, co, groups_in, ci, kg, fine)
+        codes = np.zeros((fgs * co, c, kg * fine), np.int64)  # zeros: a partial last step or filter group
+        codes[:f, :, :kk] = np.asarray(weights).reshape(f, c, kk)
+        codes = codes.reshape(fgs, co, groups_in, ci, kg, fine)
         weight_bits = rom_mapping_columns(codes.transpose(0, 2, 4, 1, 3, 5).reshape(steps, mults // pixels), 16)
     else:
         weight_bits = _rom_columns_typical(steps, mults // pixels, 16, TYPICAL_WEIGHT_COLUMNS)
     if bias is not None:
-        bias_bits = rom_columns(np.asarray(bias).reshape(f // co, co), ACC_BITS)
+        bias_bits = rom_columns(np.concatenate([np.asarray(bias), np.zeros(fgs * co - f, np.int64)]).reshape(fgs, co),
+                                ACC_BITS)
     else:
-        bias_bits = _rom_columns_typical(f // co, co, ACC_BITS, TYPICAL_BIAS_COLUMNS)
+        bias_bits = _rom_columns_typical(fgs, co, ACC_BITS, TYPICAL_BIAS_COLUMNS)
     parts, features = window.window_memory(c, w, kh, kw, pw, ci, sw, px)
-    roms = [_rom(max(2, steps), 1, weight_bits), _rom(max(2, f // co), 1, bias_bits)]
+    roms = [_rom(max(2, steps), 1, weight_bits), _rom(max(2, fgs), 1, bias_bits)]
     copies = features["extra_controls"] + 1
     parts.append(memory(2 * groups_in, copies, 16 * kk * ci * pixels // copies))
     from atheena.hardware.kernels.conv import pipeline_depth
     from atheena.hardware.kernels.pipeline import credit_depth, tree_bits
 
-    parts.append(memory(credit_depth(pipeline_depth(ci, fine), groups_in * kg), 1, 16 * co * pixels))
+    out_words = (f if gather else co) * pixels
+    parts.append(memory(credit_depth(pipeline_depth(ci, fine), groups_in * kg * (fgs if gather else 1)), 1,
+                        16 * out_words))
     bram, lut_mem, ff_mem = _total(parts + roms)
+    ff_mem += 16 * pixels * (fgs - 1) * co if gather else 0  # gathered: the filter groups before the last
     rom_luts = sum(lut for b, lut, _ in roms if not b)  # fitted: their LUTs depend on the contents
-    counters = (kg, groups_in, f // co, steps)
+    counters = (kg, groups_in, fgs, steps)
     features |= {"mults": mults, "out_lanes": co * pixels, "acc_lanes": co * pixels * (groups_in * kg > 1),
                  "rom_luts": rom_luts, "select_bits": 16 * ci * fine * pixels * _mux_luts(kg), "memory_ff": ff_mem,
                  "count_bits": sum(max(1, (n - 1).bit_length()) for n in counters if n > 1),
@@ -200,24 +212,26 @@ class Conv2d(OpKind):
         f, _, _ = map_shape(op.results[0])
         kh, kw = O.int_array(op, "kernel")
         g = O.int_attr(op, "groups")
-        return {"coarse_in": divisors(c // g if g > 1 else c), "coarse_out": divisors(f),
+        return {"coarse_in": divisors(c // g if g > 1 else c), "coarse_out": list(range(1, f + 1)),
                 "fine": list(range(1, kh * kw + 1)), "pixels": window.pixel_values(op) if g == 1 else [1]}
 
     def check_folding(self, op, folding):
         problem = super().check_folding(op, folding)
         if problem or folding.get("pixels", 1) == 1:
             return problem
-        c, f = map_shape(op.operands[0])[0], map_shape(op.results[0])[0]
-        if (folding["coarse_in"], folding["coarse_out"]) != (c, f):
-            return (f"folding pixels = {folding['pixels']} needs every channel in a beat: coarse_in = {c} and "
-                    f"coarse_out = {f}")
+        c = map_shape(op.operands[0])[0]
+        if folding["coarse_in"] != c:
+            return f"folding pixels = {folding['pixels']} needs every channel in a beat: coarse_in = {c}"
         return None
 
     def lanes_in(self, op, folding):
         return folding["coarse_in"] * folding.get("pixels", 1)
 
     def lanes_out(self, op, folding):
-        return folding["coarse_out"] * window.pixels_out(op, folding.get("pixels", 1))
+        from atheena.hardware.kernels.conv import gathers
+
+        f, pixels, co = map_shape(op.results[0])[0], window.pixels_out(op, folding.get("pixels", 1)), folding["coarse_out"]
+        return (f if gathers(f, co, pixels) else co) * pixels
 
     def _intervals(self, op, ci: int, pairs: list[tuple[int, int]], pixels: int = 1) -> list[int]:
         from atheena.dse.timing import conv_interval
@@ -227,7 +241,7 @@ class Conv2d(OpKind):
         f, _, _ = map_shape(op.results[0])
         kernel = window.params(op)[0]
         kk = kernel[0] * kernel[1]
-        work = [(f // co) * (c // ci) * position_groups(kk, fine) for co, fine in pairs]
+        work = [-(-f // co) * (c // ci) * position_groups(kk, fine) for co, fine in pairs]
         return [int(i) for i in conv_interval(window.shape(op, ci, pixels), work)]
 
     def interval(self, op, folding):
@@ -240,22 +254,23 @@ class Conv2d(OpKind):
         return pipeline_depth(folding["coarse_in"], folding["fine"]) + 2  # and its output FIFO
 
     def foldings(self, op):
-        """Every (coarse_in, coarse_out) with the efficient `fine` values only: the fewest multipliers for each
-        number of steps per beat, `ceil(kk / s)` for s = 1..kk (any other `fine` takes as many steps with more
-        multipliers, so the DSE never wants it; `check_folding` still accepts it)."""
+        """Every `coarse_in` with the efficient `coarse_out` and `fine` values only: the fewest multipliers for each
+        number of steps, `ceil(kk / s)` for s = 1..kk steps a beat and `ceil(F / g)` for g = 1..F filter groups
+        (any other value takes as many steps with more multipliers, so the DSE never wants it; `check_folding`
+        still accepts it), at one pixel a beat and at each pixel width (every channel in)."""
         axes = self.axes(op)
-        kk = len(axes["fine"])
+        kk, f = len(axes["fine"]), len(axes["coarse_out"])
         fines = sorted({-(-kk // steps) for steps in range(1, kk + 1)})
+        outs = sorted({-(-f // groups) for groups in range(1, f + 1)})  # likewise the fewest filters a group
+        pairs = list(itertools.product(outs, fines))
         out = []
         for ci in axes["coarse_in"]:  # the schedule replay is vectorised over (coarse_out, fine)
-            pairs = list(itertools.product(axes["coarse_out"], fines))
             for (co, fine), interval in zip(pairs, self._intervals(op, ci, pairs)):
                 out.append(({"coarse_in": ci, "coarse_out": co, "fine": fine}, interval))
-        c, f = axes["coarse_in"][-1], axes["coarse_out"][-1]
-        for q in axes["pixels"][1:]:  # pixel lanes: every channel in and out
-            pairs = [(f, fine) for fine in fines]
-            for (_, fine), interval in zip(pairs, self._intervals(op, c, pairs, q)):
-                out.append(({"coarse_in": c, "coarse_out": f, "fine": fine, "pixels": q}, interval))
+        c = axes["coarse_in"][-1]
+        for q in axes["pixels"][1:]:  # pixel lanes: every channel in
+            for (co, fine), interval in zip(pairs, self._intervals(op, c, pairs, q)):
+                out.append(({"coarse_in": c, "coarse_out": co, "fine": fine, "pixels": q}, interval))
         return out
 
     def codes(self, op):
@@ -319,7 +334,7 @@ class Conv2d(OpKind):
             params = ConvParams(window.shape(op, ci, q), w_codes, b_codes, co, fine, b.arith.weight.frac)
             return conv_module(params)
 
-        return window.stages(b, op, inputs[0], ci * q, co * window.pixels_out(op, q), cost, module)
+        return window.stages(b, op, inputs[0], ci * q, self.lanes_out(op, folding), cost, module)
 
 
 KIND = Conv2d()

@@ -19,8 +19,8 @@ def _run(params: ConvParams, xs, expected, stalls=((1.0, 1.0), (0.6, 0.5))):
     s = params.shape
     files = emit([conv_module(params)], params.name())
     words = [b for x in xs for b in beats(x, s.lanes * s.columns)]
-    flat = [b for y in expected for b in beats(y, params.coarse_out * s.pixels_out)]
-    work = params.filters // params.coarse_out * s.groups * params.position_groups
+    flat = [b for y in expected for b in beats(y, params.out_lanes)]
+    work = params.filter_groups * s.groups * params.position_groups
     for p_in, p_out in stalls:
         result = simulate(files, params.name(), words, len(flat), p_in, p_out, seed=11)
         assert result.words == flat, f"mismatch at stalls {p_in}/{p_out}"
@@ -41,6 +41,10 @@ def _run(params: ConvParams, xs, expected, stalls=((1.0, 1.0), (0.6, 0.5))):
     # two steps of 4 and 2 kernel positions over 'valid' blocks (one block a row before the first window)
     (WindowShape(1, 8, 8, kernel=(5, 5), padding=(4, 4), columns=2), 5, 5, 25),
     (WindowShape(2, 6, 8, kernel=(2, 3), lanes=2, columns=2), 3, 3, 4),
+    # coarse_out not dividing the filters: groups of 2, 2 and 1 gathered into whole pixels; and with pixel lanes,
+    # 4 pixels a beat and filter groups of 3 and 2 (every output beat 4 whole pixels of 5 words)
+    (WindowShape(2, 6, 6, kernel=(3, 3), padding=(1, 1), lanes=1), 5, 2, 3),
+    (WindowShape(1, 6, 8, kernel=(3, 5), padding=(1, 4), columns=4), 5, 3, 9),
 ])
 def test_conv_random_layer(shape, filters, coarse_out, fine):
     rng = np.random.default_rng(filters)
@@ -71,10 +75,10 @@ def test_conv_matches_the_reference_on_b_lenet(imported):
          stalls=((1.0, 1.0),))
 
 
-def test_folding_must_divide():
+def test_folding_must_fit():
     shape = WindowShape(2, 4, 4, kernel=(3, 3))
-    with pytest.raises(ValueError, match="must divide"):
-        ConvParams(shape, np.zeros((4, 2, 3, 3)), np.zeros(4), coarse_out=3, fine=1, shift=8)
+    with pytest.raises(ValueError, match="between 1 and the filters"):
+        ConvParams(shape, np.zeros((4, 2, 3, 3)), np.zeros(4), coarse_out=5, fine=1, shift=8)
     with pytest.raises(ValueError, match="between 1 and the kernel positions"):
         ConvParams(shape, np.zeros((4, 2, 3, 3)), np.zeros(4), coarse_out=2, fine=10, shift=8)
 

@@ -5,7 +5,10 @@ Folding (fpgaConvNet's terms): `coarse_in` (ci) channel lanes in, `coarse_out`
 `kh*kw` kernel positions; `ci*co*fine` multipliers in all (one DSP48 each).
 `fine` need not divide `kh*kw`: a window beat takes `ceil(kh*kw/fine)` steps and
 the last one is partial (its missing positions read a zero word and a zero
-weight), so the DSE can buy multipliers in steps of `ci*co`.
+weight), so the DSE can buy multipliers in steps of `ci*co`.  Nor need `co`
+divide F: the last of `ceil(F/co)` filter groups is partial (zero filters), and
+the engine then gathers a pixel's groups and gives whole pixels (F words a
+pixel), as it always does with pixel lanes (`gathers`).
 
 Dataflow: the window (`window.py`) emits each output pixel as G = C/ci beats
 of `kh x kw x ci` words.  The engine stores them in a ping-pong window memory
@@ -86,12 +89,9 @@ class ConvParams:
         if (c, kh, kw) != (shape.channels, *shape.kernel):
             raise ValueError(f"weights of shape {self.weights.shape} do not match a {shape.kernel} window "
                              f"over {shape.channels} channels")
-        if f % coarse_out or not 1 <= fine <= kh * kw:
-            raise ValueError(f"coarse_out ({coarse_out}) must divide the filters ({f}) and fine ({fine}) "
-                             f"must be between 1 and the kernel positions ({kh * kw})")
-        if shape.columns > 1 and coarse_out != f:
-            raise ValueError(f"with {shape.columns} pixels a beat every filter is computed at once: coarse_out must "
-                             f"be {f}, not {coarse_out} (an output beat is whole pixels)")
+        if not 1 <= coarse_out <= f or not 1 <= fine <= kh * kw:
+            raise ValueError(f"coarse_out ({coarse_out}) must be between 1 and the filters ({f}) and fine ({fine}) "
+                             f"between 1 and the kernel positions ({kh * kw})")
         self.key = (shape, coarse_out, fine, shift, _digest(self.weights, self.bias))
 
     def __hash__(self):
@@ -103,6 +103,22 @@ class ConvParams:
     @property
     def filters(self) -> int:
         return self.weights.shape[0]
+
+    @property
+    def filter_groups(self) -> int:
+        """Filter groups a pixel takes: `ceil(F / co)`, the last one partial when `co` does not divide."""
+        return -(-self.filters // self.coarse_out)
+
+    @property
+    def gathers(self) -> bool:
+        """Whether a pixel's filter groups are gathered into whole pixels: with pixel lanes (a beat of
+        several pixels must hold each pixel whole) or a partial filter group."""
+        return gathers(self.filters, self.coarse_out, self.shape.pixels_out)
+
+    @property
+    def out_lanes(self) -> int:
+        """Words per output beat: every filter of each pixel when gathering, else a filter group's."""
+        return (self.filters if self.gathers else self.coarse_out) * self.shape.pixels_out
 
     @property
     def position_groups(self) -> int:
@@ -118,10 +134,10 @@ class ConvParams:
         a partial last kg holds zeros where there is no kernel position."""
         s, co, fine = self.shape, self.coarse_out, self.fine
         kk = s.kernel[0] * s.kernel[1]
-        w = self.weights.reshape(self.filters, s.channels, kk)
-        w = np.concatenate([w, np.zeros((self.filters, s.channels, self.position_groups * fine - kk), np.int64)], 2)
+        w = np.zeros((self.filter_groups * co, s.channels, self.position_groups * fine), np.int64)
+        w[:self.filters, :, :kk] = self.weights.reshape(self.filters, s.channels, kk)  # zeros: partial steps, groups
         out = []
-        for fg in range(self.filters // co):
+        for fg in range(self.filter_groups):
             for g in range(s.groups):
                 for kg in range(self.position_groups):
                     word = 0
@@ -137,8 +153,9 @@ class ConvParams:
     def bias_rom(self) -> list[int]:
         co = self.coarse_out
         mask = (1 << ACC) - 1
-        return [sum((int(self.bias[fg * co + o]) & mask) << (ACC * o) for o in range(co))
-                for fg in range(self.filters // co)]
+        bias = list(self.bias) + [0] * (self.filter_groups * co - self.filters)
+        return [sum((int(bias[fg * co + o]) & mask) << (ACC * o) for o in range(co))
+                for fg in range(self.filter_groups)]
 
 
 def _padded_rom(name, contents, width, addr_counter, clk, enable=None):
@@ -146,6 +163,11 @@ def _padded_rom(name, contents, width, addr_counter, clk, enable=None):
     if len(contents) == 1:
         contents = contents * 2
     return rom(name, contents, width, addr_counter, clk, enable)
+
+
+def gathers(filters: int, coarse_out: int, pixels_out: int) -> bool:
+    """`ConvParams.gathers` from plain numbers (the cost model's entry)."""
+    return pixels_out > 1 or filters % coarse_out != 0
 
 
 def position_groups(kernel_positions: int, fine: int) -> int:
@@ -208,15 +230,17 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
         (Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"ce_wslot{k}"), Counter(g_n, clk, rst, f"ce_wg{k}"),
          Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"ce_rslot{k}"), Counter(g_n, clk, rst, f"ce_g{k}"))
         for k in range(1, copies)]
-    fg = Counter(p.filters // co, clk, rst, "ce_fg")
+    fg = Counter(p.filter_groups, clk, rst, "ce_fg")
     weight_rom = p.weight_rom()
     step = Counter(len(weight_rom), clk, rst, "ce_t")
     have = Mux(rslot, slot_full[0], slot_full[1])
     group_end = g.last & kg.last  # a filter group's last step: its result leaves
-    credits, write_out = credited_output(clk, rst, WORD * co * px, pipeline_depth(ci, fine), g_n * p.position_groups,
+    result_end = group_end & fg.last if p.gathers else group_end  # ... or, gathering, the pixel's last group's
+    spacing = g_n * p.position_groups * (p.filter_groups if p.gathers else 1)
+    credits, write_out = credited_output(clk, rst, WORD * p.out_lanes, pipeline_depth(ci, fine), spacing,
                                          out_ready, "ce_out")
-    issue = have & (~group_end | credits.available)
-    credits.spend(issue & group_end)
+    issue = have & (~result_end | credits.available)
+    credits.spend(issue & result_end)
     pixel_done = issue & group_end & fg.last
 
     # cycle 1: memory read registers
@@ -264,7 +288,21 @@ def build_engine(p: ConvParams, clk, rst, in_data, in_valid, out_ready):
             rounded = requantize_bits(acc, p.shift, stage=lambda v, t=f"{tag}{o}": v.reg(clk=clk, name=f"ce_round{t}"))
             results.append(rounded.reg(clk=clk, name=f"ce_sat{tag}{o}"))
     out_valid_in = delay(done, 2, clk, "ce_done", rst)
-    out_data, out_valid = write_out(join(results), out_valid_in)
+    if p.gathers:  # the groups before the last wait in registers; the last goes straight out with them
+        fg_out = delay(fg.value, pipeline_depth(ci, fine), clk, "ce_fgo")
+        last_group = fg_out == const(fg.width, p.filter_groups - 1)
+        pixel = []
+        for m in range(px):
+            for f in range(p.filters):
+                group, o = divmod(f, co)
+                word = results[m * co + o]
+                if group < p.filter_groups - 1:
+                    here = out_valid_in & (fg_out == const(fg.width, group))
+                    word = word.reg(clk=clk, ce=here, name=f"ce_gather{m}_{f}")
+                pixel.append(word)
+        out_data, out_valid = write_out(join(pixel), out_valid_in & last_group)
+    else:
+        out_data, out_valid = write_out(join(results), out_valid_in)
 
     for counter in (kg, step):
         counter.step(issue)
@@ -296,5 +334,5 @@ def conv_module(params: ConvParams):
         engine_ready.assign(e_ready)
         p.out_data, p.out_valid, p.in_ready = data, valid, ready
 
-    return stream_module(params.name(), WORD * s.lanes * s.columns, {"out": WORD * params.coarse_out * s.pixels_out},
-                         build, registered=True)
+    return stream_module(params.name(), WORD * s.lanes * s.columns, {"out": WORD * params.out_lanes}, build,
+                         registered=True)
