@@ -28,8 +28,16 @@ import torch
 from torch_mlir import ir
 
 from atheena.dialects import ops as O
-from atheena.dse.memory import (TYPICAL_BIAS_COLUMNS, TYPICAL_WEIGHT_COLUMNS, _mux_luts, _rom,
-                                 _rom_columns_typical, memory, rom_columns, rom_mapping_columns)
+from atheena.dse.memory import (
+    TYPICAL_BIAS_COLUMNS,
+    TYPICAL_WEIGHT_COLUMNS,
+    _mux_luts,
+    _rom,
+    _rom_columns_typical,
+    memory,
+    rom_columns,
+    rom_mapping_columns,
+)
 from atheena.dse.model import ACC_BITS, Estimate, _total, estimate
 from atheena.errors import AtheenaError
 from atheena.ir import layer_name
@@ -100,9 +108,7 @@ def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: in
     `operand_bits` (the multipliers' operand registers: selected window words and weights).  The
     output FIFO the engine's credits reserve (`pipeline.credit_depth`) is one more memory.
     """
-    from atheena.hardware.kernels.conv import position_groups
-
-    from atheena.hardware.kernels.conv import gathers
+    from atheena.hardware.kernels.conv import gathers, position_groups
 
     pixels = px // sw if px > 1 else 1  # windows a beat: the engine's multipliers side by side
     mults = pixels * ci * co * fine
