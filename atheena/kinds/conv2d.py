@@ -4,10 +4,10 @@ Folding: `coarse_in` input lanes (divides C, or C/groups), `coarse_out` filters
 computed at once (1 to F: one that does not divide F leaves the last of
 `ceil(F/co)` filter groups partial), `fine` multipliers per dot product (1 to
 kh*kw: one that does not divide kh*kw leaves the last of `ceil(kh*kw/fine)`
-steps partial), and `pixels`, input pixels a beat (pixel lanes,
-`window.pixel_values`; 1 when left out): with q > 1 a beat holds q whole pixels
-(coarse_in = C), the window ends q/stride windows a beat and the engine computes
-them side by side with the same weights.  Output beats hold `coarse_out` words of
+steps partial), and `pixels`, image columns a step of the window (pixel lanes,
+`window.pixel_values`; 1 when left out): with q > 1 the window takes whole pixels
+(coarse_in = C) in beats of `window.pixels_in` pixels, ends q/stride windows a
+step and the engine computes them side by side with the same weights.  Output beats hold `coarse_out` words of
 one pixel, or whole pixels when the engine gathers its filter groups (pixel
 lanes, or a partial group: `kernels.conv.gathers`).  The
 kernel (`kernels/conv.py`) overlaps the sliding window's visit of its input
@@ -231,7 +231,7 @@ class Conv2d(OpKind):
         return None
 
     def lanes_in(self, op, folding):
-        return folding["coarse_in"] * folding.get("pixels", 1)
+        return folding["coarse_in"] * window.pixels_in(op, folding.get("pixels", 1))
 
     def lanes_out(self, op, folding):
         from atheena.hardware.kernels.conv import gathers
@@ -340,7 +340,7 @@ class Conv2d(OpKind):
             params = ConvParams(window.shape(op, ci, q), w_codes, b_codes, co, fine, b.arith.weight.frac)
             return conv_module(params)
 
-        return window.stages(b, op, inputs[0], ci * q, self.lanes_out(op, folding), cost, module)
+        return window.stages(b, op, inputs[0], self.lanes_in(op, folding), self.lanes_out(op, folding), cost, module)
 
 
 KIND = Conv2d()

@@ -1,8 +1,9 @@
 """`atheena.max_pool2d` and `atheena.avg_pool2d`: pooling over a sliding window.
 
-Folding: `coarse` channel lanes (divides C) and `pixels`, input pixels a beat
-(pixel lanes with every channel, `window.pixel_values`; 1 when left out: the
-window then ends pixels/stride windows a beat).  The kernel (`kernels/pool.py`)
+Folding: `coarse` channel lanes (divides C) and `pixels`, image columns a step
+of the window (pixel lanes with every channel, `window.pixel_values`; 1 when
+left out): the window then ends pixels/stride windows a beat, taking its input
+in beats of `window.pixels_in` pixels.  The kernel (`kernels/pool.py`)
 keeps its window's schedule: one cycle per position the window visits and
 channel group (`WindowShape.positions`).
 Max pooling pads with the most negative code (padding is at most half a
@@ -55,7 +56,7 @@ def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: 
     from atheena.dse.memory import memory
     from atheena.hardware.kernels.pipeline import credit_depth, tree_bits
     from atheena.hardware.kernels.pool import pool_latency
-    from atheena.hardware.kernels.window import block_walk, walk
+    from atheena.hardware.kernels.window import WindowShape, walk
 
     kw = kh if kw is None else kw
     sw = kw if sw is None else sw
@@ -72,7 +73,8 @@ def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: 
         stage_bits = 16 * kk
     else:  # the sum tree, the constant multiply's tree, the rounded value and the output register
         stage_bits = tree_bits(kk, 17) + tree_bits(set_bits, 48) + 32 + 16
-    steps = len(block_walk(w, kw, sw, pw, px).real) if px > 1 else len(walk(w, kw, sw, pw).real)
+    steps = len((WindowShape(c, kh, w, (kh, kw), (1, sw), (0, pw), c, px).col_walk() if px > 1
+                 else walk(w, kw, sw, pw)).real)
     features |= {"lanes": lanes_out, "reduce_words": lanes_out * ops, "memory_ff": ff_mem,
                  "reduce_bits": lanes_out * stage_bits,
                  "count_bits": sum(max(1, (k - 1).bit_length()) for k in (c // lanes, steps) if k > 1)}
@@ -103,7 +105,7 @@ class _Pool(OpKind):
         return problem
 
     def lanes_in(self, op, folding):
-        return folding["coarse"] * folding.get("pixels", 1)
+        return folding["coarse"] * window.pixels_in(op, folding.get("pixels", 1))
 
     def lanes_out(self, op, folding):
         return folding["coarse"] * window.pixels_out(op, folding.get("pixels", 1))
@@ -176,7 +178,7 @@ class _Pool(OpKind):
 
             return pool_module(window.shape(op, lanes, q), self.reduction)
 
-        return window.stages(b, op, inputs[0], lanes * q, lanes * window.pixels_out(op, q),
+        return window.stages(b, op, inputs[0], self.lanes_in(op, folding), lanes * window.pixels_out(op, q),
                              lambda: pool_resources(kind, c, w, kh, pw, lanes, q, kw=kw, sw=sw), module)
 
 

@@ -46,7 +46,7 @@ def check_window(op: ir.Operation) -> str | None:
 
 
 def shape(op: ir.Operation, lanes: int, pixels: int = 1):
-    """The kernels' `WindowShape` of a window op at `lanes` channel lanes and `pixels` input pixels a beat."""
+    """The kernels' `WindowShape` of a window op at `lanes` channel lanes and blocks of `pixels` columns."""
     from atheena.hardware.kernels.window import WindowShape
 
     c, h, w = O.shape_of(op.operands[0])
@@ -56,23 +56,32 @@ def shape(op: ir.Operation, lanes: int, pixels: int = 1):
 
 
 def pixel_values(op: ir.Operation) -> list[int]:
-    """Input pixels a beat the window kernel can take: 1, and the widths whose blocks line up with the image
-    and the windows (`WindowShape._block_problem`), every channel in the beat."""
+    """Block widths (`pixels`, image columns a step) the window kernel can take: 1, and `P * stride` for each
+    P > 1 windows a step that divides the output width (and `stride` itself for P = 1 when it is above 1),
+    every channel in the beat (`WindowShape._block_problem`)."""
     from atheena.kinds.base import divisors
 
-    c, _, w = O.shape_of(op.operands[0])
+    c = O.shape_of(op.operands[0])[0]
+    wo, sw = O.shape_of(op.results[0])[2], O.int_array(op, "stride")[1]
     out = [1]
-    for q in divisors(w)[1:]:
+    for per in divisors(wo):
+        if per * sw == 1:
+            continue
         try:
-            shape(op, c, q)
+            shape(op, c, per * sw)
         except ValueError:
             continue
-        out.append(q)
+        out.append(per * sw)
     return out
 
 
+def pixels_in(op: ir.Operation, pixels: int) -> int:
+    """Image pixels an input beat carries with blocks of `pixels` columns (`WindowShape.beat_columns`)."""
+    return shape(op, O.shape_of(op.operands[0])[0], pixels).beat_columns if pixels > 1 else 1
+
+
 def pixels_out(op: ir.Operation, pixels: int) -> int:
-    """Windows (output pixels) a beat at `pixels` input pixels a beat."""
+    """Windows (output pixels) a beat with blocks of `pixels` columns."""
     return pixels // O.int_array(op, "stride")[1] if pixels > 1 else 1
 
 
@@ -112,17 +121,20 @@ def window_memory(c: int, w: int, kh: int, kw: int, pw: int, lanes: int, sw: int
     line buffers of its share of the lanes (`kernels/window.py` `window_copies`):
     `extra_controls` counts the copies beyond the first.
 
-    With `columns` > 1 pixels a beat (the block walk; lanes = C): line buffers of one entry of
-    `columns` pixels per visited block, a history register of `kw - sw` columns per kernel row
-    (`sr_ff`), and a window register of `columns / sw` windows.
+    With blocks of `columns` > 1 columns (the block walk; lanes = C): line buffers of one entry of
+    `columns` pixels per visited block, a history register of `kw - sw` columns per kernel row and
+    the registers gathering a block that takes several input beats (`sr_ff`), and a window
+    register of `columns / sw` windows.
     """
-    from atheena.hardware.kernels.window import block_walk, control_copies, walk
+    from atheena.hardware.kernels.window import WindowShape, control_copies, walk
 
     if columns > 1:
-        blocks = len(block_walk(w, kw, sw, pw, columns).real)
-        parts = [memory(blocks, kh - 1, 16 * c * columns, same_address=True)] if kh > 1 else []
+        blocks = WindowShape(c, kh, w, (kh, kw), (1, sw), (0, pw), c, columns)
+        entries = sum(blocks.col_walk().last)
+        gather = 16 * c * columns if blocks.beat_columns < columns else 0
+        parts = [memory(entries, kh - 1, 16 * c * columns, same_address=True)] if kh > 1 else []
         return parts, {"window_words": kh * kw * c * (columns // sw), "extra_controls": 0,
-                       "sr_ff": kh * (kw - sw) * c * 16, "sr_srl": 0}
+                       "sr_ff": kh * (kw - sw) * c * 16 + gather, "sr_srl": 0}
 
     groups = c // lanes
     copies = control_copies(kh, kw, groups, lanes)

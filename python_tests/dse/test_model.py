@@ -34,8 +34,11 @@ def _find(configs, **folding):
 def test_conv_interval_and_resources_by_hand():
     op = _op(CONV, "tensor<2x8x8xf32>", "tensor<4x8x8xf32>")
     configs = layer_configs(op, prune=False)
-    # divisors of C=2 and F=4; fine 1, 2, 3, 5, 9: the fewest multipliers for 9, 5, 3, 2 and 1 steps
-    assert len(configs) == 2 * 3 * 5
+    # coarse_in: divisors of C=2; coarse_out 1, 2, 4 and fine 1, 2, 3, 5, 9: the fewest multipliers for each
+    # number of filter groups and of steps a beat; and with every channel in, blocks of 2, 4 and 8 columns
+    # (pixels: 2, 4 and 8 windows a step)
+    assert len(configs) == 2 * 3 * 5 + 3 * 3 * 5
+    assert sorted({c.as_dict().get("pixels", 1) for c in configs}) == [1, 2, 4, 8]
     assert sorted({c.as_dict()["fine"] for c in configs}) == [1, 2, 3, 5, 9]
     partial = _find(configs, coarse_in=2, coarse_out=4, fine=5)  # steps of 5 and 4 kernel positions
     assert partial.resources[0] == 2 * 4 * 5 and partial.interval == _find(configs, coarse_in=2, coarse_out=2,

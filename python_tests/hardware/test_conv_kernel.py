@@ -18,7 +18,7 @@ pytestmark = pytest.mark.hw
 def _run(params: ConvParams, xs, expected, stalls=((1.0, 1.0), (0.6, 0.5))):
     s = params.shape
     files = emit([conv_module(params)], params.name())
-    words = [b for x in xs for b in beats(x, s.lanes * s.columns)]
+    words = [b for x in xs for b in beats(x, s.lanes * s.beat_columns)]
     flat = [b for y in expected for b in beats(y, params.out_lanes)]
     work = params.filter_groups * s.groups * params.position_groups
     for p_in, p_out in stalls:
@@ -45,6 +45,9 @@ def _run(params: ConvParams, xs, expected, stalls=((1.0, 1.0), (0.6, 0.5))):
     # 4 pixels a beat and filter groups of 3 and 2 (every output beat 4 whole pixels of 5 words)
     (WindowShape(2, 6, 6, kernel=(3, 3), padding=(1, 1), lanes=1), 5, 2, 3),
     (WindowShape(1, 6, 8, kernel=(3, 5), padding=(1, 4), columns=4), 5, 3, 9),
+    # blocks of two beats (8 columns in beats of 4 over a 12-wide map) and a 'same' conv one column a beat
+    (WindowShape(1, 5, 12, kernel=(5, 5), padding=(4, 4), columns=8), 5, 5, 5),
+    (WindowShape(2, 6, 8, kernel=(3, 3), padding=(1, 1), lanes=2, columns=2), 4, 2, 9),
 ])
 def test_conv_random_layer(shape, filters, coarse_out, fine):
     rng = np.random.default_rng(filters)

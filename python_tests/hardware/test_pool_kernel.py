@@ -26,7 +26,7 @@ def test_pool_is_bit_exact_and_on_schedule(kind, shape):
     rng = np.random.default_rng(7)
     xs = [rng.integers(-32768, 32768, (shape.channels, shape.height, shape.width)) for _ in range(4)]
     xs[0][:] = 32767  # averages of extreme codes round and saturate at the top
-    words = [b for x in xs for b in beats(x, shape.lanes * shape.columns)]
+    words = [b for x in xs for b in beats(x, shape.lanes * shape.beat_columns)]
     expected = [b for x in xs for b in beats(pool_reference(x, shape, kind), shape.lanes * shape.pixels_out)]
     for p_in, p_out in [(1.0, 1.0), (0.6, 0.5)]:
         result = simulate(files, top, words, len(expected), p_in, p_out, seed=9)

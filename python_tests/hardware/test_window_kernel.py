@@ -40,6 +40,10 @@ def _block_beats(x, shape, pad):
     WindowShape(3, 5, 8, kernel=(3, 5), padding=(1, 4), lanes=3, columns=4),  # 4 windows a beat
     WindowShape(2, 6, 8, kernel=(2, 2), stride=(2, 2), lanes=2, columns=4),  # pooling: 4 pixels in, 2 windows out
     WindowShape(2, 5, 6, kernel=(3, 3), stride=(1, 1), padding=(0, 0), lanes=2, columns=2),  # valid: blocks before
+    # blocks of several beats: 8 columns a block in beats of 4 (the last block of a row half padding), and
+    # 'same' padding, whose first image column is the last of its block (one column a beat)
+    WindowShape(1, 5, 12, kernel=(5, 5), padding=(4, 4), columns=8),
+    WindowShape(2, 5, 8, kernel=(3, 3), padding=(1, 1), lanes=2, columns=2),
 ])
 def test_window_emits_every_padded_window(shape):
     pad = -32768
@@ -47,7 +51,7 @@ def test_window_emits_every_padded_window(shape):
     files = emit([window_module(shape, pad & 0xFFFF)], top)
     rng = np.random.default_rng(shape.channels + shape.columns)
     xs = [rng.integers(-32768, 32768, (shape.channels, shape.height, shape.width)) for _ in range(4)]
-    words = [b for x in xs for b in beats(x, shape.lanes * shape.columns)]
+    words = [b for x in xs for b in beats(x, shape.lanes * shape.beat_columns)]
     expected = [b for x in xs for b in _block_beats(x, shape, pad)]
     for p_in, p_out in [(1.0, 1.0), (0.6, 0.5)]:
         result = simulate(files, top, words, len(expected), p_in, p_out, seed=5)
@@ -56,12 +60,16 @@ def test_window_emits_every_padded_window(shape):
             assert result.sample_interval(len(expected) // 4) == shape.positions
 
 
-def test_pixel_lanes_need_aligned_blocks():
-    with pytest.raises(ValueError, match="padding"):
-        WindowShape(1, 8, 8, kernel=(3, 3), padding=(1, 1), columns=2)  # 'same': real pixels start mid-block
+def test_pixel_lanes_take_the_widest_beats_that_fill_whole_slots_of_a_block():
+    # B-LeNet's first conv, 8 columns a block: the 28 image columns come 4 a beat (two beats a block, one for
+    # the last block of a row, whose other four columns are padding)
+    conv1 = WindowShape(1, 28, 28, kernel=(5, 5), padding=(4, 4), columns=8)
+    assert conv1.beat_columns == 4 and conv1.positions == 32 * (3 * 2 + 1)
+    # 'same' 3 x 3: the first image column is the last of its block, so one column a beat
+    assert WindowShape(1, 8, 8, kernel=(3, 3), padding=(1, 1), columns=2).beat_columns == 1
     with pytest.raises(ValueError, match="every channel"):
         WindowShape(4, 8, 8, kernel=(3, 3), padding=(2, 2), lanes=2, columns=2)
-    with pytest.raises(ValueError, match="divide the width"):
+    with pytest.raises(ValueError, match="must divide the output width"):
         WindowShape(1, 7, 7, kernel=(3, 3), padding=(2, 2), columns=2)
 
 

@@ -334,5 +334,5 @@ def conv_module(params: ConvParams):
         engine_ready.assign(e_ready)
         p.out_data, p.out_valid, p.in_ready = data, valid, ready
 
-    return stream_module(params.name(), WORD * s.lanes * s.columns, {"out": WORD * params.out_lanes}, build,
+    return stream_module(params.name(), WORD * s.lanes * s.beat_columns, {"out": WORD * params.out_lanes}, build,
                          registered=True)

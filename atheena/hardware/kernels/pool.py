@@ -103,5 +103,5 @@ def pool_module(shape: WindowShape, kind: str):
         p.out_data, p.out_valid = write_out(data, delay(take, pool_latency(kind, kh * kw), p.clk, "pool_v", p.rst))
         p.in_ready = ready
 
-    return stream_module(f"atheena_{kind}pool_{shape.tag()}", WORD * shape.lanes * shape.columns, {"out": width}, build,
-                         registered=True)
+    return stream_module(f"atheena_{kind}pool_{shape.tag()}", WORD * shape.lanes * shape.beat_columns,
+                         {"out": width}, build, registered=True)

@@ -54,7 +54,8 @@ class WindowShape:
     stride: tuple[int, int] = (1, 1)
     padding: tuple[int, int] = (0, 0)
     lanes: int = 1
-    #: image columns per input beat (pixel lanes; `lanes` is then every channel): the block walk
+    #: image columns a step of the block walk covers (pixel lanes; `lanes` is then every channel): it ends
+    #: `columns / stride` windows, and takes its image columns in beats of `beat_columns`
     columns: int = 1
 
     def __post_init__(self):
@@ -72,20 +73,27 @@ class WindowShape:
             raise ValueError("a one-column, one-group map with a window taller than 1 is not supported")
 
     def _block_problem(self) -> str | None:
-        """Why `columns` input pixels a beat cannot work here (the block walk's alignment), or None."""
-        q, (_, kw), (_, sw), (_, pw) = self.columns, self.kernel, self.stride, self.padding
+        """Why blocks of `columns` columns cannot work here, or None."""
+        q, (_, kw), (_, sw) = self.columns, self.kernel, self.stride
         if self.lanes != self.channels:
             return f"every channel must be in the beat (lanes {self.lanes}, channels {self.channels})"
         if q % sw or kw < sw:
             return f"the stride ({sw}) must divide the pixels and be at most the kernel width ({kw})"
-        if self.width % q:
-            return f"the pixels must divide the width ({self.width})"
-        if (pw - (kw - sw)) % q:
-            return (f"the padding ({pw}) must be the kernel width less the stride ({kw - sw}) plus a multiple of "
-                    "the pixels, so that beats of real pixels and of windows line up")
         if self.out[1] % (q // sw):
             return f"the windows a beat ends ({q // sw}) must divide the output width ({self.out[1]})"
         return None
+
+    @property
+    def beat_columns(self) -> int:
+        """Image columns an input beat carries: on the block walk the most that divide the width, the block
+        and the block offset of the first image column (so a beat always fills whole slots of one block:
+        `block_walk`); else 1."""
+        if self.columns == 1:
+            return 1
+        (_, kw), (_, sw), (_, pw) = self.kernel, self.stride, self.padding
+        offset = (pw - (kw - sw)) % self.columns
+        return max(d for d in range(1, self.columns + 1)
+                   if self.width % d == 0 and self.columns % d == 0 and offset % d == 0)
 
     @property
     def groups(self) -> int:
@@ -111,7 +119,8 @@ class WindowShape:
     def col_walk(self) -> Walk:
         """The visited columns, or with `columns` > 1 the visited blocks of `columns` columns (`block_walk`)."""
         if self.columns > 1:
-            return block_walk(self.width, self.kernel[1], self.stride[1], self.padding[1], self.columns)
+            return block_walk(self.width, self.kernel[1], self.stride[1], self.padding[1], self.columns,
+                              self.beat_columns)
         return walk(self.width, self.kernel[1], self.stride[1], self.padding[1])
 
     @property
@@ -141,6 +150,15 @@ class Walk:
     real: tuple[bool, ...]
     ends: tuple[bool, ...]
     masks: tuple[int, ...]
+    #: the block walk's: whether the step is its block's last (where the block enters the window), and
+    #: which slot of `beat_columns` columns of the block its beat fills (0 on the column walk)
+    last: tuple[bool, ...] = ()
+    slots: tuple[int, ...] = ()
+
+    @property
+    def substeps(self) -> bool:
+        """Whether some block takes several beats (a step that only gathers)."""
+        return not all(self.last) or any(self.slots)
 
 
 def walk(size: int, kernel: int, stride: int, pad: int) -> Walk:
@@ -156,28 +174,39 @@ def walk(size: int, kernel: int, stride: int, pad: int) -> Walk:
     return Walk(first, kernel, tuple(real), tuple(ends), tuple(masks))
 
 
-def block_walk(size: int, kernel: int, stride: int, pad: int, columns: int) -> Walk:
-    """The walk over blocks of `columns` padded columns, each ending `columns / stride` windows.
+def block_walk(size: int, kernel: int, stride: int, pad: int, columns: int, beat: int | None = None) -> Walk:
+    """The walk over blocks of `columns` padded columns, each ending `columns / stride` windows, in steps of
+    one input beat of `beat` image columns (default: the whole block).
 
     Block k covers columns `a + k*q .. a + k*q + q - 1` (q = columns, a = kernel - stride), so its last
     column ends its last window and window m of the block (index k*P + m) spans columns
-    `k*q + m*stride ..`: it reads the block and the `a` columns before it.  With the alignment
-    `WindowShape` checks, a block is all image or all padding.  `masks` has bit `m*kernel + j` set when
-    window m's column j is real; `kernel` is P * kernel (the mask bits per block).
+    `k*q + m*stride ..`: it reads the block and the `a` columns before it.  The image's columns fill a
+    block's slots of `beat` columns, one beat a step; the block enters the window at its last step
+    (`last`).  A block without image columns takes one step (it may end windows in the padding).
+    `masks` has bit `m*kernel + j` set when window m's column j is real; `kernel` is P * kernel (the
+    mask bits per block).
     """
     q, a = columns, kernel - stride
+    beat = beat or q
     per = q // stride
     out = (size + 2 * pad - kernel) // stride + 1
     first = min(0, (pad - a) // q)
-    last = max(out // per - 1, (pad + size - a) // q - 1)
-    real, ends, masks = [], [], []
-    for k in range(first, last + 1):
-        real.append(pad <= a + k * q < pad + size)
+    last_block = max(out // per - 1, (pad + size - 1 - a) // q)
+    real, ends, masks, lasts, slots = [], [], [], [], []
+    for k in range(first, last_block + 1):
+        start = a + k * q - pad  # the block's first column, in image columns
+        groups = [t for t in range(q // beat) if any(0 <= start + t * beat + i < size for i in range(beat))]
         end = 0 <= k < out // per
-        ends.append(end)
-        masks.append(sum(1 << (m * kernel + j) for m in range(per) for j in range(kernel)
-                         if pad <= k * q + m * stride + j < pad + size) if end else 0)
-    return Walk(first, per * kernel, tuple(real), tuple(ends), tuple(masks))
+        mask = sum(1 << (m * kernel + j) for m in range(per) for j in range(kernel)
+                   if pad <= k * q + m * stride + j < pad + size) if end else 0
+        for n, t in enumerate(groups or [0]):
+            final = n == max(len(groups), 1) - 1
+            real.append(bool(groups))
+            ends.append(end and final)
+            masks.append(mask if final else 0)
+            lasts.append(final)
+            slots.append(t)
+    return Walk(first, per * kernel, tuple(real), tuple(ends), tuple(masks), tuple(lasts), tuple(slots))
 
 
 class _KindRegister:
@@ -209,13 +238,18 @@ class _KindRegister:
         self.following.assign(Mux(enable, self.following, self.after))
 
 
-def _kinds(w: Walk) -> tuple[list[int], list[int]]:
+def _kinds(w: Walk) -> tuple[list[int], list[int], int]:
     """Per visited index: bit 0 = real data, bit 1 = a window ends, bits 2.. = the mask bits that vary
-    (`varying`, the offsets some window of the map has in the padding; the others are always real)."""
+    (`varying`, the offsets some window of the map has in the padding; the others are always real), then,
+    on a walk with sub-steps, the block's last step (one bit) and the beat's slot (`slot_bits`)."""
     varying = [j for j in range(w.kernel) if any(e and not (m >> j) & 1 for e, m in zip(w.ends, w.masks))]
+    slot_bits = max(w.slots, default=0).bit_length()
     kinds = [int(r) | int(e) << 1 | sum(((m >> j) & 1) << (2 + k) for k, j in enumerate(varying))
              for r, e, m in zip(w.real, w.ends, w.masks)]
-    return kinds, varying
+    if w.substeps:
+        base = 2 + len(varying)
+        kinds = [k | int(last) << base | slot << (base + 1) for k, last, slot in zip(kinds, w.last, w.slots)]
+    return kinds, varying, (1 + slot_bits if w.substeps else 0)
 
 
 # Flip-flops one copy of the window's control may enable (its window register and shift registers).
@@ -286,10 +320,14 @@ class _Control:
         self.clk, self.prefix, self.out_ready = clk, prefix, out_ready
         self.col = Counter(len(cols.real), clk, rst, f"{prefix}_c")
         self.row = Counter(len(rows.real), clk, rst, f"{prefix}_r")
-        row_kinds, self.row_varying = _kinds(rows)
-        col_kinds, self.col_varying = _kinds(cols)
+        row_kinds, self.row_varying, _ = _kinds(rows)
+        col_kinds, self.col_varying, extra = _kinds(cols)
         self.row_kind = _KindRegister(self.row, row_kinds, 2 + len(self.row_varying), clk, rst, f"{prefix}_rk")
-        self.col_kind = _KindRegister(self.col, col_kinds, 2 + len(self.col_varying), clk, rst, f"{prefix}_ck")
+        base = 2 + len(self.col_varying)
+        self.col_kind = _KindRegister(self.col, col_kinds, base + extra, clk, rst, f"{prefix}_ck")
+        # the block walk's sub-steps: a block's last step (where it enters the window) and the beat's slot
+        self.block_last = self.col_kind[base] if extra else const(1, 1)
+        self.slot = self.col_kind[base + 1:base + extra] if extra > 1 else None
         self.is_real = self.row_kind[0] & self.col_kind[0]
         self.is_window = self.row_kind[1] & self.col_kind[1]
         self.full = Reg(Bits(1), clk=clk, rst=rst, rst_value=0, name=f"{prefix}_full")
@@ -313,7 +351,7 @@ class _Control:
     def finish(self, column_step, flat):
         from pycde.constructs import Mux
 
-        fire, full = self.fire, self.full
+        fire, full = self.fire, self.full  # a window ends only at a block's last step
         data = flat.reg(clk=self.clk, ce=fire & self.is_window, name=f"{self.prefix}_window")
         full.assign(Mux(fire & self.is_window, Mux(self.out_ready, full, const(1, 0)), const(1, 1)))
         self.col.step(column_step)
@@ -353,34 +391,50 @@ def _build_slice(shape: WindowShape, lanes: int, pad_word: int, clk, rst, in_dat
 
 
 def _build_blocks(shape: WindowShape, pad_word: int, clk, rst, in_data, in_valid, out_ready, prefix: str):
-    """The block walk: one beat of `q = columns` pixels (every channel) per visited block, and the
-    `P = q / stride` windows the block ends in one output beat, window m at words `m*kh*kw*C ..` in the
-    layout of a one-window beat.  Per kernel row a history register of the `kw - stride` columns before
-    the block stands in for the shift register (a block shifts it by q columns at once)."""
+    """The block walk: `q = columns` columns a block (every channel), taken in beats of `beat_columns`
+    (one a step; a block of several beats waits in a gathering register until its last, which goes
+    straight in), and the `P = q / stride` windows the block ends in one output beat, window m at words
+    `m*kh*kw*C ..` in the layout of a one-window beat.  Per kernel row a history register of the
+    `kw - stride` columns before the block stands in for the shift register (a block shifts it by q
+    columns at once)."""
     from pycde.constructs import Mux, Reg
     from pycde.types import Bits
 
     (kh, kw), (_, sw), c = shape.kernel, shape.stride, shape.channels
-    q, per, a = shape.columns, shape.pixels_out, kw - sw
+    q, per, a, beat = shape.columns, shape.pixels_out, kw - sw, shape.beat_columns
     control = _Control(shape, clk, rst, in_valid, out_ready, prefix)
-    fire, col = control.fire, control.col
+    fire, last = control.fire, control.block_last
+    enter = fire & last  # the block enters the window
     pixel = WORD * c  # bits of one column
-    column = [in_data]
+    if q == beat:
+        block = in_data
+    else:  # slot t: the current beat if it is this step's slot, else what an earlier step of the block left
+        slots = []
+        for t in range(q // beat):
+            here = control.slot == const(control.slot.type.width, t)
+            kept = in_data.reg(clk=clk, ce=fire & here, name=f"{prefix}_gather{t}")
+            slots.append(Mux(here, kept, in_data))
+        block = join(slots)
+    blocks = sum(shape.col_walk().last)
+    address = Counter(blocks, clk, rst, f"{prefix}_b")
+    column = [block]
     if kh > 1:
-        read_addr = Mux(fire, col.value, col.next)
+        read_addr = Mux(enter, address.value, address.next)
         for i in reversed(range(kh - 1)):
-            column.insert(0, ram(f"{prefix}_line{i}", q * pixel, col.n, clk, fire, col.value, column[0], read_addr))
+            column.insert(0, ram(f"{prefix}_line{i}", q * pixel, blocks, clk, enter, address.value, column[0],
+                                 read_addr))
     pad = join([const(WORD, pad_word)] * c)
     words_out = {}
     for i in range(kh):
         cols = [column[i][t * pixel:(t + 1) * pixel] for t in range(q)]
         if a > 0:  # the a columns before the block, oldest first
-            history = Reg(Bits(a * pixel), clk=clk, ce=fire, name=f"{prefix}_history{i}")
+            history = Reg(Bits(a * pixel), clk=clk, ce=enter, name=f"{prefix}_history{i}")
             cols = [history[t * pixel:(t + 1) * pixel] for t in range(a)] + cols
             history.assign(join(cols[-a:]))
         for m in range(per):
             for j in range(kw):
                 words_out[m, i, j] = control.masked(cols[m * sw + j], i, m * kw + j, pad)
+    address.step(enter)
     return control.finish(fire, join([words_out[key] for key in sorted(words_out)]))
 
 
@@ -393,5 +447,5 @@ def window_module(shape: WindowShape, pad_word: int = 0):
         p.out_data, p.out_valid, p.in_ready = data, valid, ready
 
     kh, kw = shape.kernel
-    return stream_module(f"atheena_window_{shape.tag()}", WORD * shape.lanes * shape.columns,
+    return stream_module(f"atheena_window_{shape.tag()}", WORD * shape.lanes * shape.beat_columns,
                          {"out": WORD * shape.lanes * kh * kw * shape.pixels_out}, build)
