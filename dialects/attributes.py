@@ -29,7 +29,7 @@ ANNOTATIONS = (
     ("accuracy", "exit decisions", "f64 in [0, 1]", "annotate-exit-probabilities",
      "accuracy of the samples that leave here"),
     ("folding", "every op", "dictionary of i64", "fold",
-     "the op's folding parameters, legal for its kind (coarse_in, coarse_out, fine, coarse)"),
+     "the op's folding parameters, legal for its kind (coarse_in, coarse_out, fine, coarse; pixels, optional)"),
     ("interval", "every op", "i64 >= 0", "fold", "cycles per sample of the op's kernel at its folding"),
     ("depth", "conditional buffers", "i64 in [1, 4096]", "size-buffers", "samples the buffer holds"),
     ("atheena.profile", "the network function", "dictionary", "annotate-exit-probabilities",

@@ -1,4 +1,5 @@
-"""Whole networks in RTL: B-LeNet lowered through handshake, simulated on real digits in Verilator."""
+"""Whole networks in RTL: B-LeNet lowered through handshake, simulated on real digits in Verilator, at 30% of a
+ZC706 and at the full device (pixel lanes: several pixels a beat from the input port on)."""
 
 import pytest
 
@@ -10,8 +11,7 @@ pytestmark = pytest.mark.hw
 RATE_SAMPLES = 400  # bundled digits profiled, then streamed through the RTL in the same order
 
 
-@pytest.fixture(scope="module")
-def folded_b_lenet():
+def _folded(budget: float):
     from atheena import models
     from atheena.frontend import import_model
 
@@ -19,8 +19,13 @@ def folded_b_lenet():
     module = import_model(models.get("b-lenet"), entry.build().input_shape, thresholds=entry.thresholds)
     PipelineRunner(module.context, save_reproducer=False).run(
         module, f"builtin.module(annotate-exit-probabilities{{samples={RATE_SAMPLES}}},"
-                "fold{board=zc706 budget=0.3},size-buffers)")
+                f"fold{{board=zc706 budget={budget}}},size-buffers)")
     return module
+
+
+@pytest.fixture(scope="module")
+def folded_b_lenet():
+    return _folded(0.3)
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +63,27 @@ def test_rtl_is_deterministic_and_listed(design, folded_b_lenet, tmp_path):
     assert listed[-1] == "blenet.sv"  # the top level last
     assert set(listed) == {n for n in design.files if n.endswith(".sv")}
     assert "handshake.func @blenet" in (tmp_path / "handshake.mlir").read_text()
+
+
+def test_b_lenet_with_pixel_lanes_is_bit_exact_and_on_the_prediction():
+    """At the full ZC706 the first conv and pool take several pixels a beat (the input port with them): the
+    same digits as profiled, bit-exact, at the buffered prediction, and nothing lost when the output stalls
+    half the time.  The claim (README) is `benchmarks/rtl_gains.py` on 2,000 held-out MNIST digits: 817
+    cycles a sample against 823 predicted, 0.7%.  On these 400 bundled digits the replay is 848.5 and the RTL
+    828.8 (2.3% faster than predicted); 3% guards that figure, not the claim."""
+    from atheena.dialects import attributes as A
+    from atheena.dialects import ops as O
+
+    module = _folded(1.0)
+    (func,) = O.network_functions(module)
+    pixels = [A.folding(op).get("pixels", 1) for op in O.body_ops(func) if op.name == "atheena.conv2d"]
+    assert pixels[0] > 1, pixels
+    design = flow.rtl(module, name="blenet_full")
+    assert design.lanes_in > 1
+    images = calibration_set(None).images[:RATE_SAMPLES]
+    run = flow.simulate(design, module, images)
+    predicted = flow.predicted(module)
+    assert run.bit_exact, run
+    assert run.cycles_per_sample == pytest.approx(predicted["cycles_per_sample"], rel=0.03)
+    stalled = flow.simulate(design, module, images[:60], back_pressure=0.5, seed=5)
+    assert stalled.bit_exact and stalled.missing == 0 and stalled.duplicated == 0, stalled
