@@ -25,6 +25,14 @@ column lies outside the image by the pad word as it loads.  Which rows and
 columns those are is a function of the window's end position, read from the
 same registered tables as the rest of the walk.
 
+Pixel lanes (`WindowShape.columns` > 1, every channel in a beat): the block
+walk (`block_walk`, `_build_blocks`) steps through blocks of `columns` columns,
+each ending `columns / stride` windows, which leave side by side in one output
+beat.  A block takes its image columns in beats of `beat_columns` (gathered in
+registers until its last beat), so neither the width nor the first image
+column need line up with the blocks; a per-row history register of the
+`kw - stride` columns before the block replaces the shift registers.
+
 Timing: one signal, `fire`, enables every shift register and the window
 register, so it is kept one LUT from registers (the real-data and window-end
 flags and the padding masks of the current row and column are registers,
