@@ -32,8 +32,7 @@ from torch_mlir import ir
 
 from atheena.dialects import ops as O
 from atheena.dse.boards import RESOURCES
-from atheena.dse.model import (Estimate, converter_resources, fifo_resources, fork_resources,
-                               handshake_buffer_resources)
+from atheena.dse.model import Estimate, converter_resources, fifo_resources, fork_resources, handshake_buffer_resources
 from atheena.errors import AtheenaError
 from atheena.ir import layer_name
 
@@ -56,7 +55,7 @@ class Channel:
     def width(self) -> int:
         return self.bits or WORD * self.lanes
 
-    def with_lanes(self, lanes: int) -> "Channel":
+    def with_lanes(self, lanes: int) -> Channel:
         return replace(self, lanes=lanes)
 
 
@@ -125,7 +124,7 @@ class Builder:
         self.decisions: dict[int, Channel] = {}  # exit -> the extra decision copy for the merge
         self.op: ir.Operation | None = None  # the op being built
         self.aliases: dict[int, Channel] = {}  # id(channel) -> the channel it renames (same wires)
-        self._codes: dict = {}
+        self._once: dict = {}
 
     @property
     def id_depth(self) -> int:
@@ -134,14 +133,18 @@ class Builder:
             self._id_depth = merge_id_depth(self.op.parent, self.depths)
         return self._id_depth
 
+    def once(self, key, compute):
+        """`compute()`, computed once per builder and `key`: costing every folding of an op reuses what does
+        not depend on all of the folding (its weight codes, a ROM laid out for some of its axes)."""
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
+
     def codes(self, op: ir.Operation):
-        """The op's weight and bias codes (its kind's `codes`), computed once per op (costing every folding
-        reuses them)."""
+        """The op's weight and bias codes (its kind's `codes`), computed once per op."""
         from atheena import kinds
 
-        if op not in self._codes:
-            self._codes[op] = kinds.of(op).codes(op)
-        return self._codes[op]
+        return self.once((op, "codes"), lambda: kinds.of(op).codes(op))
 
     def add(self, key: tuple, inputs: list[Channel], outputs: list[Channel], cost, module=None,
             op: ir.Operation | None | bool = True) -> list[Channel]:

@@ -86,9 +86,34 @@ def padding_mode(b, op: ir.Operation, mode: str, weights: np.ndarray) -> tuple[i
 
 
 
+def rom_bits(c: int, f: int, kk: int, ci: int, co: int, fine: int, weights: np.ndarray | None = None,
+             bias: np.ndarray | None = None) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(weight ROM, bias ROM) `rom_columns` of a conv folded (ci, co, fine): one weight entry of `ci*co*fine`
+    words per step (zeros for a partial step or filter group), one bias entry of `co` accumulators per filter
+    group; typical of trained weights when the codes are not given.  Pixel lanes share them, so costing
+    every pixel width of a folding reuses one count (`Builder.once`)."""
+    from atheena.hardware.kernels.conv import groups_of
+
+    groups_in, kg, fgs = c // ci, groups_of(kk, fine), groups_of(f, co)
+    steps, width = fgs * groups_in * kg, ci * co * fine
+    if weights is not None:
+        codes = np.zeros((fgs * co, c, kg * fine), np.int64)  # zeros: a partial last step or filter group
+        codes[:f, :, :kk] = np.asarray(weights).reshape(f, c, kk)
+        codes = codes.reshape(fgs, co, groups_in, ci, kg, fine)
+        weight_bits = rom_mapping_columns(codes.transpose(0, 2, 4, 1, 3, 5).reshape(steps, width), 16)
+    else:
+        weight_bits = _rom_columns_typical(steps, width, 16, TYPICAL_WEIGHT_COLUMNS)
+    if bias is not None:
+        bias_bits = rom_columns(np.concatenate([np.asarray(bias), np.zeros(fgs * co - f, np.int64)]).reshape(fgs, co),
+                                ACC_BITS)
+    else:
+        bias_bits = _rom_columns_typical(fgs, co, ACC_BITS, TYPICAL_BIAS_COLUMNS)
+    return weight_bits, bias_bits
+
+
 def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: int, ci: int, co: int, fine: int,
                    px: int = 1, weights: np.ndarray | None = None, bias: np.ndarray | None = None,
-                   sw: int = 1) -> Estimate:
+                   sw: int = 1, roms: tuple | None = None) -> Estimate:
     """A kh x kw convolution of a C-channel, W-wide map to F channels, folded (ci, co, fine).
 
     Memories of `kernels/conv.py`: the weight ROM (one `ci*co*fine`-word entry per step), the
@@ -107,29 +132,19 @@ def conv_resources(c: int, w: int, f: int, kh: int, kw: int, pw: int, groups: in
     `tree_bits` (the registered adder trees' adders and registers, `pipeline.tree_bits`),
     `operand_bits` (the multipliers' operand registers: selected window words and weights).  The
     output FIFO the engine's credits reserve (`pipeline.credit_depth`) is one more memory.
+    `roms`: the ROMs' `rom_bits`, when the caller has them already (else counted from `weights`, `bias`).
     """
-    from atheena.hardware.kernels.conv import gathers, position_groups
+    from atheena.hardware.kernels.conv import gathers, groups_of
 
     pixels = px // sw if px > 1 else 1  # windows a beat: the engine's multipliers side by side
     mults = pixels * ci * co * fine
     groups_in = c // ci
     kk = kh * kw
-    kg = position_groups(kk, fine)
-    fgs = -(-f // co)  # filter groups, the last partial when co does not divide F
+    kg = groups_of(kk, fine)
+    fgs = groups_of(f, co)  # filter groups, the last partial when co does not divide F
     gather = gathers(f, co, pixels)
     steps = fgs * groups_in * kg
-    if weights is not None:
-        codes = np.zeros((fgs * co, c, kg * fine), np.int64)  # zeros: a partial last step or filter group
-        codes[:f, :, :kk] = np.asarray(weights).reshape(f, c, kk)
-        codes = codes.reshape(fgs, co, groups_in, ci, kg, fine)
-        weight_bits = rom_mapping_columns(codes.transpose(0, 2, 4, 1, 3, 5).reshape(steps, mults // pixels), 16)
-    else:
-        weight_bits = _rom_columns_typical(steps, mults // pixels, 16, TYPICAL_WEIGHT_COLUMNS)
-    if bias is not None:
-        bias_bits = rom_columns(np.concatenate([np.asarray(bias), np.zeros(fgs * co - f, np.int64)]).reshape(fgs, co),
-                                ACC_BITS)
-    else:
-        bias_bits = _rom_columns_typical(fgs, co, ACC_BITS, TYPICAL_BIAS_COLUMNS)
+    weight_bits, bias_bits = roms or rom_bits(c, f, kk, ci, co, fine, weights, bias)
     parts, features = window.window_memory(c, w, kh, kw, pw, ci, sw, px)
     roms = [_rom(max(2, steps), 1, weight_bits), _rom(max(2, fgs), 1, bias_bits)]
     copies = features["extra_controls"] + 1
@@ -222,13 +237,7 @@ class Conv2d(OpKind):
                 "fine": list(range(1, kh * kw + 1)), "pixels": window.pixel_values(op) if g == 1 else [1]}
 
     def check_folding(self, op, folding):
-        problem = super().check_folding(op, folding)
-        if problem or folding.get("pixels", 1) == 1:
-            return problem
-        c = map_shape(op.operands[0])[0]
-        if folding["coarse_in"] != c:
-            return f"folding pixels = {folding['pixels']} needs every channel in a beat: coarse_in = {c}"
-        return None
+        return super().check_folding(op, folding) or window.pixels_problem(op, folding, "coarse_in")
 
     def lanes_in(self, op, folding):
         return folding["coarse_in"] * window.pixels_in(op, folding.get("pixels", 1))
@@ -241,13 +250,13 @@ class Conv2d(OpKind):
 
     def _intervals(self, op, ci: int, pairs: list[tuple[int, int]], pixels: int = 1) -> list[int]:
         from atheena.dse.timing import conv_interval
-        from atheena.hardware.kernels.conv import position_groups
+        from atheena.hardware.kernels.conv import groups_of
 
         c, _, _ = map_shape(op.operands[0])
         f, _, _ = map_shape(op.results[0])
         kernel = window.params(op)[0]
         kk = kernel[0] * kernel[1]
-        work = [-(-f // co) * (c // ci) * position_groups(kk, fine) for co, fine in pairs]
+        work = [groups_of(f, co) * (c // ci) * groups_of(kk, fine) for co, fine in pairs]
         return [int(i) for i in conv_interval(window.shape(op, ci, pixels), work)]
 
     def interval(self, op, folding):
@@ -264,10 +273,12 @@ class Conv2d(OpKind):
         number of steps, `ceil(kk / s)` for s = 1..kk steps a beat and `ceil(F / g)` for g = 1..F filter groups
         (any other value takes as many steps with more multipliers, so the DSE never wants it; `check_folding`
         still accepts it), at one pixel a beat and at each pixel width (every channel in)."""
+        from atheena.hardware.kernels.conv import groups_of
+
         axes = self.axes(op)
         kk, f = len(axes["fine"]), len(axes["coarse_out"])
-        fines = sorted({-(-kk // steps) for steps in range(1, kk + 1)})
-        outs = sorted({-(-f // groups) for groups in range(1, f + 1)})  # likewise the fewest filters a group
+        fines = sorted({groups_of(kk, steps) for steps in range(1, kk + 1)})
+        outs = sorted({groups_of(f, groups) for groups in range(1, f + 1)})  # likewise the fewest filters a group
         pairs = list(itertools.product(outs, fines))
         out = []
         for ci in axes["coarse_in"]:  # the schedule replay is vectorised over (coarse_out, fine)
@@ -331,7 +342,8 @@ class Conv2d(OpKind):
 
         def cost():
             weights, bias = b.codes(op) if g == 1 else (None, None)  # grouped: no dense layout; typical weights
-            return conv_resources(c, w, f, kh, kw, pw, g, ci, co, fine, px=q, weights=weights, bias=bias, sw=sw)
+            roms = b.once((op, "roms", ci, co, fine), lambda: rom_bits(c, f, kh * kw, ci, co, fine, weights, bias))
+            return conv_resources(c, w, f, kh, kw, pw, g, ci, co, fine, px=q, sw=sw, roms=roms)
 
         def module():
             from atheena.hardware.kernels.conv import ConvParams, conv_module

@@ -56,7 +56,7 @@ def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: 
     from atheena.dse.memory import memory
     from atheena.hardware.kernels.pipeline import credit_depth, tree_bits
     from atheena.hardware.kernels.pool import pool_latency
-    from atheena.hardware.kernels.window import WindowShape, walk
+    from atheena.hardware.kernels.window import column_walk
 
     kw = kh if kw is None else kw
     sw = kw if sw is None else sw
@@ -73,8 +73,7 @@ def pool_resources(kind: str, c: int, w: int, kh: int, pw: int, lanes: int, px: 
         stage_bits = 16 * kk
     else:  # the sum tree, the constant multiply's tree, the rounded value and the output register
         stage_bits = tree_bits(kk, 17) + tree_bits(set_bits, 48) + 32 + 16
-    steps = len((WindowShape(c, kh, w, (kh, kw), (1, sw), (0, pw), c, px).col_walk() if px > 1
-                 else walk(w, kw, sw, pw)).real)
+    steps = len(column_walk(w, kw, sw, pw, px).real)
     features |= {"lanes": lanes_out, "reduce_words": lanes_out * ops, "memory_ff": ff_mem,
                  "reduce_bits": lanes_out * stage_bits,
                  "count_bits": sum(max(1, (k - 1).bit_length()) for k in (c // lanes, steps) if k > 1)}
@@ -98,11 +97,7 @@ class _Pool(OpKind):
         return out
 
     def check_folding(self, op, folding):
-        problem = super().check_folding(op, folding)
-        c = map_shape(op.operands[0])[0]
-        if not problem and folding.get("pixels", 1) > 1 and folding["coarse"] != c:
-            return f"folding pixels = {folding['pixels']} needs every channel in a beat: coarse = {c}"
-        return problem
+        return super().check_folding(op, folding) or window.pixels_problem(op, folding, "coarse")
 
     def lanes_in(self, op, folding):
         return folding["coarse"] * window.pixels_in(op, folding.get("pixels", 1))

@@ -75,6 +75,15 @@ def pixel_values(op: ir.Operation) -> list[int]:
     return out
 
 
+def pixels_problem(op: ir.Operation, folding: dict, lanes: str) -> str | None:
+    """Pixel lanes take every channel in a beat: a folding with `pixels` > 1 and fewer channel lanes
+    (its `lanes` key) is not legal."""
+    c = O.shape_of(op.operands[0])[0]
+    if folding.get("pixels", 1) > 1 and folding.get(lanes) != c:
+        return f"folding pixels = {folding['pixels']} needs every channel in a beat: {lanes} = {c}"
+    return None
+
+
 def pixels_in(op: ir.Operation, pixels: int) -> int:
     """Image pixels an input beat carries with blocks of `pixels` columns (`WindowShape.beat_columns`)."""
     return shape(op, O.shape_of(op.operands[0])[0], pixels).beat_columns if pixels > 1 else 1
@@ -126,19 +135,18 @@ def window_memory(c: int, w: int, kh: int, kw: int, pw: int, lanes: int, sw: int
     the registers gathering a block that takes several input beats (`sr_ff`), and a window
     register of `columns / sw` windows.
     """
-    from atheena.hardware.kernels.window import WindowShape, control_copies, walk
+    from atheena.hardware.kernels.window import beat_columns, column_walk, control_copies
 
     if columns > 1:
-        blocks = WindowShape(c, kh, w, (kh, kw), (1, sw), (0, pw), c, columns)
-        entries = sum(blocks.col_walk().last)
-        gather = 16 * c * columns if blocks.beat_columns < columns else 0
+        entries = sum(column_walk(w, kw, sw, pw, columns).last)
+        gather = 16 * c * columns if beat_columns(w, kw, sw, pw, columns) < columns else 0
         parts = [memory(entries, kh - 1, 16 * c * columns, same_address=True)] if kh > 1 else []
         return parts, {"window_words": kh * kw * c * (columns // sw), "extra_controls": 0,
                        "sr_ff": kh * (kw - sw) * c * 16 + gather, "sr_srl": 0}
 
     groups = c // lanes
     copies = control_copies(kh, kw, groups, lanes)
-    columns_visited = len(walk(w, kw, sw, pw).real)
+    columns_visited = len(column_walk(w, kw, sw, pw).real)
     parts = [memory(columns_visited * groups, (kh - 1) * copies, 16 * lanes // copies, same_address=True)] \
         if kh > 1 else []
     segments = kh * (kw - 1) * 16 * lanes

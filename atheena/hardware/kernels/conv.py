@@ -107,7 +107,7 @@ class ConvParams:
     @property
     def filter_groups(self) -> int:
         """Filter groups a pixel takes: `ceil(F / co)`, the last one partial when `co` does not divide."""
-        return -(-self.filters // self.coarse_out)
+        return groups_of(self.filters, self.coarse_out)
 
     @property
     def gathers(self) -> bool:
@@ -123,7 +123,7 @@ class ConvParams:
     @property
     def position_groups(self) -> int:
         """Steps per window beat: `ceil(kh*kw / fine)`, the last one partial when `fine` does not divide."""
-        return position_groups(self.shape.kernel[0] * self.shape.kernel[1], self.fine)
+        return groups_of(self.shape.kernel[0] * self.shape.kernel[1], self.fine)
 
     def name(self) -> str:
         return (f"atheena_conv_{self.shape.tag()}_f{self.filters}_co{self.coarse_out}_fi{self.fine}_"
@@ -170,9 +170,10 @@ def gathers(filters: int, coarse_out: int, pixels_out: int) -> bool:
     return pixels_out > 1 or filters % coarse_out != 0
 
 
-def position_groups(kernel_positions: int, fine: int) -> int:
-    """Steps of `fine` multipliers per lane over a window's kernel positions (the last may be partial)."""
-    return -(-kernel_positions // fine)
+def groups_of(items: int, size: int) -> int:
+    """Groups of `size` that `items` make, the last one partial: kernel positions in steps of `fine`
+    (`ConvParams.position_groups`), filters in groups of `coarse_out` (`filter_groups`)."""
+    return -(-items // size)
 
 
 def pipeline_depth(coarse_in: int, fine: int) -> int:

@@ -93,15 +93,8 @@ class WindowShape:
 
     @property
     def beat_columns(self) -> int:
-        """Image columns an input beat carries: on the block walk the most that divide the width, the block
-        and the block offset of the first image column (so a beat always fills whole slots of one block:
-        `block_walk`); else 1."""
-        if self.columns == 1:
-            return 1
-        (_, kw), (_, sw), (_, pw) = self.kernel, self.stride, self.padding
-        offset = (pw - (kw - sw)) % self.columns
-        return max(d for d in range(1, self.columns + 1)
-                   if self.width % d == 0 and self.columns % d == 0 and offset % d == 0)
+        """Image columns an input beat carries (`beat_columns`)."""
+        return beat_columns(self.width, self.kernel[1], self.stride[1], self.padding[1], self.columns)
 
     @property
     def groups(self) -> int:
@@ -125,11 +118,7 @@ class WindowShape:
         return walk(self.height, self.kernel[0], self.stride[0], self.padding[0])
 
     def col_walk(self) -> Walk:
-        """The visited columns, or with `columns` > 1 the visited blocks of `columns` columns (`block_walk`)."""
-        if self.columns > 1:
-            return block_walk(self.width, self.kernel[1], self.stride[1], self.padding[1], self.columns,
-                              self.beat_columns)
-        return walk(self.width, self.kernel[1], self.stride[1], self.padding[1])
+        return column_walk(self.width, self.kernel[1], self.stride[1], self.padding[1], self.columns)
 
     @property
     def positions(self) -> int:
@@ -169,6 +158,25 @@ class Walk:
         return not all(self.last) or any(self.slots)
 
 
+def beat_columns(width: int, kernel: int, stride: int, pad: int, columns: int) -> int:
+    """Image columns an input beat carries: on the block walk (`columns` > 1) the most that divide the width,
+    the block and the block offset of the first image column (so a beat always fills whole slots of one
+    block: `block_walk`); else 1."""
+    if columns == 1:
+        return 1
+    offset = (pad - (kernel - stride)) % columns
+    return max(d for d in range(1, columns + 1) if width % d == 0 and columns % d == 0 and offset % d == 0)
+
+
+def column_walk(width: int, kernel: int, stride: int, pad: int, columns: int = 1) -> Walk:
+    """The visited columns (`walk`), or with `columns` > 1 the steps of the block walk (`block_walk`) in
+    beats of `beat_columns`: what the kernel, its interval and its cost all read."""
+    if columns > 1:
+        return block_walk(width, kernel, stride, pad, columns, beat_columns(width, kernel, stride, pad, columns))
+    return walk(width, kernel, stride, pad)
+
+
+@cache  # pure, and asked for again by every folding the DSE costs and times
 def walk(size: int, kernel: int, stride: int, pad: int) -> Walk:
     out = (size + 2 * pad - kernel) // stride + 1
     first = min(pad, kernel - 1)
@@ -182,6 +190,7 @@ def walk(size: int, kernel: int, stride: int, pad: int) -> Walk:
     return Walk(first, kernel, tuple(real), tuple(ends), tuple(masks))
 
 
+@cache
 def block_walk(size: int, kernel: int, stride: int, pad: int, columns: int, beat: int | None = None) -> Walk:
     """The walk over blocks of `columns` padded columns, each ending `columns / stride` windows, in steps of
     one input beat of `beat` image columns (default: the whole block).
