@@ -21,7 +21,7 @@ simulated cycles per sample and the pattern simulated, and the cycles per
 sample of independent samples at the same rate), and the whole design's
 resources at the chosen depths in `atheena.design`.
 
-Options: `max_loss` (default 0.02, i.e. 2%), `board` (default: the board
+Options: `max_loss` (default 0.01, i.e. 1%), `board` (default: the board
 `fold` named; give the .json path for a board of your own).
 """
 
@@ -45,7 +45,7 @@ class SizeBuffers(ModulePass):
     """Conditional buffer depths from a simulation of the exit process (throughput loss <= max_loss)."""
 
     name = "size-buffers"
-    max_loss: float = 0.02
+    max_loss: float = 0.01
     board: str = ""
 
     def apply(self, module: ir.Operation) -> None:

@@ -50,3 +50,12 @@ def test_a_later_exit_counts_cycles_per_network_sample():
     later = ExitQueue(0.25, interval=100.0, service=400.0, latency=700.0, samples=2000, reach=0.4)
     assert later.cycles_per_sample(8) == pytest.approx(0.4 * first.cycles_per_sample(8))
     assert later.loss(8) == pytest.approx(first.loss(8))
+
+
+@pytest.mark.parametrize("p, interval, service, latency, max_loss", [
+    (0.25, 100.0, 400.0, 700.0, 0.02), (0.25, 100.0, 390.0, 2000.0, 0.01), (0.5, 100.0, 150.0, 300.0, 0.005),
+    (0.1, 50.0, 480.0, 900.0, 0.01)])
+def test_the_bisection_finds_the_depth_a_scan_finds(p, interval, service, latency, max_loss):
+    queue = ExitQueue(p, interval=interval, service=service, latency=latency, samples=3000)
+    scan = next((d for d in range(MIN_DEPTH, MAX_DEPTH + 1) if queue.loss(d) <= max_loss), MAX_DEPTH)
+    assert buffer_depth(queue, max_loss)[0] == scan
