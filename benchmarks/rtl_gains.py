@@ -135,7 +135,7 @@ def main() -> None:
                       f"({p['cycles_per_sample']:.0f} cyc; rate-balanced "
                       f"{p.get('balanced_cycles_per_sample', p['cycles_per_sample']):.0f}"
                       + (f"; independent samples {p['independent_cycles_per_sample']:.0f}"
-                         if "independent_cycles_per_sample" in p else "") + "), measured {r['throughput_sps']:>9,.0f} sps "
+                         if "independent_cycles_per_sample" in p else "") + f"), measured {r['throughput_sps']:>9,.0f} sps "
                       f"({r['cycles_per_sample']:.0f} cyc, {r['throughput_sps'] / p['throughput_sps'] - 1:+.1%}), "
                       f"bit-exact {r['bit_exact']}, exits {r['exits']}, lower {r['lower_s']} s, "
                       f"simulate {r['simulate_s']} s")
