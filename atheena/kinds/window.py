@@ -133,15 +133,15 @@ def window_memory(c: int, w: int, kh: int, kw: int, pw: int, lanes: int, sw: int
     With blocks of `columns` > 1 columns (the block walk; lanes = C): line buffers of one entry of
     `columns` pixels per visited block, a history register of `kw - sw` columns per kernel row and
     the registers gathering a block that takes several input beats (`sr_ff`), and a window
-    register of `columns / sw` windows.
+    register of `columns / sw` windows that share the words they read alike (`block_window_columns`).
     """
-    from atheena.hardware.kernels.window import beat_columns, column_walk, control_copies
+    from atheena.hardware.kernels.window import beat_columns, block_window_columns, column_walk, control_copies
 
     if columns > 1:
         entries = sum(column_walk(w, kw, sw, pw, columns).last)
         gather = 16 * c * columns if beat_columns(w, kw, sw, pw, columns) < columns else 0
         parts = [memory(entries, kh - 1, 16 * c * columns, same_address=True)] if kh > 1 else []
-        return parts, {"window_words": kh * kw * c * (columns // sw), "extra_controls": 0,
+        return parts, {"window_words": kh * c * block_window_columns(w, kw, sw, pw, columns), "extra_controls": 0,
                        "sr_ff": kh * (kw - sw) * c * 16 + gather, "sr_srl": 0}
 
     groups = c // lanes

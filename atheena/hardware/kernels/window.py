@@ -407,6 +407,22 @@ def _build_slice(shape: WindowShape, lanes: int, pad_word: int, clk, rst, in_dat
     return control.finish(fire & group.last, join(words_out))
 
 
+def block_taps(kw: int, sw: int, per: int) -> list[tuple[int, int, int, int]]:
+    """(window m, kernel column j, block column, mask bit) of each word a kernel row of the block walk's
+    window holds: window m's column j is column `m*sw + j` of the `kw - sw` history columns and the block,
+    masked by bit `m*kw + j`."""
+    return [(m, j, m * sw + j, m * kw + j) for m in range(per) for j in range(kw)]
+
+
+def block_window_columns(width: int, kw: int, sw: int, pw: int, columns: int) -> int:
+    """Distinct words per channel and kernel row in the block walk's window register.  Overlapping windows
+    read the same column; where no window of the map has padding at a word's mask bit the word is that
+    column unmasked, shared by every window reading it, and synthesis keeps one register for registers
+    with the same input and enable (B-LeNet's first conv with 8 windows a beat: 12 of 40 words a row)."""
+    _, varying, _ = _kinds(column_walk(width, kw, sw, pw, columns))
+    return len({(column, bit if bit in varying else None) for _, _, column, bit in block_taps(kw, sw, columns // sw)})
+
+
 def _build_blocks(shape: WindowShape, pad_word: int, clk, rst, in_data, in_valid, out_ready, prefix: str):
     """The block walk: `q = columns` columns a block (every channel), taken in beats of `beat_columns`
     (one a step; a block of several beats waits in a gathering register until its last, which goes
@@ -448,9 +464,8 @@ def _build_blocks(shape: WindowShape, pad_word: int, clk, rst, in_data, in_valid
             history = Reg(Bits(a * pixel), clk=clk, ce=enter, name=f"{prefix}_history{i}")
             cols = [history[t * pixel:(t + 1) * pixel] for t in range(a)] + cols
             history.assign(join(cols[-a:]))
-        for m in range(per):
-            for j in range(kw):
-                words_out[m, i, j] = control.masked(cols[m * sw + j], i, m * kw + j, pad)
+        for m, j, at, bit in block_taps(kw, sw, per):
+            words_out[m, i, j] = control.masked(cols[at], i, bit, pad)
     address.step(enter)
     return control.finish(fire, join([words_out[key] for key in sorted(words_out)]))
 
