@@ -17,7 +17,7 @@ lane converters reserved within the budget; see that module).
 
 Options: `board` (built-in name or board .json path; default zc706),
 `budget` (fraction of every resource, default 1.0), `exit_probabilities`,
-`headroom` (default 0: see `atheena.dse.fold` for why).
+`headroom` (default 0.02: see `atheena.dse.fold` for why).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@
 // CHECK-NEXT: }
 // CHECK-NEXT: }
 
-// At 11.4%, near the smallest budget that fits (11.2%, errors.mlir), LUTs bind (5694 of
+// At 11.4%, near the smallest budget that fits (11.3%, errors.mlir), LUTs bind (5694 of
 // 6064): the first conv computes one output channel at a time with 3 multipliers (fine 3: three
 // steps a pixel, 4099 cycles per sample), which sets the rate; the conv after the exit has 2
 // (6760 cycles, 3380 per network sample at reach 0.5): 7 DSPs in all.
