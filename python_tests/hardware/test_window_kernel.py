@@ -103,3 +103,16 @@ def test_window_must_fit():
         WindowShape(1, 2, 2, kernel=(3, 3))
     with pytest.raises(ValueError, match="must divide"):
         WindowShape(6, 4, 4, kernel=(3, 3), lanes=4)
+
+
+def test_overlapping_pixel_lane_windows_share_the_words_they_read_alike():
+    """The cost model's window register (`block_window_columns`): what synthesis keeps once registers with the
+    same input merge."""
+    from atheena.hardware.kernels.window import block_taps, block_window_columns
+
+    # no padding: every window reads its columns unmasked, so a row holds the block and its history
+    assert block_window_columns(12, kw=3, sw=1, pw=0, columns=4) == 4 + 2
+    assert block_window_columns(16, kw=2, sw=2, pw=0, columns=4) == 4  # 2x2 pooling, stride 2: no overlap
+    # padding: words masked differently by different windows stay apart, never more than one per tap
+    padded = block_window_columns(28, kw=5, sw=1, pw=4, columns=8)
+    assert 8 + 4 < padded < len(block_taps(5, 1, 8)) == 40
