@@ -61,20 +61,15 @@ def replayed_cycles(module, order: np.ndarray) -> float | None:
     from atheena.dialects import attributes as A
     from atheena.dse import boards
     from atheena.dse.model import costing
-    from atheena.dse.sizing import size
+    from atheena.dse.sizing import size_folded
 
     (func,) = O.network_functions(module)
     trace = A.exit_trace(func)
     if not trace:
         return None
-    ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
-    design = A.design(func)
-    board = boards.load(design.board)
+    board = boards.load(A.design(func).board)
     with costing(board):
-        sizing = size(func, {op: A.folding(op) for op in ops}, {op: A.interval(op) for op in ops},
-                      {op: A.reach(op) for op in ops}, board, design.budget,
-                      design.balanced_cycles_per_sample or design.cycles_per_sample,
-                      trace=[trace[i] for i in order])
+        sizing = size_folded(func, board, trace=[trace[i] for i in order])
     return sizing.replay_cycles_per_sample
 
 

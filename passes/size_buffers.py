@@ -35,7 +35,7 @@ from atheena.dialects import attributes as A
 from atheena.dialects import ops as O
 from atheena.dse import boards
 from atheena.dse.model import costing
-from atheena.dse.sizing import size
+from atheena.dse.sizing import size_folded
 from atheena.errors import AtheenaError
 from atheena.pass_base import ModulePass, PassFailure
 
@@ -65,9 +65,7 @@ class SizeBuffers(ModulePass):
         balanced = design.balanced_cycles_per_sample or design.cycles_per_sample
         try:
             with costing(board):
-                sizing = size(func, {op: A.folding(op) for op in ops}, {op: A.interval(op) for op in ops},
-                              {op: A.reach(op) for op in ops}, board, design.budget, balanced, self.max_loss,
-                              A.exit_trace(func))
+                sizing = size_folded(func, board, self.max_loss, A.exit_trace(func))
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
         for note in sizing.shortened:

@@ -153,6 +153,16 @@ def size(func: ir.Operation, foldings: Mapping, intervals: Mapping, reach: Mappi
                   replay if trace and buffers else None, resources, notes)
 
 
+def size_folded(func: ir.Operation, board: Board, max_loss: float = 0.01, trace: list[int] | None = None) -> Sizing:
+    """`size` for a network `fold` has written (foldings, intervals, reach and `atheena.design` read from the IR):
+    what `size-buffers` runs, and what a benchmark replays another exit sequence through."""
+    ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
+    design = A.design(func)
+    return size(func, {op: A.folding(op) for op in ops}, {op: A.interval(op) for op in ops},
+                {op: A.reach(op) for op in ops}, board, design.budget,
+                design.balanced_cycles_per_sample or design.cycles_per_sample, max_loss, trace)
+
+
 def _buffer(op, ops, foldings, intervals, reach, max_loss, trace) -> _Buffer:
     kind = kinds.of(op)
     lanes = kind.lanes_in(op, foldings[op])
