@@ -67,7 +67,7 @@ def report(name: str, module, p_exit: float, source: str, board) -> None:
         except NoFeasibleDesign as err:
             print(f"{budget:>6.0%}  {str(err).split(';')[0].replace('no folding of the network', 'no design')}")
             continue
-        match = folder.cheapest(true_reach, base.cycles_per_sample, inflate=False)  # a bound: converters aside
+        match = folder.cheapest(true_reach, base.cycles_per_sample, inflate=False)  # converters included
         gain = ee.throughput_sps / base.throughput_sps
         roofline = budget * board.dsp * board.clock_mhz * 1e6 / macs
         if match is None:

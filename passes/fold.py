@@ -13,7 +13,11 @@ board, budget, clock, predicted throughput, cycles per sample and resources.
 
 The design is `atheena.dse.fold.Folder`'s, the one fold that `atheena dse`,
 `compile` and every baseline use too (headroom for the layers after an exit,
-lane converters reserved within the budget; see that module).
+lane converters priced with the layers on each side and kept within the
+budget; see that module).  Where the budget leaves no room for the conditional
+buffers that `size-buffers` will want, the network is folded again with them
+at that depth and the faster of the two designs under the buffered model is
+written (`Folder.predict`).
 
 Options: `board` (built-in name or board .json path; default zc706),
 `budget` (fraction of every resource, default 1.0), `exit_probabilities`,
@@ -51,7 +55,9 @@ class Fold(ModulePass):
         (func,) = funcs
         try:
             folder = Folder(module, self.board, self.headroom)
-            design = folder.design(self.budget, list(self.exit_probabilities) if self.exit_probabilities else None)
+            rates = list(self.exit_probabilities) if self.exit_probabilities else None
+            design = folder.predict(self.budget, rates).design if folder.early_exits else \
+                folder.design(self.budget, rates)
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
         if self.exit_probabilities:  # the IR states the reach the design was folded for

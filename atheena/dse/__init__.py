@@ -5,7 +5,8 @@
 * `pareto(points)`, `plot_pareto(records, path)` -> Pareto fronts
 * `Folder(module, board).design(budget, rates)` / `.predict(...)` / `.baseline(budget)` -> what `fold`
   (and `size-buffers`) write
-* `optimise(layers, board, budget)`, `cheapest(layers, board, cycles)` -> one optimiser solve
+* `optimise(layers, board, budget, links)`, `cheapest(layers, board, cycles, links)` -> one optimisation
+  (`links`: the lane converters between the layers, `atheena.dse.converters`)
 * `boards.load(name_or_path)` -> a board; `network_layers` / `baseline_layers` -> what is folded
 """
 

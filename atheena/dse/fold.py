@@ -23,13 +23,15 @@ configurations once.
   costs nothing at rate 0.75 and at 8 of 10 budgets at 0.755 (2-3% at 20%
   and 40%).  More headroom suits data burstier than independent samples.
   The design's prediction uses the true fractions.
-* **Converter reserve.** Lane converters sit between layers of different
-  lanes, so they depend on the choice; the optimiser runs with the converters
-  of its previous choice reserved out of the budget until the reserve covers
-  them (the zoo settles in two rounds).  The design's resources are the whole
-  netlist plan's: layers and converters.
-* **Buffers.** Conditional buffers count at their current depth (the minimum
-  before `size-buffers` chooses).
+* **Converters.** Lane converters sit between layers of different lanes, so
+  they depend on two layers' choices; the optimiser prices every pair
+  (`atheena.dse.converters`), so the design is the fastest with its
+  converters within the budget, and its resources are the whole netlist
+  plan's: layers and converters.
+* **Buffers.** `design` counts the conditional buffers at their current
+  depth (the minimum before `size-buffers` chooses); `predict`, and so
+  `fold`, folds again with the depths the sizing wants when the first design
+  leaves them no room, and keeps the faster under the buffered model.
 
 `baseline(budget)` folds the backbone alone the same way (every layer reached
 by every sample, so the headroom has no effect) with its own converters: the
@@ -41,7 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from atheena.dse import boards
@@ -51,7 +53,6 @@ from atheena.dse.optimizer import Design, cheapest, optimise, smallest_budget
 from atheena.errors import AtheenaError, NoFeasibleDesign
 
 HEADROOM = 0.02
-ROUNDS = 4  # of the converter reserve; the zoo settles in two
 
 
 def check_headroom(headroom: float) -> float:
@@ -89,6 +90,8 @@ class Folder:
         self.early_exits = early_exit_count(self.func)
         self._layers = None
         self._base = None
+        self._links = None
+        self._base_links = None
 
     @property
     def layers(self):
@@ -109,6 +112,27 @@ class Folder:
                 self._base = baseline_layers(self.module)
         return self._base
 
+    @property
+    def links(self):
+        """The converters between the network's layers (`atheena.dse.converters`)."""
+        if self._links is None:
+            from atheena.dse.converters import links
+            from atheena.dse.model import costing
+
+            with costing(self.board):
+                self._links = links(self.func, self.layers)
+        return self._links
+
+    @property
+    def base_links(self):
+        if self._base_links is None:
+            from atheena.dse.converters import links
+            from atheena.dse.model import costing
+
+            with costing(self.board):
+                self._base_links = links(self.func, self.base_layers, baseline=True)
+        return self._base_links
+
     def reach(self, rates: Sequence[float] | None = None) -> list[float]:
         """Each layer's reach probability: from `rates` (fraction of all samples leaving at each early
         exit) when given, else from the IR's `reach_probability` attributes."""
@@ -121,100 +145,104 @@ class Folder:
         return self.layers
 
     @_costed
-    def design(self, budget: float, rates: Sequence[float] | None = None) -> Design:
+    def design(self, budget: float, rates: Sequence[float] | None = None, depths: Mapping | None = None) -> Design:
         """The fastest design within `budget` of every resource, folded with the headroom and predicted at
-        the true reach."""
+        the true reach; its conditional buffers counted at `depths` ({op: samples}) or their minimum."""
         reach = self.reach(rates)
-        design = self._optimise(self.set_reach(reach, inflate=True), budget, None)
+        layers = self.set_reach(reach, inflate=True)
+        if depths:
+            layers = _at_depths(layers, depths)
+        design = self._optimise(layers, budget, self.links)
         design.layers = [dataclasses.replace(layer, reach=q) for layer, q in zip(design.layers, reach)]
         return design
 
     @_costed
     def predict(self, budget: float, rates: Sequence[float] | None = None, trace: list[int] | None = None,
                 max_loss: float = 0.01) -> "Prediction":
-        """`design` with its conditional buffers sized (`atheena.dse.sizing`): what `fold` then `size-buffers`
-        write.  `trace`, the profiled exit sequence, defaults to the IR's when the rates come from the IR."""
-        from atheena.dialects import attributes as A
-        from atheena.dse.sizing import size
+        """The design `fold` writes with its conditional buffers sized (`atheena.dse.sizing`): what `fold`
+        then `size-buffers` write.  `trace`, the profiled exit sequence, defaults to the IR's when the rates
+        come from the IR.
 
-        design = self.design(budget, rates)
+        `design` counts the buffers at their minimum depth, so where its layers take all of a resource the
+        sizing must shorten a buffer (B-LeNet at 10% of a ZC706: 203 samples wanted, 56 fit, 2.4% lost).
+        Then the network is folded again with the buffers at the depths the sizing wanted, and the
+        faster of the two designs under the buffered model is the prediction (and the folding `fold`
+        writes)."""
+        from atheena.dialects import attributes as A
+
         if rates is None and trace is None:
             trace = A.exit_trace(self.func)
+        first = self._sized(self.design(budget, rates), max_loss, trace)
+        if not first.sizing.shortened:
+            return first
+        try:
+            again = self._sized(self.design(budget, rates, {s.op: s.wanted for s in first.sizing.shortened}),
+                                max_loss, trace)
+        except NoFeasibleDesign:  # the buffers at full depth leave no folding room
+            return first
+        return again if again.cycles_per_sample < first.cycles_per_sample else first
+
+    def _sized(self, design: Design, max_loss: float, trace) -> "Prediction":
+        from atheena.dse.sizing import size
+
         ops = [layer.op for layer in design.layers]
         sizing = size(self.func, design.foldings(), {op: c.interval for op, c in zip(ops, design.choice)},
-                      {layer.op: layer.reach for layer in design.layers}, self.board, budget,
+                      {layer.op: layer.reach for layer in design.layers}, self.board, design.budget,
                       design.cycles_per_sample, max_loss, trace)
         return Prediction(design, sizing)
 
     @_costed
     def baseline(self, budget: float) -> Design:
         """The no-exit network (the backbone alone) folded the same way."""
-        return self._optimise(self.base_layers, budget, [layer.op for layer in self.base_layers])
+        return self._optimise(self.base_layers, budget, self.base_links)
 
     @_costed
     def smallest_budget(self) -> float:
         """The smallest budget, to 0.1%, at which a folding of the network fits with its lane converters."""
-        return self._smallest_fitting(self.layers, None)
+        return _to_permille(smallest_budget(self.layers, self.board, self.links))
 
     @_costed
     def cheapest(self, reach: Sequence[float], cycles_per_sample: float, inflate: bool) -> Design | None:
         """The design with the smallest largest-resource-share reaching `cycles_per_sample` at `reach`."""
-        return cheapest(self.set_reach(reach, inflate), self.board, cycles_per_sample)
+        return cheapest(self.set_reach(reach, inflate), self.board, cycles_per_sample, self.links)
 
-    def _optimise(self, layers, budget: float, ops) -> Design:
+    def _optimise(self, layers, budget: float, links) -> Design:
         if not 0.0 < budget <= 1.0:
             raise AtheenaError(f"budget {budget} must be in (0, 1]: the largest fraction of each device resource "
                                "to use")
         try:
-            return self._attempt(layers, budget, ops)
+            design = optimise(layers, self.board, budget, links)
         except NoFeasibleDesign:
-            need = self._smallest_fitting(layers, ops)
+            need = _to_permille(smallest_budget(layers, self.board, links))
+        else:
+            return design
         where = f"{need:.1%}" if need <= 1.0 else "more than the whole device"
         raise NoFeasibleDesign(
             f"no folding of the network fits in {budget:.0%} of the {self.board.name}'s resources; the smallest "
             f"budget that fits is {where} (largest share of DSP, BRAM18, LUT and FF)", need)
 
-    def _smallest_fitting(self, layers, ops) -> float:
-        """The smallest budget, to 0.1%, at which `_attempt` finds a design: the optimiser's bound without the
-        lane converters, widened until they fit too (more than 1 when nothing fits the device)."""
-        lo = smallest_budget(layers, self.board)
 
-        def fits(budget: float) -> bool:
-            try:
-                self._attempt(layers, budget, ops)
-                return True
-            except NoFeasibleDesign:
-                return False
+def _at_depths(layers: list, depths: Mapping) -> list:
+    """The layers with the conditional buffers (and the exit merge, whose id FIFOs follow them) costed at
+    `depths` ({op: samples}); same configurations in the same order, so the converter links still
+    index them."""
+    from atheena import kinds
+    from atheena.hardware.plan import Builder, instances_resources, standalone
 
-        hi = min(1.0, math.ceil(lo * 1000) / 1000)
-        step = 0.001
-        while not fits(hi):
-            if hi >= 1.0:
-                return max(lo, 1.0 + step)
-            lo, hi, step = hi, min(1.0, hi + step), step * 2
-        while hi - lo > 0.001:  # invariant: `hi` fits, nothing below `lo` does
-            mid = math.ceil((lo + hi) / 2 * 1000) / 1000
-            if mid >= hi:
-                break
-            lo, hi = (lo, mid) if fits(mid) else (mid, hi)
-        return hi
+    out = []
+    for layer in layers:
+        if kinds.role(layer.op) in ("buffer", "merge"):
+            b = Builder(standalone=True, depths=depths)
+            configs = [dataclasses.replace(c, resources=instances_resources(standalone(layer.op, c.as_dict(), b)
+                                                                            .instances)) for c in layer.configs]
+            layer = dataclasses.replace(layer, configs=configs)
+        out.append(layer)
+    return out
 
-    def _attempt(self, layers, budget: float, ops) -> Design:
-        """The optimiser with the converters of its previous choice reserved, until the reserve covers them."""
-        from atheena.hardware.plan import build
 
-        board = self.board
-        reserved = {k: 0 for k in RESOURCES}
-        for _ in range(ROUNDS):
-            shrunk = dataclasses.replace(board, **{k: board.capacity(k) - reserved[k] / budget for k in RESOURCES})
-            design = optimise(layers, shrunk, budget)
-            design.board = board
-            extra = build(self.func, foldings=design.foldings(), ops=ops).overheads()
-            if all(extra[k] <= reserved[k] for k in RESOURCES):
-                break
-            reserved = {k: max(reserved[k], extra[k]) for k in RESOURCES}
-        design.overheads = extra
-        return design
+def _to_permille(share: float) -> float:
+    """A budget share rounded up to 0.1% (a budget of that size fits)."""
+    return math.ceil(share * 1000 - 1e-9) / 1000
 
 
 @dataclass

@@ -74,11 +74,15 @@ def reload_coefficients() -> None:
 
 @dataclass(frozen=True)
 class Config:
-    """One folding of one layer: its parameters, interval and resources."""
+    """One folding of one layer: its parameters, interval and resources, and the lanes it asks its
+    operands for and gives its results (`atheena.hardware.plan.Standalone`), which decide the lane
+    converters between it and its neighbours."""
 
     folding: tuple[tuple[str, int], ...]
     interval: int
     resources: tuple[int, int, int, int]  # dsp, bram18, lut, ff
+    lanes_in: tuple[int | None, ...] = ()
+    lanes_out: tuple[int | None, ...] = ()
 
     def as_dict(self) -> dict:
         return dict(self.folding)
@@ -218,20 +222,26 @@ def fork_resources(outputs: int) -> Estimate:
 
 
 def pareto_prune(configs: list[Config]) -> list[Config]:
-    """Drop configurations that another one beats or ties on interval and every resource.
+    """Drop configurations that another one with the same lanes beats or ties on interval and every
+    resource.
 
     Exactness is kept: for any design using a dropped configuration, swapping in
-    the one that dominates it is no slower and uses no more of any resource.
+    the one that dominates it is no slower and uses no more of any resource, and
+    needs the same lane converters (a configuration with other lanes may need
+    other converters, so it dominates nothing).  The order is by interval, then
+    resources, then folding: deterministic.
     """
     ordered = sorted(configs, key=lambda c: (c.interval, c.resources, c.folding))
     kept: list[Config] = []
-    res = np.empty((0, 4))
+    seen: dict[tuple, np.ndarray] = {}
     for c in ordered:
+        lanes = (c.lanes_in, c.lanes_out)
         r = np.array(c.resources)
-        if len(kept) and np.any(np.all(res <= r, axis=1)):
-            continue  # an earlier (no slower) config uses no more of anything
+        res = seen.get(lanes, np.empty((0, 4)))
+        if len(res) and np.any(np.all(res <= r, axis=1)):
+            continue  # an earlier (no slower) config with the same lanes uses no more of anything
         kept.append(c)
-        res = np.vstack([res, r])
+        seen[lanes] = np.vstack([res, r])
     return kept
 
 

@@ -48,13 +48,15 @@ def reach(func: ir.Operation, rates: Sequence[float]) -> list[tuple[ir.Operation
 def layer_configs(op: ir.Operation, prune: bool = True) -> list[Config]:
     """Every folding of `op` with its interval and the cost of the instances it becomes at that folding
     (`atheena.hardware.plan.op_instances`), dominated ones pruned unless `prune` is False."""
-    from atheena.hardware.plan import Builder, instances_resources, op_instances
+    from atheena.hardware.plan import Builder, instances_resources, standalone
 
     kind = kinds.of(op)
     builder = Builder(standalone=True)  # one per op: its weight codes are computed once
-    configs = [Config(tuple(folding.items()), int(math.ceil(interval)),
-                      instances_resources(op_instances(op, folding, builder)))
-               for folding, interval in kind.foldings(op)]
+    configs = []
+    for folding, interval in kind.foldings(op):
+        alone = standalone(op, folding, builder)
+        configs.append(Config(tuple(folding.items()), int(math.ceil(interval)), instances_resources(alone.instances),
+                              alone.lanes_in, alone.lanes_out))
     return pareto_prune(configs) if prune else configs
 
 

@@ -18,12 +18,15 @@ beforehand (`model.pareto_prune`), which cannot change the optimum.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
+from atheena.dse import converters
 from atheena.dse.boards import RESOURCES, Board
+from atheena.dse.converters import Link
 from atheena.dse.model import Config, Layer, total_resources
 from atheena.errors import AtheenaError, NoFeasibleDesign
 
@@ -112,34 +115,58 @@ def _new_highs() -> highspy.Highs:
 
 
 class _Problem:
-    """Binary choice per layer; columns are (layer, config) pairs, plus extra continuous columns."""
+    """Binary choice per layer; columns are (layer, config) pairs, then one per (link, lanes pair), then
+    `extra_cols` continuous columns.
 
-    def __init__(self, layers: list[Layer], extra_cols: int = 0):
+    A link's pair column z[a, b] is the product of "the producer gives a lanes" (u_a, a sum of the
+    producer's binaries) and "the consumer asks b" (v_b): sum_b z[a, b] = u_a and sum_a z[a, b] = v_b.
+    With the binaries integral, u and v each pick one value, and the only z meeting both sums is 1 at
+    their pair and 0 elsewhere: exact, and tighter than one inequality per pair.  The converter's
+    cost sits on z in the resource rows.
+    """
+
+    def __init__(self, layers: list[Layer], extra_cols: int = 0, links: Sequence[Link] = ()):
         self.layers = layers
+        self.links = list(links)
         self.cols = [(li, ci) for li, layer in enumerate(layers) for ci in range(len(layer.configs))]
-        self.n = len(self.cols) + extra_cols
-        self.extra = list(range(len(self.cols), self.n))
+        self.start = np.cumsum([0] + [len(layer.configs) for layer in layers])
+        nx = len(self.cols)
+        self.pairs = [(i, pair) for i, link in enumerate(self.links) for pair in link.pairs]
+        self.n = nx + len(self.pairs) + extra_cols
+        self.extra = list(range(nx + len(self.pairs), self.n))
         self.h = _new_highs()
         for option, value in (("output_flag", False), ("threads", 1), ("random_seed", 0),
                               ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0)):
             self.h.setOptionValue(option, value)
         inf = highspy.kHighsInf
         lower = np.zeros(self.n)
-        upper = np.concatenate([np.ones(len(self.cols)), np.full(extra_cols, inf)])
+        upper = np.concatenate([np.ones(nx + len(self.pairs)), np.full(extra_cols, inf)])
         self.h.addVars(self.n, lower, upper)
-        self.h.changeColsIntegrality(len(self.cols), np.arange(len(self.cols), dtype=np.int32),
-                                     np.full(len(self.cols), highspy.HighsVarType.kInteger))
-        start = 0
-        for layer in layers:  # exactly one configuration per layer
-            idx = np.arange(start, start + len(layer.configs), dtype=np.int32)
+        self.h.changeColsIntegrality(nx, np.arange(nx, dtype=np.int32), np.full(nx, highspy.HighsVarType.kInteger))
+        for li, layer in enumerate(layers):  # exactly one configuration per layer
+            idx = np.arange(self.start[li], self.start[li + 1], dtype=np.int32)
             self.row(idx, np.ones(len(idx)), 1.0, 1.0)
-            start += len(layer.configs)
+        self.resources = np.zeros((len(RESOURCES), self.n))
+        if nx:
+            self.resources[:, :nx] = np.array([c.resources for layer in layers for c in layer.configs]).T
+        for t, (i, pair) in enumerate(self.pairs):
+            self.resources[:, nx + t] = self.links[i].cost(*pair)
+        for i, link in enumerate(self.links):
+            self._link_rows(i, link, nx)
+
+    def _link_rows(self, i: int, link: Link, nx: int) -> None:
+        cols = {pair: nx + t for t, (k, pair) in enumerate(self.pairs) if k == i}
+        for end, layer, lanes in ((0, link.producer, link.producer_lanes), (1, link.consumer, link.consumer_lanes)):
+            for value in sorted({pair[end] for pair in link.pairs}):
+                z = [col for pair, col in cols.items() if pair[end] == value]
+                if layer is None:  # the network's output: always asks this
+                    self.row(z, np.ones(len(z)), 1.0, 1.0)
+                    continue
+                x = [int(self.start[layer]) + k for k, v in enumerate(lanes) if v == value]
+                self.row(z + x, [1.0] * len(z) + [-1.0] * len(x), 0.0, 0.0)
 
     def row(self, idx, values, lo, hi):
         self.h.addRow(lo, hi, len(idx), np.asarray(idx, dtype=np.int32), np.asarray(values, dtype=np.float64))
-
-    def column_values(self, fn) -> np.ndarray:
-        return np.array([fn(self.layers[li], self.layers[li].configs[ci]) for li, ci in self.cols], dtype=np.float64)
 
     def solve(self, cost: np.ndarray) -> tuple[bool, np.ndarray]:
         self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), cost)
@@ -150,12 +177,18 @@ class _Problem:
             return False, np.empty(0)
         return True, np.array(self.h.getSolution().col_value)
 
-    def choice(self, x: np.ndarray) -> list[Config]:
-        picked = [None] * len(self.layers)
+    def picked(self, x: np.ndarray) -> list[int]:
+        """Each layer's configuration index in solution `x`."""
+        index = [0] * len(self.layers)
         for (li, ci), v in zip(self.cols, x):
             if v > 0.5:
-                picked[li] = self.layers[li].configs[ci]
-        return picked
+                index[li] = ci
+        return index
+
+    def design(self, x: np.ndarray, board: Board, budget: float) -> Design:
+        index = self.picked(x)
+        choice = [layer.configs[k] for layer, k in zip(self.layers, index)]
+        return Design(self.layers, choice, board, budget, converters.overheads(self.links, index))
 
 
 def _check(layers: list[Layer], budget: float) -> None:
@@ -166,63 +199,111 @@ def _check(layers: list[Layer], budget: float) -> None:
             raise AtheenaError(f"layer {layer.name} has no legal folding")
 
 
-def smallest_budget(layers: list[Layer], board: Board) -> float:
-    """The smallest budget (largest resource share) at which any design fits."""
-    return _min_share(layers, board, cycles=None)[0]
+def smallest_budget(layers: list[Layer], board: Board, links: Sequence[Link] = ()) -> float:
+    """The smallest budget (largest resource share) at which any design fits, converters included."""
+    return _min_share(layers, board, None, links)[0]
 
 
-def _min_share(layers: list[Layer], board: Board, cycles: float | None):
-    p = _Problem(layers, extra_cols=1)
+def _min_share(layers: list[Layer], board: Board, cycles: float | None, links: Sequence[Link] = ()):
+    p = _Problem(layers, extra_cols=1, links=links)
     s = p.extra[0]
     for j, kind in enumerate(RESOURCES):  # sum r_j x - s * D_j <= 0
-        vals = p.column_values(lambda layer, c: c.resources[j])
-        p.row(np.append(np.arange(len(p.cols)), s), np.append(vals, -board.capacity(kind)), -highspy.kHighsInf, 0.0)
+        vals = p.resources[j].copy()
+        vals[s] = -board.capacity(kind)
+        p.row(np.arange(p.n), vals, -highspy.kHighsInf, 0.0)
     if cycles is not None:
-        for li, layer in enumerate(layers):
-            idx = [i for i, (l2, _) in enumerate(p.cols) if l2 == li]
-            vals = [layer.reach * layer.configs[p.cols[i][1]].interval for i in idx]
-            p.row(idx, vals, -highspy.kHighsInf, cycles * (1 + 1e-12))
+        _interval_rows(p, layers, None, cycles * (1 + 1e-12))
     cost = np.zeros(p.n)
     cost[s] = 1.0
     ok, x = p.solve(cost)
     if not ok:
         return None, None
-    return float(x[s]), p.choice(x[: len(p.cols)])
+    return float(x[s]), p.design(x, board, float(x[s]))
 
 
-def optimise(layers: list[Layer], board: Board, budget: float) -> Design:
-    """The fastest design within `budget` of every resource (cheapest among equally fast)."""
+def _interval_rows(p: _Problem, layers: list[Layer], t: int | None, bound: float) -> None:
+    """q_l * I_l <= t (the column `t`) or <= `bound` for every layer."""
+    for li, layer in enumerate(layers):
+        idx = list(range(int(p.start[li]), int(p.start[li + 1])))
+        vals = [layer.reach * c.interval for c in layer.configs]
+        if t is None:
+            p.row(idx, vals, -highspy.kHighsInf, bound)
+        else:
+            p.row(idx + [t], vals + [-1.0], -highspy.kHighsInf, 0.0)
+
+
+PROBES = 4  # cycle counts tried upwards from the bound before the full program decides
+
+
+def optimise(layers: list[Layer], board: Board, budget: float, links: Sequence[Link] = ()) -> Design:
+    """The fastest design within `budget` of every resource, the converters of `links` included
+    (cheapest among equally fast).
+
+    Solved in steps that keep it exact and fast: the fastest design without the converters bounds
+    the cycles from below (converters only add resources); the cycle counts a design can have
+    (q_l * I[l,k]) are tried upwards from there, each as "the cheapest design within this many
+    cycles", and the first that has one is the optimum (nothing faster fits: the bound, or the
+    count before it had none).  The converters seldom push the optimum past the bound (B-LeNet:
+    never on a ZC706), so this is usually two solves; after `PROBES` counts the full program
+    (minimise t with the converters' pair columns) finds it, whose weak relaxation makes it the
+    slower way in general.
+    """
     _check(layers, budget)
-    p = _Problem(layers, extra_cols=1)
-    t = p.extra[0]
-    for j, kind in enumerate(RESOURCES):
-        vals = p.column_values(lambda layer, c: c.resources[j])
-        p.row(np.arange(len(p.cols)), vals, -highspy.kHighsInf, budget * board.capacity(kind))
-    for li, layer in enumerate(layers):  # q_l * I_l - t <= 0
-        idx = [i for i, (l2, _) in enumerate(p.cols) if l2 == li]
-        vals = [layer.reach * layer.configs[p.cols[i][1]].interval for i in idx]
-        p.row(idx + [t], vals + [-1.0], -highspy.kHighsInf, 0.0)
-    cost = np.zeros(p.n)
-    cost[t] = 1.0
-    ok, x = p.solve(cost)
-    if not ok:
-        need = smallest_budget(layers, board)
+    bound = _fastest(layers, board, budget, ())
+    if bound is None:
+        need = smallest_budget(layers, board, links)
         raise NoFeasibleDesign(
             f"no folding of the network fits in {budget:.0%} of the {board.name}'s resources; the smallest "
             f"budget that fits is {need:.1%} (largest share of DSP, BRAM18, LUT and FF)", need)
-    best = x[t]
-    # second stage: the cheapest design at that speed (sum of resource shares)
-    p.h.changeColBounds(t, 0.0, best * (1 + 1e-9) + 1e-9)
+    counts = sorted({layer.reach * c.interval for layer in layers for c in layer.configs})
+    counts = [t for t in counts if t >= bound * (1 - 1e-12)]
+    tried = counts[:PROBES]
+    for t in tried:
+        design = _cheapest_within(layers, board, budget, links, t)
+        if design is not None:
+            return design
+    t = _fastest(layers, board, budget, links, lower=tried[-1] if tried else bound)
+    if t is None:
+        need = smallest_budget(layers, board, links)
+        raise NoFeasibleDesign(
+            f"no folding of the network fits in {budget:.0%} of the {board.name}'s resources with its lane "
+            f"converters; the smallest budget that fits is {need:.1%} (largest share of DSP, BRAM18, LUT and FF)",
+            need)
+    return _cheapest_within(layers, board, budget, links, t)
+
+
+def _budget_rows(p: _Problem, board: Board, budget: float) -> None:
+    for j, kind in enumerate(RESOURCES):
+        p.row(np.arange(p.n), p.resources[j], -highspy.kHighsInf, budget * board.capacity(kind))
+
+
+def _fastest(layers: list[Layer], board: Board, budget: float, links: Sequence[Link], lower: float = 0.0
+             ) -> float | None:
+    """The fewest cycles per sample of a design within `budget` (at least `lower`), or None."""
+    p = _Problem(layers, extra_cols=1, links=links)
+    t = p.extra[0]
+    p.h.changeColBounds(t, lower, highspy.kHighsInf)
+    _budget_rows(p, board, budget)
+    _interval_rows(p, layers, t, 0.0)
+    cost = np.zeros(p.n)
+    cost[t] = 1.0
+    ok, x = p.solve(cost)
+    return float(x[t]) if ok else None
+
+
+def _cheapest_within(layers: list[Layer], board: Board, budget: float, links: Sequence[Link], cycles: float
+                     ) -> Design | None:
+    """The design within `budget` and `cycles` per sample with the smallest sum of resource shares."""
+    p = _Problem(layers, links=links)
+    _budget_rows(p, board, budget)
+    _interval_rows(p, layers, None, cycles * (1 + 1e-9) + 1e-9)
     cost = np.zeros(p.n)
     for j, kind in enumerate(RESOURCES):
-        cost[: len(p.cols)] += p.column_values(lambda layer, c: c.resources[j]) / board.capacity(kind)
-    ok2, x2 = p.solve(cost)
-    return Design(layers, p.choice((x2 if ok2 else x)[: len(p.cols)]), board, budget)
+        cost += p.resources[j] / board.capacity(kind)
+    ok, x = p.solve(cost)
+    return p.design(x, board, budget) if ok else None
 
 
-def cheapest(layers: list[Layer], board: Board, cycles_per_sample: float) -> Design | None:
+def cheapest(layers: list[Layer], board: Board, cycles_per_sample: float, links: Sequence[Link] = ()) -> Design | None:
     """The design with the smallest largest-resource-share that needs at most `cycles_per_sample`."""
-    share, choice = _min_share(layers, board, cycles_per_sample)
-    if choice is None:
-        return None
-    return Design(layers, choice, board, share)
+    return _min_share(layers, board, cycles_per_sample, links)[1]

@@ -50,13 +50,18 @@ class Channel:
     bits: int = 0  # data width when not lanes x 16 (decisions, tagged results)
     chw: tuple[int, int, int] | None = None  # set on a flattened map: its C, H, W
     exit: int | None = None  # set on an exit's decision stream
+    #: what set its lanes: (op, i) for result i of an op; ("input", op) for the network's input, which
+    #: takes the lanes its first layer `op` asks for; ("operand", i) for input i of an op built alone.
+    #: Copies (forks, aliases, buffers) keep it; `build` sets it on the streams an op makes.
+    origin: tuple | None = None
 
     @property
     def width(self) -> int:
         return self.bits or WORD * self.lanes
 
     def with_lanes(self, lanes: int) -> Channel:
-        return replace(self, lanes=lanes)
+        """The stream regrouped: its lanes are now set by whoever regrouped it."""
+        return replace(self, lanes=lanes, origin=None)
 
 
 @dataclass(eq=False)
@@ -109,7 +114,12 @@ class Builder:
     """What a kind's `hardware` method builds with.  Records instances in the lowering's order.
 
     `standalone`: building one op alone for the DSE's configurations, whose inputs already have
-    the lanes the op wants (no converters: they depend on two layers' foldings).
+    the lanes the op wants (no converters: they depend on two layers' foldings; `requested` records
+    the lanes each operand is asked for, which the optimiser prices converters by).
+
+    `conversions` records every stream the kinds regroup (`lanes`): the stream's `origin`, the op
+    asking (None for the network's output), the operand, the lanes asked for and the words per
+    sample.  `atheena.dse.converters` reads them to put the converters into the optimisation.
     """
 
     def __init__(self, arith=None, id_depth: int | None = None, standalone: bool = False,
@@ -124,6 +134,9 @@ class Builder:
         self.decisions: dict[int, Channel] = {}  # exit -> the extra decision copy for the merge
         self.op: ir.Operation | None = None  # the op being built
         self.aliases: dict[int, Channel] = {}  # id(channel) -> the channel it renames (same wires)
+        self.inputs: list[Channel] = []  # the op's input channels, as its `hardware` was given them
+        self.requested: dict[int, int] = {}  # operand index -> lanes the op asked for (`lanes`)
+        self.conversions: list[tuple] = []  # (origin, op, operand, lanes, words) of every `lanes` call
         self._once: dict = {}
 
     @property
@@ -183,6 +196,13 @@ class Builder:
         the slower neighbour.  A one-lane pivot would move one word per cycle and become the slowest
         stage of the network (B-LeNet's exit branch ran at 2,560 instead of 1,600 cycles per sample).
         """
+        operand = next((i for i, x in enumerate(self.inputs) if x is s), None)
+        if operand is not None:
+            self.requested[operand] = lanes
+        self.conversions.append((s.origin, self.op, operand, lanes, s.words))
+        return self._convert(s, lanes)
+
+    def _convert(self, s: Channel, lanes: int) -> Channel:
         from atheena.hardware.kernels.convert import converter_module
 
         if s.lanes == lanes:
@@ -191,7 +211,7 @@ class Builder:
             return s.with_lanes(lanes)
         if max(s.lanes, lanes) % min(s.lanes, lanes):
             pivot = math.lcm(s.lanes, lanes)
-            return self.lanes(self.lanes(s, pivot if s.words % pivot == 0 else 1), lanes)
+            return self._convert(self._convert(s, pivot if s.words % pivot == 0 else 1), lanes)
         lanes_in = s.lanes
         (v,) = self.add(("convert", lanes_in, lanes), [s], [Channel(lanes, s.words, 0, s.chw)],
                         lambda: converter_resources(lanes_in, lanes), lambda: converter_module(lanes_in, lanes),
@@ -222,6 +242,7 @@ class Plan:
     classes: int
     exits: int
     aliases: dict[int, Channel] = field(default_factory=dict)
+    conversions: list[tuple] = field(default_factory=list)  # `Builder.conversions`
 
     def source(self, channel: Channel) -> Channel:
         """The channel an instance produced that `channel` is (through aliases)."""
@@ -262,17 +283,47 @@ def _input_channel(value: ir.Value) -> Channel:
     return Channel(1, math.prod(shape) if shape else 1, bits, chw)
 
 
-def op_instances(op: ir.Operation, folding: Mapping, builder: Builder | None = None, **options) -> list[Instance]:
-    """The instances `op` itself becomes at `folding` (no lane converters): what its configuration costs.
-    Pass one standalone `builder` for many foldings of the same op so its weight codes are computed once;
-    `options` go to the kind's `hardware` (a conditional buffer's `depth`)."""
+@dataclass
+class Standalone:
+    """One op built alone at one folding: its instances and the lanes it asks for and gives.
+
+    `lanes_in[i]`: the lanes operand `i` is regrouped to (None: taken as it comes, a decision);
+    `lanes_out[i]`: result `i`'s lanes (None: a copy of its first operand, lanes and all: a split's
+    outputs, a flatten's vector).
+    """
+
+    instances: list[Instance]
+    lanes_in: tuple[int | None, ...]
+    lanes_out: tuple[int | None, ...]
+
+
+def standalone(op: ir.Operation, folding: Mapping, builder: Builder | None = None, **options) -> Standalone:
+    """`op` built alone at `folding`, without lane converters (`Standalone`).  Pass one standalone
+    `builder` for many foldings of the same op so its weight codes are computed once; `options` go to
+    the kind's `hardware` (a conditional buffer's `depth`)."""
     from atheena import kinds
 
     b = builder or Builder(standalone=True)
-    b.instances = []
-    b.op = op
-    kinds.of(op).hardware(op, dict(folding), b, [_input_channel(v) for v in op.operands], **options)
-    return b.instances
+    b.instances, b.requested, b.conversions, b.op = [], {}, [], op
+    b.inputs = [replace(_input_channel(v), origin=("operand", i)) for i, v in enumerate(op.operands)]
+    outs = kinds.of(op).hardware(op, dict(folding), b, list(b.inputs), **options)
+    lanes_out = []
+    for out in outs:
+        if out.origin is None:
+            lanes_out.append(out.lanes)
+        elif out.origin == ("operand", 0):
+            lanes_out.append(None)
+        else:
+            raise AtheenaError(f"{op.name}: a result copies operand {out.origin[1]}; only copies of the first "
+                               "are supported")
+    lanes_in = tuple(b.requested.get(i) for i in range(len(op.operands)))
+    return Standalone(b.instances, lanes_in, tuple(lanes_out))
+
+
+def op_instances(op: ir.Operation, folding: Mapping, builder: Builder | None = None, **options) -> list[Instance]:
+    """The instances `op` itself becomes at `folding` (no lane converters): what its configuration costs
+    (`standalone`)."""
+    return standalone(op, folding, builder, **options).instances
 
 
 def instances_resources(instances: list[Instance]) -> tuple[int, int, int, int]:
@@ -303,7 +354,7 @@ def build(module, foldings: Mapping | None = None, arith=None, id_depth: int | N
     first = next((op for op in ops if kinds.role(op) != "split"), None)
     lanes_in = kinds.of(first).lanes_in(first, folding_of(first, foldings)) if first is not None else 1
     words = math.prod(O.shape_of(arg))
-    env: dict = {arg: Channel(lanes_in, words)}
+    env: dict = {arg: Channel(lanes_in, words, origin=("input", first))}
 
     def channel(value: ir.Value) -> Channel:
         while value not in env:  # skipped: the exit control around a baseline's backbone
@@ -314,9 +365,13 @@ def build(module, foldings: Mapping | None = None, arith=None, id_depth: int | N
         kind = kinds.of(op)
         folding = folding_of(op, foldings) if kind.folded else {}
         b.op = op
-        outs = kind.hardware(op, folding, b, [channel(v) for v in op.operands])
+        b.inputs = [channel(v) for v in op.operands]
+        outs = kind.hardware(op, folding, b, list(b.inputs))
+        for i, out in enumerate(outs):
+            if out.origin is None:  # a stream the op made (a copy of an input keeps that input's origin)
+                out.origin = (op, i)
         env.update(zip(op.results, outs))
-    b.op = None
+    b.op, b.inputs = None, []
     if subset:
         last = ops[-1].results[0]
         out, exits = env[last], 1
@@ -327,4 +382,4 @@ def build(module, foldings: Mapping | None = None, arith=None, id_depth: int | N
     classes = O.shape_of(last)[0]
     if exits == 1:  # a network without exits gives its logits as one beat per sample
         out = b.lanes(out, classes)
-    return Plan(b.instances, env[arg], out, words, classes, exits, b.aliases)
+    return Plan(b.instances, env[arg], out, words, classes, exits, b.aliases, b.conversions)

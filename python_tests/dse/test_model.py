@@ -205,6 +205,14 @@ def test_pareto_prune_keeps_only_undominated():
     assert model.pareto_prune([b, d, c, a]) == [c, a, d]
 
 
+def test_pareto_prune_compares_only_configurations_with_the_same_lanes():
+    """A costlier configuration with other lanes may save a converter, so it survives."""
+    a = model.Config((("k", 1),), 10, (1, 0, 10, 10), (4,), (4,))
+    b = model.Config((("k", 2),), 10, (2, 0, 10, 10), (2,), (4,))
+    c = model.Config((("k", 3),), 10, (2, 0, 10, 10), (4,), (4,))
+    assert model.pareto_prune([c, b, a]) == [a, b]
+
+
 def test_boards():
     zc = boards.load("ZC706")
     assert (zc.dsp, zc.bram18, zc.lut, zc.ff, zc.clock_mhz) == (900, 1090, 218600, 437200, 125)

@@ -8,6 +8,7 @@ import pytest
 from atheena import models
 from atheena.dse import boards
 from atheena.dse.boards import RESOURCES, Board
+from atheena.dse.converters import Link, overheads
 from atheena.dse.model import Config, Layer
 from atheena.dse.network import baseline_layers, network_layers
 from atheena.dse.optimizer import cheapest, optimise, smallest_budget
@@ -79,6 +80,78 @@ def test_smallest_budget_is_reported():
         optimise(layers, BOARD, need * 0.9)
     with pytest.raises(AtheenaError, match="budget 1.5 must be in \\(0, 1\\]"):
         optimise(layers, BOARD, 1.5)
+
+
+def _random_links(seed: int, layers: list[Layer]) -> list[Link]:
+    """Links along the chain of `layers` (each layer's configurations given random lanes), one from the
+    input into the first layer (both ends set by its folding) and one to the output, with random costs."""
+    rng = random.Random(seed)
+    lanes = [[rng.choice([1, 2, 4]) for _ in layer.configs] for layer in layers]
+    asked = [[rng.choice([1, 2, 4]) for _ in layer.configs] for layer in layers]
+
+    def costs(pairs):
+        return {(a, b): (0, rng.randint(0, 2), rng.randint(20, 700), rng.randint(20, 900)) for a, b in pairs if a != b}
+
+    out = []
+    for li in range(len(layers) - 1):
+        pairs = tuple(sorted((a, b) for a in set(lanes[li]) for b in set(asked[li + 1])))
+        out.append(Link(li, tuple(lanes[li]), li + 1, tuple(asked[li + 1]), 64, pairs, costs(pairs)))
+    pairs = tuple(sorted(set(zip(asked[0], lanes[0]))))
+    out.append(Link(0, tuple(asked[0]), 0, tuple(lanes[0]), 64, pairs, costs(pairs)))
+    last = len(layers) - 1
+    pairs = tuple(sorted((a, 4) for a in set(lanes[last])))
+    out.append(Link(last, tuple(lanes[last]), None, (4,), 64, pairs, costs(pairs)))
+    return out
+
+
+def _with_converters(layers, links, index) -> list[int]:
+    used = [sum(layer.configs[k].resources[j] for layer, k in zip(layers, index)) for j in range(4)]
+    extra = overheads(links, list(index))
+    return [u + extra[k] for u, k in zip(used, RESOURCES)]
+
+
+@pytest.mark.parametrize("probes", [1, 4])
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("budget", [0.35, 0.6, 1.0])
+def test_optimum_with_converters_equals_exhaustive_search(seed, budget, probes, monkeypatch):
+    """The converters priced on every pair of neighbouring foldings: the fastest design, its converters
+    within the budget, is the exhaustive search's; with one probe the full program decides more often."""
+    from atheena.dse import optimizer
+
+    monkeypatch.setattr(optimizer, "PROBES", probes)
+    layers = _random_layers(seed, n_configs=4)
+    links = _random_links(seed, layers)
+    best = None
+    for index in itertools.product(*(range(len(layer.configs)) for layer in layers)):
+        used = _with_converters(layers, links, index)
+        if any(u > budget * BOARD.capacity(k) for u, k in zip(used, RESOURCES)):
+            continue
+        t = max(layer.reach * layer.configs[k].interval for layer, k in zip(layers, index))
+        best = t if best is None else min(best, t)
+    if best is None:
+        with pytest.raises(AtheenaError, match="smallest budget that fits is"):
+            optimise(layers, BOARD, budget, links)
+        return
+    design = optimise(layers, BOARD, budget, links)
+    assert design.cycles_per_sample == pytest.approx(best)
+    index = [layer.configs.index(c) for layer, c in zip(layers, design.choice)]
+    assert design.overheads == overheads(links, index)
+    assert all(design.resources[k] <= budget * BOARD.capacity(k) for k in RESOURCES)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_smallest_budget_and_cheapest_with_converters_equal_exhaustive_search(seed):
+    layers = _random_layers(seed, n_configs=4)
+    links = _random_links(seed, layers)
+    target = sorted(layer.reach * c.interval for layer in layers for c in layer.configs)[-3]
+    smallest, matching = None, None
+    for index in itertools.product(*(range(len(layer.configs)) for layer in layers)):
+        share = max(u / BOARD.capacity(k) for u, k in zip(_with_converters(layers, links, index), RESOURCES))
+        smallest = share if smallest is None else min(smallest, share)
+        if max(layer.reach * layer.configs[k].interval for layer, k in zip(layers, index)) <= target:
+            matching = share if matching is None else min(matching, share)
+    assert smallest_budget(layers, BOARD, links) == pytest.approx(smallest)
+    assert cheapest(layers, BOARD, target, links).max_resource_share == pytest.approx(matching)
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@
 
 The lowering emits the plan's instances and the DSE sums their costs, so the two cannot count
 different instances; these tests check the accounting around it (a design's resources are its
-layers' configurations plus the converters between them, the converter reserve keeps a design
-within its budget, a baseline is costed as the backbone network itself) and, with Yosys, the
-costs themselves.
+layers' configurations plus the converters between them, the optimiser's converters are the
+plan's, a baseline is costed as the backbone network itself) and, with Yosys, the costs
+themselves.
 """
 
 import pytest
@@ -72,6 +72,29 @@ def test_the_fold_keeps_the_converters_within_the_budget():
     assert design.overheads == plan.build(module, foldings=design.foldings()).overheads()
     assert design.overheads["lut"] > 0 and design.board == folder.board
     assert all(design.resources[k] <= 0.03 * folder.board.capacity(k) for k in design.resources)
+
+
+@pytest.mark.parametrize("name,board,middle", [("b-lenet", "zc706", 0.3), ("b-lenet-3", "ecp5_versa", 0.6)])
+def test_the_optimisers_converters_are_the_plans(name, board, middle):
+    """The optimiser prices the converters between every pair of neighbouring foldings; for the designs
+    it picks (early exit and baseline, small budgets to the whole device) they are exactly what the
+    plan of that design puts between its layers, and the design fits its budget with them."""
+    from atheena import models
+
+    net = models.get(name)
+    folder = Folder(import_model(net, net.input_shape, thresholds=models.entry(name).thresholds), board)
+    rates = [0.75 / folder.early_exits] * folder.early_exits
+    smallest = folder.smallest_budget()
+    backbone = [layer.op for layer in folder.base_layers]
+    nonzero = 0
+    for budget in sorted({smallest, middle, 1.0}):
+        for design, ops in ((folder.design(budget, rates), None), (folder.baseline(max(budget, middle)), backbone)):
+            with model.costing(folder.board):
+                built = plan.build(folder.func, foldings=design.foldings(), ops=ops).overheads()
+            assert design.overheads == built
+            assert all(design.resources[k] <= design.budget * folder.board.capacity(k) for k in built)
+            nonzero += built["lut"] > 0
+    assert nonzero >= 3  # converters are chosen where they pay: the check is not about empty sets
 
 
 def test_a_baseline_is_costed_as_the_backbone_network_itself():
