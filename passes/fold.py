@@ -56,8 +56,7 @@ class Fold(ModulePass):
         try:
             folder = Folder(module, self.board, self.headroom)
             rates = list(self.exit_probabilities) if self.exit_probabilities else None
-            design = folder.predict(self.budget, rates).design if folder.early_exits else \
-                folder.design(self.budget, rates)
+            design = folder.fold(self.budget, rates)
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
         if self.exit_probabilities:  # the IR states the reach the design was folded for

@@ -86,7 +86,7 @@ class Explorer:
     def design(self, rates: Sequence[float], budget: float) -> dict | None:
         """Summary of the design `fold` builds at `budget` for these exit rates, or None if none fits."""
         try:
-            return self.folder.design(budget, rates).summary()
+            return self.folder.fold(budget, rates).summary()
         except NoFeasibleDesign:
             return None
 

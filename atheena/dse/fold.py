@@ -158,6 +158,11 @@ class Folder:
         design.layers = [dataclasses.replace(layer, reach=q) for layer, q in zip(design.layers, reach)]
         return design
 
+    def fold(self, budget: float, rates: Sequence[float] | None = None) -> Design:
+        """The design the `fold` pass writes: `predict`'s for a network with early exits (its buffers may
+        have made it re-fold), else `design`."""
+        return self.predict(budget, rates).design if self.early_exits else self.design(budget, rates)
+
     @_costed
     def predict(self, budget: float, rates: Sequence[float] | None = None, trace: list[int] | None = None,
                 max_loss: float = 0.01) -> "Prediction":
