@@ -230,8 +230,8 @@ class Folder:
                                "to use")
         try:
             design = optimise(layers, self.board, budget, links)
-        except NoFeasibleDesign:
-            need = _to_permille(smallest_budget(layers, self.board, links))
+        except NoFeasibleDesign as err:  # the optimiser found the smallest budget already
+            need = _to_permille(err.smallest)
         else:
             return design
         where = f"{need:.1%}" if need <= 1.0 else "more than the whole device"
