@@ -48,6 +48,9 @@ def reported_as_user_errors(tool: str) -> Iterator[None]:
         print(f"{tool}: error: {err}", file=sys.stderr)
         raise SystemExit(err.exit_code) from None
     except KeyboardInterrupt:
+        from atheena.hardware.cache import discard_scratch
+
+        discard_scratch()  # a half-built simulator or synthesis folder in the cache
         print(f"{tool}: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
 

@@ -26,6 +26,7 @@ import inspect
 import os
 import sys
 import tempfile
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,6 +190,9 @@ def _adapter(the_pass: ModulePass, outcome: _Outcome):
     return run
 
 
+REPRODUCERS_KEPT = 20  # reproducers kept in the default folder, the newest
+
+
 @dataclass
 class PipelineRunner:
     """Runs pipeline text on modules of one context.
@@ -283,7 +287,18 @@ class PipelineRunner:
         return [diagnostic_at(where.location, message, self.filename) for where, message in verify.problems(module)]
 
     def _save_reproducer(self, module_op: ir.Operation) -> str:
-        fd, path = tempfile.mkstemp(prefix=f"{self.tool}-reproducer-", suffix=".mlir", dir=self.reproducer_dir)
+        """Save the failing pass's input in `reproducer_dir`, by default `$ATHEENA_CACHE/reproducers`
+        (~/.cache/atheena/reproducers), where only the newest `REPRODUCERS_KEPT` are kept: a fuzzing
+        session once left 67 of them (12 MB) in /tmp."""
+        from atheena.hardware.cache import cache_dir
+
+        folder = Path(self.reproducer_dir) if self.reproducer_dir else cache_dir("reproducers")
+        stamp = f"{time.time_ns():020d}"  # names sort by age (file times are too coarse for that)
+        fd, path = tempfile.mkstemp(prefix=f"{self.tool}-reproducer-{stamp}-", suffix=".mlir", dir=folder)
         with os.fdopen(fd, "w") as f:
             f.write(to_text(module_op, debug_info=True))
+        if not self.reproducer_dir:
+            saved = sorted(folder.glob("*-reproducer-*.mlir"), key=lambda p: p.name.split("-reproducer-")[-1])
+            for old in saved[:-REPRODUCERS_KEPT]:
+                old.unlink(missing_ok=True)
         return path

@@ -63,6 +63,24 @@ def test_failure_saves_a_reproducer(tmp_path):
     assert f"atheena-opt {err.reproducer} --pass-pipeline='builtin.module(convert-torch-to-atheena)'" in str(err)
 
 
+def test_reproducers_go_to_the_cache_and_only_the_newest_are_kept(tmp_path, monkeypatch):
+    from atheena import pipeline
+
+    monkeypatch.setenv("ATHEENA_CACHE", str(tmp_path))
+    monkeypatch.setattr(pipeline, "REPRODUCERS_KEPT", 3)
+    ctx = air.new_context()
+    paths = []
+    for _ in range(5):
+        module = air.parse(TINY, ctx)
+        with pytest.raises(PipelineError) as info:
+            PipelineRunner(ctx).run(module, "builtin.module(convert-torch-to-atheena)")
+        paths.append(info.value.reproducer)
+        assert info.value.reproducer in str(info.value)
+    folder = tmp_path / "reproducers"
+    assert all(p.startswith(str(folder)) for p in paths)
+    assert sorted(str(p) for p in folder.iterdir()) == sorted(paths[-3:]), "the newest three are kept"
+
+
 def test_parse_errors_name_file_and_line():
     ctx = air.new_context()
     with pytest.raises(IRError, match=r"in\.mlir:3:\d+: error: 'atheena.relu' op"):

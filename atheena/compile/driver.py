@@ -105,7 +105,7 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
                            f"({data.description}); give at most {len(data)}")
 
     progress = Progress(8 + (options.simulate > 0) + options.synth, quiet)
-    with Staging(out) as staging:
+    with Staging(out, options.force) as staging:
         folder = staging.path
         progress.stage(f"importing {label} (torch-mlir, then convert-torch-to-atheena)")
         module = import_model(model, shape, thresholds=default_thresholds)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from atheena.errors import AtheenaError
 from atheena.hardware import dsp_registers
-from atheena.hardware.cache import cache_dir, content_key, scratch, store
+from atheena.hardware.cache import cache_dir, content_key, keep_failed, scratch, store
 from atheena.hardware.synth import _run, resources, tool, version, yosys, yosys_version
 
 SEED = 1
@@ -260,9 +260,7 @@ def _pack(config: Path, out: Path, progress) -> None:
 def _check(code, work: Path, log: str, what: str, timeout, output: str = "stat.json") -> None:
     if code == 0 and (work / output).exists():
         return
-    failed = work.with_name(work.name.split(".tmp")[0] + ".failed")
-    shutil.rmtree(failed, ignore_errors=True)
-    work.rename(failed)
+    failed = keep_failed(work)
     if code is None:
         raise AtheenaError(f"{what}: it did not finish within {timeout:.0f} s; the partial log is in "
                            f"{failed / log}. Give it more time (--timeout) or route a smaller design.")

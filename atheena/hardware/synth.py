@@ -42,7 +42,7 @@ from importlib import metadata
 from pathlib import Path
 
 from atheena.errors import AtheenaError
-from atheena.hardware.cache import cache_dir, content_key, scratch, store
+from atheena.hardware.cache import cache_dir, content_key, keep_failed, scratch, store
 
 SCRIPT = """read_verilog -sv {sources}
 {synth}
@@ -183,13 +183,11 @@ def cell_counts(files: dict[str, str], top: str, timeout: float | None = None, f
     code, seconds, cpu = _run([exe, "-q", "-l", "yosys.log", "-s", "synth.ys"], work, timeout)
     if code is None:
         raise AtheenaError(f"Yosys did not finish synthesising {top} within {timeout} s; the partial log is in "
-                           f"{work / 'yosys.log'}")
+                           f"{keep_failed(work) / 'yosys.log'}")
     stat = work / "stat.json"
     if code != 0 or not stat.exists():
         log = (work / "yosys.log").read_text(errors="replace") if (work / "yosys.log").exists() else ""
-        failed = work.with_name(f"{key}.failed")
-        shutil.rmtree(failed, ignore_errors=True)
-        work.rename(failed)
+        failed = keep_failed(work)
         log = log.split("-- Executing script file", 1)[-1]  # not the banner
         tail = (log.strip() or (failed / "stderr.txt").read_text(errors="replace"))[-_LOG_TAIL:]
         raise AtheenaError(f"Yosys could not synthesise {top} (exit status {code}); the sources, "

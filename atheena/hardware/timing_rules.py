@@ -33,7 +33,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 
 from atheena.errors import AtheenaError
-from atheena.hardware.cache import cache_dir, content_key, scratch, store
+from atheena.hardware.cache import cache_dir, content_key, keep_failed, scratch, store
 from atheena.hardware.synth import _run, yosys, yosys_version
 
 MAX_LUT_LEVELS = 6
@@ -145,7 +145,7 @@ def check(files: dict[str, str], top: str, family: str = "xc7") -> RuleCheck:
     if code != 0 or not (work / "netlist.json").exists():
         log = (work / "yosys.log").read_text(errors="replace")[-2500:] if (work / "yosys.log").exists() else ""
         raise AtheenaError(f"Yosys could not synthesise {top} for the timing rule check (exit status {code}); "
-                           f"the files are in {work}. End of the log:\n{log}")
+                           f"the files are in {keep_failed(work)}. End of the log:\n{log}")
     netlist = json.loads((work / "netlist.json").read_text())
     (module,) = [m for name, m in netlist["modules"].items() if name == top] or list(netlist["modules"].values())[:1]
     cells = {name: c["type"] for name, c in module["cells"].items()}

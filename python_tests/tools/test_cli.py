@@ -44,3 +44,42 @@ def test_failed_import_leaves_no_output(tmp_path, capsys):
     assert "act: aten.sigmoid is not supported" in capsys.readouterr().err
     assert not out.exists() and list(tmp_path.iterdir()) == [tmp_path / "net.py"] or \
         sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".pyc") == ["__pycache__", "net.py"]
+
+
+@pytest.fixture(scope="module")
+def folded_b_lenet(tmp_path_factory):
+    from atheena import models
+    from atheena.frontend import import_model
+    from atheena.ir import to_text
+    from atheena.pipeline import PipelineRunner
+
+    entry = models.entry("b-lenet")
+    module = import_model(models.get("b-lenet"), entry.build().input_shape, thresholds=entry.thresholds)
+    PipelineRunner(module.context, save_reproducer=False).run(
+        module, "builtin.module(annotate-exit-probabilities,fold{board=zc706 budget=0.5})")
+    path = tmp_path_factory.mktemp("folded") / "folded.mlir"
+    path.write_text(to_text(module))
+    return path
+
+
+@pytest.mark.parametrize("command", ["simulate", "synth"])
+def test_unsizable_buffers_stop_simulate_and_synth(command, folded_b_lenet, tmp_path, capsys):
+    """No silent fallback to other buffer depths: the design built would not be the one predicted."""
+    text = folded_b_lenet.read_text()
+    assert 'board = "ZC706"' in text
+    broken = tmp_path / "folded.mlir"
+    broken.write_text(text.replace('board = "ZC706"', 'board = "NoSuchBoard"'))
+    with pytest.raises(SystemExit) as info:
+        cli.main([command, str(broken)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "conditional buffers of" in err and "could not be sized" in err and "NoSuchBoard" in err, err
+    assert "Traceback" not in err
+
+
+def test_simulate_refuses_more_samples_than_the_data_holds(folded_b_lenet, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["simulate", str(folded_b_lenet), "--samples", "1000000"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--samples 1000000 asks for more images than" in err and "give at most" in err, err

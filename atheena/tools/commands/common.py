@@ -133,9 +133,13 @@ def folded_design(args):
 
         try:
             PipelineRunner(module.context, save_reproducer=False).run(module, "builtin.module(size-buffers)")
-            say(args, "sized the conditional buffers (size-buffers)")
-        except errors.AtheenaError as err:
-            say(args, f"conditional buffers keep the default depth of 2 samples ({str(err).splitlines()[0]})")
+        except errors.AtheenaError as err:  # no silent fallback: a design with other buffers is not this one
+            raise errors.AtheenaError(
+                f"the conditional buffers of {args.model} could not be sized, so the design the fold predicted "
+                f"cannot be built: {err}\nFix what size-buffers reports (refold with a larger budget, or give the "
+                "pass the board: atheena-opt FILE --pass-pipeline='builtin.module(size-buffers{board=...})' -o "
+                "sized.mlir), or give every atheena.conditional_buffer a depth attribute yourself") from None
+        say(args, "sized the conditional buffers (size-buffers)")
     started = time.perf_counter()
     design = flow.rtl(module, out_dir=args.rtl)
     say(args, f"generated {len(design.files)} SystemVerilog files in {time.perf_counter() - started:.1f} s"

@@ -35,8 +35,11 @@ def cmd_simulate(args) -> int:
 
     if args.samples < 1:
         raise errors.AtheenaError(f"--samples {args.samples} must be at least 1")
-    module, design = folded_design(args)
     data = calibration_set(args.data)
+    if args.samples > len(data):
+        raise errors.AtheenaError(f"--samples {args.samples} asks for more images than {data.description} holds; "
+                                  f"give at most {len(data)}, or more images with --data")
+    module, design = folded_design(args)
     images = data.images[:args.samples]
     say(args, f"building the Verilator model and streaming {len(images)} images from {data.description} "
               "(a first build of a network takes a few minutes)")
