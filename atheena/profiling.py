@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -27,7 +27,7 @@ from atheena.dialects import ops as O
 from atheena.errors import AtheenaError
 from atheena.thresholds import check_thresholds
 from atheena.reference import interpreter
-from atheena.reference.fixed_point import FixedArithmetic, threshold_code
+from atheena.reference.fixed_point import FixedArithmetic, faithful_limit, threshold_code
 from atheena.reference.float_model import FloatArithmetic
 
 
@@ -67,10 +67,16 @@ class ExitProfile:
     ir_thresholds: list[float]
     exit_macs: list[int]  # MACs a sample leaving at exit k has cost
     description: str
+    limits: list[float] = field(default_factory=list)  # per early exit: `faithful_limit`, the largest
+    # threshold its fixed-point decision resolves faithfully (none above it is a candidate)
 
     @property
     def early_exits(self) -> int:
         return len(self.fixed_scores)
+
+    def limit(self, k: int) -> float:
+        """The largest threshold exit k's fixed-point decision resolves faithfully (`faithful_limit`)."""
+        return self.limits[k] if self.limits else 1.0
 
     def exit_index(self, thresholds: Sequence[float], fixed: bool = True) -> np.ndarray:
         """The exit each sample takes under `thresholds`."""
@@ -120,7 +126,7 @@ class ExitProfile:
             conf = np.sort(self.float_scores[k])
             qs = np.quantile(conf, np.linspace(0.0, 1.0, grid))
             values = np.unique(np.clip(np.concatenate([qs, [0.5, 0.9, 0.99, 0.999, 0.9999]]), 1e-6, 1 - 1e-9))
-            candidates.append(values)
+            candidates.append(values[values <= self.limit(k)] if np.any(values <= self.limit(k)) else values[:1])
         if max_accuracy_drop < 0:
             raise AtheenaError(f"the accuracy drop {max_accuracy_drop} must be >= 0 percentage points")
         best, best_cost = None, math.inf
@@ -175,6 +181,7 @@ def profile_exits(module: ir.Module | ir.Operation, data: Dataset, arith: FixedA
         ir_thresholds=fixed.thresholds,
         exit_macs=_exit_macs(module),
         description=data.description,
+        limits=[faithful_limit(logits.shape[1], arith.exp_index_shift, arith.act) for logits in fixed.logits[:-1]],
     )
 
 

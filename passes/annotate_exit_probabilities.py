@@ -13,6 +13,11 @@ the RTL will produce) on the calibration images and attaches:
   order, one digit per sample (`size-buffers` replays it: real data is not
   uniformly hard, and runs of hard samples decide how fast a design goes).
 
+An exit whose threshold is above `faithful_limit` (0.99931 for 10 classes),
+where the rounding of the decision's exp ROM may exceed a tenth of the tail
+mass the threshold allows, gets a warning: its hardware decides samples near
+the threshold less exactly than the threshold's digits suggest.
+
 Options: `data` (a folder with MNIST IDX files; default: the images bundled
 with ATHEENA), `thresholds` (replace the IR's thresholds first; one per early
 exit, or one for all), `samples` (use only the first N images; 0 = all),
@@ -70,6 +75,12 @@ class AnnotateExitProbabilities(ModulePass):
             profile = profile_exits(module, dataset, FixedArithmetic(fmt, fmt))
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
+        for k, (op, t) in enumerate(zip(decisions, profile.ir_thresholds)):
+            if t > profile.limit(k):
+                self.warn(op, f"threshold {t:g} is above {profile.limit(k):.5f}, the largest this exit's "
+                              "fixed-point decision resolves faithfully (its score's rounding error may exceed "
+                              "10% of the tail 1 - p the threshold allows): the hardware may decide samples near "
+                              "it differently from the float softmax; a lower threshold is exact enough")
         record = profile.record(profile.ir_thresholds)
         for op, stats in zip(decisions, record.exits):
             op.attributes["exit_rate"] = ir.FloatAttr.get_f64(stats.exit_rate)

@@ -49,6 +49,20 @@ def test_auto_thresholds_respect_the_accuracy_bound(b_lenet_profile):
         profile.record(profile.auto_thresholds(0.0)).exits[0].exit_rate
 
 
+def test_no_candidate_is_beyond_what_the_decision_resolves(b_lenet_profile):
+    """Above `faithful_limit` (0.99931 for B-LeNet's 10 classes) the fixed-point decision no longer
+    follows the threshold: neither `auto` nor the explored grid offers such thresholds."""
+    from atheena.compile.explore import THRESHOLD_GRID, candidate_thresholds
+
+    _, profile = b_lenet_profile
+    assert profile.limit(0) == pytest.approx(fixed_point.faithful_limit(10))
+    for drop in (0.0, 0.5, 5.0):
+        assert profile.auto_thresholds(drop)[0] <= profile.limit(0)
+    settings = candidate_thresholds(profile, (0.996,), 0.0)
+    assert max(THRESHOLD_GRID) > profile.limit(0) and all(s[0] <= profile.limit(0) for s in settings)
+    assert (0.999,) in settings and (0.996,) in settings
+
+
 def test_auto_thresholds_refuse_an_impossible_bound(b_lenet_profile):
     _, profile = b_lenet_profile
     with pytest.raises(AtheenaError, match="must be >= 0"):

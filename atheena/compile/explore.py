@@ -146,12 +146,13 @@ class Explorer:
 
 def candidate_thresholds(profile: ExitProfile, own: Sequence[float], auto_drop: float | None
                          ) -> list[tuple[float, ...]]:
-    """Threshold settings to explore: the grid (one value for every early exit), `own` (the given or
-    the network's setting), and with `auto` the setting that minimises MACs within the accuracy drop."""
+    """Threshold settings to explore: the grid (one value for every early exit) up to the thresholds
+    the fixed-point decisions resolve faithfully (`faithful_limit`), `own` (the given or the network's
+    setting), and with `auto` the setting that minimises MACs within the accuracy drop."""
     n = profile.early_exits
     if n == 0:
         return [()]
-    settings = {tuple([t] * n) for t in THRESHOLD_GRID}
+    settings = {tuple([t] * n) for t in THRESHOLD_GRID if all(t <= profile.limit(k) for k in range(n))}
     settings.add(tuple(float(t) for t in own))
     if auto_drop is not None:
         settings.add(tuple(profile.auto_thresholds(auto_drop)))

@@ -127,6 +127,36 @@ def threshold_code(t: float) -> int:
     return min(math.floor(2.0**EXP_FRAC / t), 2 ** (EXP_FRAC + 16))
 
 
+FAITHFUL_ERROR = 0.1  # the score's worst error at a threshold, as a share of the tail room there
+
+
+def faithful_limit(n: int, exp_index_shift: int = 0, fmt: FixedPointFormat = FixedPointFormat()) -> float:
+    """The largest threshold the fixed-point exit decision over `n` logits resolves faithfully.
+
+    The decision compares S = sum_i rom[d_i >> shift] with T = floor(2**EXP_FRAC / t), standing for
+    sum_i exp(-d_i) <= 1 / t (d_i = x_max - x_i in real units).  The top logit's term is exact
+    (2**EXP_FRAC); what decides is the tail, the other n - 1 terms, which may sum to at most
+    R = 2**EXP_FRAC * (1/t - 1) codes.  Their error: each ROM entry is rounded to the nearest code
+    (at most 0.5 each, 0.5 * (n - 1) in all), and dropping `shift` index bits reads a term up to
+    exp((2**shift - 1) / 2**frac) times too large.  The rule: that worst error is at most
+    `FAITHFUL_ERROR` (10%) of R, so the threshold the hardware applies is within 10% of the asked
+    one in the tail mass 1 - p it allows:
+
+        0.5 * (n - 1) + R * (exp((2**shift - 1) / 2**frac) - 1) <= 0.1 * R
+
+    For 10 classes at shift 0: R >= 45 codes, t <= 0.99931 (0.999 passes, 0.9999 does not: it
+    allows a tail of 6.5 codes against an error of up to 4.5).  0 when no threshold is faithful
+    (a shift whose own error exceeds 10%); 1 (every threshold) for a single logit.
+    """
+    if n == 1:
+        return 1.0
+    growth = math.expm1((2**exp_index_shift - 1) / 2.0**fmt.frac)
+    if growth >= FAITHFUL_ERROR:
+        return 0.0
+    room = 0.5 * (n - 1) / (FAITHFUL_ERROR - growth)
+    return 1.0 / (1.0 + room / 2.0**EXP_FRAC)
+
+
 class FixedArithmetic:
     """The hardware's integer arithmetic; arrays hold int64 codes.
 

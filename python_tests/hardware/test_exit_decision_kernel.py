@@ -75,3 +75,22 @@ def test_impossible_parameters_are_refused():
         exit_decision_module(10, 0.9, 16)
     with pytest.raises(ValueError, match="16-bit"):
         exit_decision_module(10, 0.9, 0, FixedPointFormat(12, 6))
+
+
+@pytest.mark.parametrize("t", [0.5, 0.9, 0.99, 0.996, 0.999, 0.9999])
+def test_exit_decision_against_an_independent_float64_softmax(t):
+    """The kernel's decisions against `exit_oracle` (float64 softmax of the codes; neither the reference's
+    ROM nor its threshold code) on adversarial logits, under stalls: every decision outside the
+    quantisation band exact, and the data near enough the threshold that a constant 0.1% off fails."""
+    import exit_oracle as oracle
+
+    n, samples = 10, 480
+    module = exit_decision_module(n, t)
+    files = emit([module], module.__name__)
+    x = oracle.adversarial_logits(n, t, samples, seed=7)
+    assert oracle.sensitive_to(x, t, 1.001) > 0
+    words = [int(w) & 0xFFFF for w in x.reshape(-1)]
+    for p_in, p_out, seed in [(1.0, 1.0, 1), (0.7, 0.4, 2)]:
+        result = simulate(files, module.__name__, words, samples, p_in, p_out, seed=seed)
+        assert len(result.words) == samples
+        assert oracle.violations(result.words, x, t) == [], f"p_in={p_in} p_out={p_out}"

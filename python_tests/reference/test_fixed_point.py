@@ -207,3 +207,50 @@ def test_conv_is_bit_exact_against_an_integer_oracle(seed):
     bias_acc = np.floor(b.astype(np.float64) * 2.0 ** (act.frac + weight.frac) + 0.5).astype(np.int64)
     expected = _integer_conv(x, weight.quantize(w), bias_acc, (sh, sw), (ph, pw), groups, act, weight)
     np.testing.assert_array_equal(got, expected)
+
+
+THRESHOLDS = (0.5, 0.9, 0.99, 0.996, 0.999, 0.9999)
+
+
+def test_exp_rom_entries_are_their_exponentials_rounded():
+    """Each entry against float64 exp directly (a wrong entry would pass the decision tests' band)."""
+    for shift in (0, 1, 4):
+        rom = exp_rom(Q88, index_shift=shift)
+        exact = 2.0**EXP_FRAC * np.exp(-np.arange(len(rom)) * 2.0**shift / 256)
+        assert np.max(np.abs(rom - exact)) <= 0.5
+        assert 2.0**EXP_FRAC * math.exp(-len(rom) * 2.0**shift / 256) < 0.5  # what the table leaves out rounds to 0
+
+
+@pytest.mark.parametrize("n", [2, 10])
+def test_decision_against_an_independent_float64_softmax(n):
+    """The reference's score and decision against `exit_oracle` (no ROM, no threshold code) at six
+    thresholds on adversarial logits: S within (n - 1) / 2 of V, and every decision outside the
+    quantisation band exact.  The data can fail the test: a threshold constant 0.1% off, or S off by
+    one more than the bound, would be caught."""
+    import exit_oracle as oracle
+
+    arith = FixedArithmetic()
+    for t in THRESHOLDS:
+        codes = oracle.adversarial_logits(n, t, 4000, seed=n)
+        score = arith.exit_score(codes)
+        v = oracle.tail_value(codes)
+        assert np.max(np.abs(score - v)) <= 0.5 * (n - 1)
+        assert oracle.violations(arith.exits(score, t), codes, t) == []
+        if 1 / t >= n:  # p >= 1/n >= t: every sample exits, whatever the constant
+            assert np.all(arith.exits(score, t))
+            continue
+        assert oracle.sensitive_to(codes, t, 1.001) > 0, f"t={t}: nothing near the threshold"
+        wrong = score <= math.floor(1.001 * 2**EXP_FRAC / t)  # the constant 0.1% too large
+        assert oracle.violations(wrong, codes, t), f"t={t}: a wrong threshold constant would pass"
+
+
+def test_faithful_limit():
+    """The rule of `faithful_limit`: at the limit the worst score error is 10% of the tail room."""
+    from atheena.reference.fixed_point import faithful_limit
+
+    assert faithful_limit(1) == 1.0
+    t = faithful_limit(10)
+    assert 0.999 < t < 0.9999
+    assert 0.5 * 9 == pytest.approx(0.1 * 2**EXP_FRAC * (1 / t - 1))
+    assert faithful_limit(10, exp_index_shift=5) == 0.0  # the shift's own error is 13%
+    assert faithful_limit(100) < faithful_limit(10) < faithful_limit(2)
