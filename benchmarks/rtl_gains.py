@@ -5,11 +5,11 @@ the calibration images at the network's thresholds) and its no-exit baseline
 with the same optimiser, lowers both to SystemVerilog, simulates both on the
 same images and prints predicted and measured throughput, the predicted and
 measured gain, bit-exactness and the wall times.  The prediction is
-size-buffers': the profiled exit sequence replayed through the conditional
-buffer; with --shuffle SEED the images stream in a seeded random order
-(independent samples, no runs of hard images) and the prediction replays that
-same order through the sized buffers, with the steady-state figure for
-independent samples at the profiled rate printed beside it.  `fold`'s
+the simulated samples' exit sequence replayed through the sized conditional
+buffers (`flow.predicted_for`); with --shuffle SEED the images stream in a
+seeded random order (independent samples, no runs of hard images), with the
+steady-state figure for independent samples at the profiled rate printed
+beside it.  `fold`'s
 rate-balanced figure is printed too.  With --synth it also
 synthesises both with Yosys and prints resources beside the predictions.
 
@@ -56,23 +56,6 @@ def independent_cycles(module) -> float | None:
                              for i in range(len(buffers))])
 
 
-def replayed_cycles(module, order: np.ndarray) -> float | None:
-    """size-buffers' replay prediction for the profiled exit sequence taken in `order` (None without exits)."""
-    from atheena.dialects import attributes as A
-    from atheena.dse import boards
-    from atheena.dse.model import costing
-    from atheena.dse.sizing import size_folded
-
-    (func,) = O.network_functions(module)
-    trace = A.exit_trace(func)
-    if not trace:
-        return None
-    board = boards.load(A.design(func).board)
-    with costing(board):
-        sizing = size_folded(func, board, trace=[trace[i] for i in order])
-    return sizing.replay_cycles_per_sample
-
-
 def measure(name: str, module, images, synth: bool, shuffle: int | None = None) -> dict:
     started = time.perf_counter()
     design = flow.rtl(module, name=name.replace("-", "_"))
@@ -83,11 +66,9 @@ def measure(name: str, module, images, synth: bool, shuffle: int | None = None) 
     run = flow.simulate(design, module, images[order])
     simulated = time.perf_counter() - started - lowered
     predicted = flow.predicted(module)
-    if shuffle is not None and independent_cycles(module):
+    if independent_cycles(module):  # the prediction for exactly these samples, in this order
         predicted["independent_cycles_per_sample"] = independent_cycles(module)
-        predicted["cycles_per_sample"] = max(replayed_cycles(module, order),
-                                             predicted.get("balanced_cycles_per_sample", 0.0))
-        predicted["throughput_sps"] = predicted["clock_mhz"] * 1e6 / predicted["cycles_per_sample"]
+        predicted.update(flow.predicted_for(module, run.trace))
     record = {"network": name, "predicted": predicted, "bit_exact": run.bit_exact,
               "exits": run.exits, "cycles_per_sample": run.cycles_per_sample,
               "throughput_sps": run.throughput_sps, "lower_s": round(lowered, 1), "simulate_s": round(simulated, 1)}

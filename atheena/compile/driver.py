@@ -169,14 +169,16 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
         design = flow.rtl(module, out_dir=folder / "rtl")
         progress.done(f"{len(design.files)} files -> rtl/")
 
-        run = None
+        run = expected = None
         if options.simulate:
             progress.stage(f"simulating {options.simulate} samples in Verilator (a first build of a network takes "
                            "a minute or more; builds are cached)")
             run = flow.simulate(design, module, data.images[:options.simulate])
+            expected = flow.predicted_for(module, run.trace)
             verdict = "bit-exact" if run.bit_exact else (f"NOT bit-exact ({run.mismatches} wrong, {run.missing} "
                                                           f"missing, {run.duplicated} duplicated)")
-            progress.done(f"{verdict}; {run.throughput_sps:,.0f} samples/s")
+            progress.done(f"{verdict}; {run.throughput_sps:,.0f} samples/s against {expected['throughput_sps']:,.0f} "
+                          f"predicted for these samples ({run.throughput_sps / expected['throughput_sps'] - 1:+.1%})")
         used = timing = None
         if options.synth:
             used, timing = _implement(design, board, progress)
@@ -186,8 +188,8 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
         report = R.build(model=label, board=board, budget=budget, target_throughput=options.target_throughput,
                          record=record, calibration=data.description, predicted=flow.predicted(module),
                          baseline=exploration.baseline.get(budget), layers=R.layer_table(module),
-                         buffers=R.buffer_depths(module), exploration=exploration, simulation=run, synthesis=used,
-                         timing=timing)
+                         buffers=R.buffer_depths(module), exploration=exploration, simulation=run,
+                         simulation_predicted=expected, synthesis=used, timing=timing)
         from atheena.fileio import write_atomic
 
         write_atomic(folder / "report.json", R.to_json(report))

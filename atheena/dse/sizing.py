@@ -169,6 +169,15 @@ def _buffer(op, ops, foldings, intervals, reach, max_loss, trace) -> _Buffer:
     exit_index = kind.exit(op)
     if kind.mode(op) == "forward_on_exit":
         return _Buffer(op, exit_index, None, lanes, MIN_DEPTH)
+    timing, q_here, q_next = _timing(op, ops, foldings, intervals, reach)
+    queue = ExitQueue(q_next / q_here if q_here > 0 else 0.0, *timing, reach=q_here)
+    depth, _ = buffer_depth(queue, max_loss)
+    observed = _observed(trace, exit_index, timing, q_here) if trace else None
+    return _Buffer(op, exit_index, queue, lanes, depth, observed)
+
+
+def _timing(op, ops, foldings, intervals, reach) -> tuple[tuple[float, float, float], float, float]:
+    """((arrival interval, service, decision latency), reach here, reach after) of backbone buffer `op`."""
     q_here = reach[op]
     after = _branch(op.results[0], ops, "decision")
     q_next = min((reach[o] for o in _users(op.results[0], ops)), default=0.0)
@@ -181,14 +190,33 @@ def _buffer(op, ops, foldings, intervals, reach, max_loss, trace) -> _Buffer:
     split = op.operands[0].owner
     branch = _branch(split.results[0], ops, "decision")
     latency = sum(intervals[o] + kinds.of(o).latency(o, foldings.get(o, {})) for o in branch)
-    queue = ExitQueue(q_next / q_here if q_here > 0 else 0.0, float(interval), float(service), float(latency),
-                      reach=q_here)
-    depth, _ = buffer_depth(queue, max_loss)
-    observed = None
-    if trace:  # the samples that reach this exit, in order: do they go on?
-        observed = ExitQueue.replay([t > exit_index for t in trace if t >= exit_index],
-                                    float(interval), float(service), float(latency), reach=q_here)
-    return _Buffer(op, exit_index, queue, lanes, depth, observed)
+    return (float(interval), float(service), float(latency)), q_here, q_next
+
+
+def _observed(trace, exit_index: int, timing, q_here: float) -> ExitQueue:
+    """The queue fed by the samples of `trace` that reach this exit, in order: do they go on?"""
+    return ExitQueue.replay([t > exit_index for t in trace if t >= exit_index], *timing, reach=q_here)
+
+
+def replay(func: ir.Operation, trace: list[int]) -> float:
+    """Predicted cycles per sample of the folded, sized network `func` for the samples whose exits are
+    `trace` (in stream order): each backbone buffer's pattern from `trace` through the depth the IR
+    gives it, never below the rate-balanced figure.  What the RTL should measure on those samples; the
+    simulation's prediction (`compile`, `atheena simulate`) is this on exactly the simulated samples."""
+    ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
+    design = A.design(func)
+    cycles = design.balanced_cycles_per_sample or design.cycles_per_sample
+    foldings = {op: A.folding(op) for op in ops}
+    intervals = {op: A.interval(op) for op in ops}
+    reach = {op: A.reach(op) for op in ops}
+    for op in ops:
+        if kinds.role(op) != "buffer" or kinds.of(op).mode(op) == "forward_on_exit":
+            continue
+        timing, q_here, _ = _timing(op, ops, foldings, intervals, reach)
+        queue = _observed(trace, kinds.of(op).exit(op), timing, q_here)
+        if queue.samples:
+            cycles = max(cycles, queue.cycles_per_sample(A.depth(op) or MIN_DEPTH))
+    return cycles
 
 
 def _fit(buffers: list[_Buffer], total, limit: list[float], board: str, budget: float) -> dict[str, int]:

@@ -60,6 +60,20 @@ def simulate(design: Rtl, module, images: np.ndarray, back_pressure: float = 0.0
     return _run(design, module, images, predicted(module)["clock_mhz"], back_pressure, seed=seed)
 
 
+def predicted_for(module, trace: list[int]) -> dict:
+    """The prediction for exactly the samples whose exits are `trace`, in stream order (a simulation's
+    `NetworkRun.trace`): `{"cycles_per_sample", "throughput_sps", "model"}`.  The buffers replay that
+    sequence at the IR's depths (`atheena.dse.sizing.replay`); the headline prediction (`predicted`)
+    replays the whole profiled sequence instead, so it is not what a run of other samples should meet."""
+    from atheena.dse.sizing import replay
+
+    (func,) = O.network_functions(module)
+    cycles = replay(func, trace)
+    clock = predicted(module)["clock_mhz"]
+    return {"cycles_per_sample": cycles, "throughput_sps": clock * 1e6 / cycles,
+            "model": f"replay of these {len(trace)} samples' exits"}
+
+
 def family_of(module) -> str:
     """The device family of the board the network was folded for (7-series when the board is not a built-in
     one and its file is not at hand)."""

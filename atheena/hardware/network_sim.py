@@ -12,7 +12,7 @@ thousands of samples the pipeline's fill time is well under 1%).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -32,6 +32,7 @@ class NetworkRun:
     throughput_sps: float
     exits: list[int]  # samples per exit in hardware
     back_pressure: float
+    trace: list[int] = field(default_factory=list)  # the exit each sample takes (the reference's), in stream order
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -87,4 +88,5 @@ def run(design: Rtl, module, images: np.ndarray, clock_mhz: float, back_pressure
     cycles = span / max(1, len(result.cycles) - 1)
     missing, duplicated = int((seen == 0).sum()), int((seen > 1).sum())
     return NetworkRun(n, mismatches == 0 and missing == 0 and duplicated == 0, mismatches, missing, duplicated,
-                      cycles, clock_mhz * 1e6 / cycles if cycles else 0.0, exits, back_pressure)
+                      cycles, clock_mhz * 1e6 / cycles if cycles else 0.0, exits, back_pressure,
+                      [int(e) for e in reference.exit])

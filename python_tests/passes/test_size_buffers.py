@@ -53,6 +53,30 @@ def test_the_prediction_becomes_the_simulated_rate():
     assert _design(module) == after and _depths(module) == depths
 
 
+def test_the_prediction_for_given_samples_is_the_replay_of_their_exits():
+    """`flow.predicted_for` (what compile and simulate compare the RTL with) on the whole profiled
+    sequence is size-buffers' headline replay; on runs of hard samples it is slower, on easy ones it
+    is the rate-balanced figure."""
+    from atheena import data
+    from atheena.dialects import attributes as A
+    from atheena.hardware import flow
+
+    module = import_model(models.get("b-lenet"), (1, 28, 28))
+    PipelineRunner(module.context, save_reproducer=False).run(
+        module, "builtin.module(annotate-exit-probabilities,fold{board=zc706 budget=0.5},size-buffers)")
+    (func,) = O.network_functions(module)
+    trace = A.exit_trace(func)
+    assert len(trace) == len(data.calibration_set())
+    headline = flow.predicted(module)
+    assert headline["model"] == A.REPLAY
+    assert flow.predicted_for(module, trace)["cycles_per_sample"] == pytest.approx(headline["cycles_per_sample"])
+    hard = flow.predicted_for(module, [1] * 400)
+    easy = flow.predicted_for(module, [0] * 400)
+    assert hard["cycles_per_sample"] > headline["cycles_per_sample"]
+    assert easy["cycles_per_sample"] == pytest.approx(headline["balanced_cycles_per_sample"])
+    assert hard["model"] == "replay of these 400 samples' exits"
+
+
 def test_buffers_are_shortened_to_stay_within_the_budget(tmp_path, capfd):
     """The ZC706 design checked against a board with one BRAM18 too few for the buffer it wants."""
     import json

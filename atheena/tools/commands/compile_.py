@@ -75,14 +75,16 @@ def format_compile_summary(report: dict, out: str) -> str:
     lines = [(f"{report['model']}: {report['board']}, budget {report['budget']:g}, thresholds "
               f"{','.join(f'{t:g}' for t in report['thresholds']) or '-'}; accuracy "
               f"{report['accuracy']['fixed'] * 100:.2f}% (fixed point)"),
-             f"  predicted {p['throughput_sps']:,.0f} samples/s with " + ", ".join(
+             f"  predicted {p['throughput_sps']:,.0f} samples/s ({p['model']}) with " + ", ".join(
                  f"{k} {p['resources'][k]:,}" for k in RESOURCES)
              + (f"; baseline {b['throughput_sps']:,.0f} samples/s, gain {report['gain']:.2f}x" if b else
                 "; the baseline does not fit this budget")]
     if "simulation" in report:
         s = report["simulation"]
         verdict = "bit-exact" if s["bit_exact"] else f"NOT bit-exact ({s['mismatches']} wrong, {s['missing']} missing)"
-        lines.append(f"  simulated {s['samples']} samples: {verdict}, {s['throughput_sps']:,.0f} samples/s")
+        expected = (f" (predicted for these samples {s['predicted']['throughput_sps']:,.0f}: "
+                    f"{s['throughput_sps'] / s['predicted']['throughput_sps'] - 1:+.1%})" if "predicted" in s else "")
+        lines.append(f"  simulated {s['samples']} samples: {verdict}, {s['throughput_sps']:,.0f} samples/s{expected}")
     if "synthesis" in report:
         lines.append("  synthesised: " + ", ".join(f"{k} {v:,}" for k, v in report["synthesis"]["resources"].items()))
     c = report["clock"]

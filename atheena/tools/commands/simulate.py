@@ -50,7 +50,9 @@ def cmd_simulate(args) -> int:
               "missing": result.missing, "duplicated": result.duplicated,
               "cycles_per_sample": result.cycles_per_sample, "throughput_sps": result.throughput_sps,
               "exits": result.exits, "back_pressure": result.back_pressure,
-              "predicted": {k: flow.predicted(module)[k] for k in ("cycles_per_sample", "throughput_sps")},
+              "predicted": {"model": "rate-balanced", **{k: v for k, v in flow.predicted(module).items()
+                                                          if k in ("cycles_per_sample", "throughput_sps", "model")}},
+              "predicted_for_these_samples": flow.predicted_for(module, result.trace),
               "seconds": round(elapsed, 1)}
     if args.json:
         print(json.dumps(record, indent=2))
@@ -58,6 +60,8 @@ def cmd_simulate(args) -> int:
         verdict = "bit-exact" if result.bit_exact else (f"NOT bit-exact: {result.mismatches} wrong, "
                                                          f"{result.missing} missing, {result.duplicated} duplicated")
         print(f"{result.samples} samples {verdict}; exits {result.exits}; {result.cycles_per_sample:.0f} cycles per "
-              f"sample = {result.throughput_sps:,.0f} samples/s (predicted {record['predicted']['throughput_sps']:,.0f})"
+              f"sample = {result.throughput_sps:,.0f} samples/s (predicted for these samples "
+              f"{record['predicted_for_these_samples']['throughput_sps']:,.0f}; for the profiled images "
+              f"{record['predicted']['throughput_sps']:,.0f})"
               f"; {elapsed:.0f} s")
     return 0 if result.bit_exact else 1
