@@ -1,7 +1,6 @@
 """`atheena compile`'s user errors: one paragraph, exit status 2, no traceback, and no OUT left behind."""
 
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -118,7 +117,7 @@ def test_a_failing_pass_names_the_layer_and_saves_a_reproducer(tmp_path, capsys,
         raise PassFailure(first, "cannot fold this layer")
 
     monkeypatch.setattr(Fold, "apply", apply)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the reproducer goes
+    monkeypatch.setenv("ATHEENA_CACHE", str(tmp_path))  # the reproducer goes to its reproducers/
     out, printed = tmp_path / "out", []
     err = _fails(["compile", "--example", "b-lenet", "--simulate", "0", "-o", str(out)], capsys, out,
                  printed=printed)
@@ -127,7 +126,7 @@ def test_a_failing_pass_names_the_layer_and_saves_a_reproducer(tmp_path, capsys,
     assert ": error: cannot fold this layer\n" in err
     replay = re.search(r"reproduce with:\n  (atheena-opt (\S+) --pass-pipeline='builtin.module\(fold\{budget=0.5\}\)')$",
                        err)
-    assert replay and replay.group(2).startswith(str(tmp_path)), err
+    assert replay and replay.group(2).startswith(str(tmp_path / "reproducers")), err
     with pytest.raises(SystemExit) as info:  # the command fails the same way
         opt.main([replay.group(2), "--pass-pipeline=builtin.module(fold{budget=0.5})"])
     assert info.value.code == 1 and "cannot fold this layer" in capsys.readouterr().err
