@@ -191,13 +191,17 @@ def markdown(report: dict, commands: list[tuple[str, str]], files: list[str]) ->
                 f"samples) the prediction is {ee['throughput_sps'] / r['target_throughput_sps'] - 1:+.1%} against "
                 "the target. A slightly larger `--budget` closes the gap.", ""]
     out += ["## Throughput and resources", ""]
-    rows = [["early exit (predicted)", _sps(ee["throughput_sps"]), f"{ee['cycles_per_sample']:,.1f}",
+    rows = [[f"early exit (predicted: {ee['model']})", _sps(ee["throughput_sps"]), f"{ee['cycles_per_sample']:,.1f}",
              *_res(ee["resources"])]]
     if base:
-        rows.append(["baseline, no exits (predicted)", _sps(base["throughput_sps"]),
+        rows.append([f"baseline, no exits (predicted: {base['model']})", _sps(base["throughput_sps"]),
                      f"{base['cycles_per_sample']:,.1f}", *_res(base["resources"])])
     if "simulation" in r:
         s = r["simulation"]
+        if "predicted" in s:
+            rows.append([f"early exit (predicted: {s['predicted']['model']})",
+                         _sps(s["predicted"]["throughput_sps"]), f"{s['predicted']['cycles_per_sample']:,.1f}",
+                         "", "", "", ""])
         rows.append([f"early exit, RTL simulation ({s['samples']} samples)", _sps(s["throughput_sps"]),
                      f"{s['cycles_per_sample']:,.1f}", "", "", "", ""])
     if "synthesis" in r:

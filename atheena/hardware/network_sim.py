@@ -33,21 +33,27 @@ class NetworkRun:
     exits: list[int]  # samples per exit in hardware
     back_pressure: float
     trace: list[int] = field(default_factory=list)  # the exit each sample takes (the reference's), in stream order
+    simulated_cycles: int = 0  # clock cycles simulated (to the last result)
+    simulator_seconds: float = 0.0  # wall time of the Verilator model alone
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def input_beats(codes: np.ndarray, lanes: int) -> list[int]:
-    """(N, C, H, W) codes -> beats of `lanes` 16-bit words, HWC order per sample."""
-    flat = (codes.transpose(0, 2, 3, 1).reshape(-1) & 0xFFFF).astype(np.int64)
-    out = []
-    for start in range(0, len(flat), lanes):
-        beat = 0
-        for k, v in enumerate(flat[start:start + lanes]):
-            beat |= int(v) << (16 * k)
-        out.append(beat)
-    return out
+    """(N, C, H, W) codes -> beats of `lanes` 16-bit words, HWC order per sample (word k in bits 16k..16k+15;
+    a last partial beat padded with zeros).  Vectorised 64 bits at a time: 100,000 B-LeNet samples are
+    9.8 million beats."""
+    flat = (codes.transpose(0, 2, 3, 1).reshape(-1) & 0xFFFF).astype(np.uint64)
+    flat = np.concatenate([flat, np.zeros(-len(flat) % lanes, dtype=np.uint64)]).reshape(-1, lanes)
+    parts = []
+    for start in range(0, lanes, 4):  # four words fit a uint64
+        block = flat[:, start:start + 4]
+        shifts = np.arange(block.shape[1], dtype=np.uint64) * np.uint64(16)
+        parts.append(np.bitwise_or.reduce(block << shifts, axis=1).tolist())
+    if len(parts) == 1:
+        return parts[0]
+    return [sum(p << (64 * k) for k, p in enumerate(words)) for words in zip(*parts)]
 
 
 def decode(design: Rtl, beat: int) -> tuple[np.ndarray, int, int]:
@@ -60,12 +66,24 @@ def decode(design: Rtl, beat: int) -> tuple[np.ndarray, int, int]:
     return logits, rest & 0xFFFFFFFF, rest >> 32
 
 
+REFERENCE_CHUNK = 2000  # samples the reference evaluates at once: its activations for 100,000 would be gigabytes
+
+
+def _reference(module, images: np.ndarray, arith) -> fixed_point.Result:
+    """The reference's logits and exit per sample, in chunks (each sample's result is its own)."""
+    parts = [fixed_point.run(module, images[i:i + REFERENCE_CHUNK], arith)
+             for i in range(0, len(images), REFERENCE_CHUNK)]
+    if len(parts) == 1:
+        return parts[0]
+    return fixed_point.Result(np.concatenate([p.logits for p in parts]), np.concatenate([p.exit for p in parts]))
+
+
 def run(design: Rtl, module, images: np.ndarray, clock_mhz: float, back_pressure: float = 0.0,
         arith: fixed_point.FixedArithmetic | None = None, seed: int = 1) -> NetworkRun:
     """Stream `images` (N, C, H, W floats) through the design; compare with the reference."""
     arith = arith or fixed_point.FixedArithmetic()
     codes = arith.input(images)
-    reference = fixed_point.run(module, images, arith)
+    reference = _reference(module, images, arith)
     n = len(images)
     result = simulate(design.files, design.sim_top, input_beats(codes, design.lanes_in), n, 1.0,
                       1.0 - back_pressure, seed=seed, max_cycles=2_000_000_000)
@@ -89,4 +107,5 @@ def run(design: Rtl, module, images: np.ndarray, clock_mhz: float, back_pressure
     missing, duplicated = int((seen == 0).sum()), int((seen > 1).sum())
     return NetworkRun(n, mismatches == 0 and missing == 0 and duplicated == 0, mismatches, missing, duplicated,
                       cycles, clock_mhz * 1e6 / cycles if cycles else 0.0, exits, back_pressure,
-                      [int(e) for e in reference.exit])
+                      [int(e) for e in reference.exit], int(result.cycles[-1]) if result.cycles else 0,
+                      result.seconds)

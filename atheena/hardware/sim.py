@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,6 +143,7 @@ class SimResult:
     cycles: list[int]  # cycle each of them left on
     channels: list[list[int]] | None = None  # words of every output channel
     channel_cycles: list[list[int]] | None = None  # and their cycles
+    seconds: float = 0.0  # wall time of the simulator process alone (not the build, not writing its input)
 
     def sample_interval(self, words_per_sample: int) -> float:
         """Cycles per sample from the first output of the second sample to that of the last one.
@@ -287,12 +289,14 @@ def simulate(files: dict[str, str], top: str, words, n_out, p_in: float = 1.0, p
     out_file = workdir / f"out-{seed}.txt"
     total = sum(len(b) for b in inputs.values()) + sum(counts.values())
     limit = max_cycles or 10_000 + 200 * 64 * total
+    started = time.perf_counter()
     run = subprocess.run([str(exe), str(out_file), str(p_in), str(p_out), str(seed), str(limit), *in_files,
                           *(str(counts[o]) for o in outputs)], capture_output=True, text=True)
+    seconds = time.perf_counter() - started
     rows = [line.split() for line in out_file.read_text().splitlines()] if out_file.exists() else []
     channels = [[int(w, 16) for k, w, _ in rows if int(k) == c] for c in range(len(outputs))]
     times = [[int(t) for k, _, t in rows if int(k) == c] for c in range(len(outputs))]
-    result = SimResult(channels[0], times[0], channels, times)
+    result = SimResult(channels[0], times[0], channels, times, seconds)
     if run.returncode != 0:
         raise AtheenaError(f"simulation of {top} stopped after {[len(c) for c in channels]} of "
                            f"{[counts[o] for o in outputs]} outputs (exit {run.returncode}): the kernel lost "
