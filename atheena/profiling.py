@@ -232,8 +232,9 @@ def _as_module(network):
     if isinstance(network, str):
         model = models.get(network)
         return import_model(model, model.input_shape)
-    shape = getattr(network, "input_shape", None)
-    if shape is None:
+    from atheena.frontend.loading import input_shape_of
+
+    if getattr(network, "input_shape", None) is None:
         raise AtheenaError("the network has no input_shape attribute; import it first with "
                            "atheena.import_model(model, (C, H, W)) and profile the result")
-    return import_model(network, shape)
+    return import_model(network, input_shape_of(network, None))

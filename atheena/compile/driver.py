@@ -94,7 +94,9 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
     out = check_target(out, options.force)
     board = boards.load(options.board)
     data = calibration_set(options.data)
-    shape = tuple(int(d) for d in input_shape)
+    from atheena.frontend.loading import sample_shape
+
+    shape = sample_shape(input_shape)
     if tuple(data.images.shape[1:]) != shape:
         raise AtheenaError(
             f"{label} takes inputs of shape {'x'.join(map(str, shape))} but the calibration images "

@@ -24,13 +24,16 @@ def import_model(
 ) -> ir.Module:
     """Import a PyTorch early-exit network as an `atheena` module.
 
-    `example_input` is a batch-1 tensor or the per-sample shape (C, H, W).
+    `example_input` is a batch-1 tensor or the per-sample shape (C, H, W), or (1, C, H, W).
     `forward` must return one logits tensor per exit, earliest first; a single
     tensor is a plain network.  `thresholds` gives one softmax threshold per
     early exit (a single value applies to all; default 0.9).  With
     `convert=False` the torch-dialect module is returned as torch-mlir wrote it.
     """
     if not isinstance(example_input, torch.Tensor):
+        from atheena.frontend.loading import sample_shape
+
+        example_input = sample_shape(example_input)
         size = 1
         for d in example_input:
             size *= int(d)

@@ -98,7 +98,9 @@ def parse_shape(text: str) -> tuple[int, ...]:
 
 
 def input_shape_of(model: nn.Module, override: str | None) -> tuple[int, ...]:
-    """The per-sample input shape: `--input-shape`, else the model's `input_shape` attribute."""
+    """The per-sample input shape: `--input-shape`, else the model's `input_shape` attribute.  A leading
+    batch dimension of 1 (`input_shape = (1, C, H, W)`, as many models write it) is dropped: a streaming
+    accelerator takes one sample at a time."""
     if override:
         return parse_shape(override)
     shape = getattr(model, "input_shape", None)
@@ -107,4 +109,20 @@ def input_shape_of(model: nn.Module, override: str | None) -> tuple[int, ...]:
             f"{type(model).__name__} has no 'input_shape' attribute; pass --input-shape C,H,W "
             "(e.g. --input-shape 1,28,28) or set input_shape = (C, H, W) on the class"
         )
-    return parse_shape(",".join(str(v) for v in shape))
+    try:
+        values = sample_shape(shape, f"{type(model).__name__}.input_shape")
+    except (TypeError, ValueError):
+        values = ()
+    return parse_shape(",".join(str(v) for v in values) if values else str(shape))
+
+
+def sample_shape(shape, what: str = "the input shape") -> tuple[int, ...]:
+    """The per-sample shape: a leading batch of 1 of a 4-D `shape` (1, C, H, W) is dropped, any other
+    batch refused (the accelerator streams one sample at a time); other shapes are returned as given."""
+    values = tuple(int(v) for v in shape)
+    if len(values) == 4:
+        if values[0] != 1:
+            raise AtheenaError(f"{what} {tuple(shape)} has a batch of {values[0]}; the accelerator streams one "
+                               "sample at a time: give (C, H, W) or (1, C, H, W)")
+        values = values[1:]
+    return values

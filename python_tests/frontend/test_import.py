@@ -156,3 +156,31 @@ def test_model_file_errors(tmp_path):
         input_shape_of(load_model(f"{tmp_path / 'noshape.py'}:Net"), None)
     with pytest.raises(AtheenaError, match="must be three positive integers"):
         input_shape_of(load_model(f"{tmp_path / 'noshape.py'}:Net"), "28,28")
+
+
+@pytest.mark.parametrize("shape, expected", [((1, 1, 28, 28), (1, 28, 28)), ((3, 32, 32), (3, 32, 32)),
+                                             ([1, 3, 8, 8], (3, 8, 8))])
+def test_input_shape_with_a_batch_of_one_is_the_sample_shape(shape, expected):
+    """`input_shape = (1, C, H, W)`, as many models write it, is the per-sample (C, H, W)."""
+    model = torch.nn.Identity()
+    model.input_shape = shape
+    assert input_shape_of(model, None) == expected
+
+
+def test_input_shape_with_a_larger_batch_is_refused():
+    model = torch.nn.Identity()
+    model.input_shape = (8, 1, 28, 28)
+    with pytest.raises(AtheenaError, match="has a batch of 8; the accelerator streams one sample at a time"):
+        input_shape_of(model, None)
+
+
+def test_import_takes_a_batch_of_one_in_the_shape():
+    from atheena import ir as air
+    from atheena import models
+    from atheena.frontend import import_model
+
+    with_batch = import_model(models.get("b-lenet-baseline"), (1, 1, 28, 28))
+    without = import_model(models.get("b-lenet-baseline"), (1, 28, 28))
+    assert air.to_text(with_batch) == air.to_text(without)
+    with pytest.raises(AtheenaError, match="has a batch of 2"):
+        import_model(models.get("b-lenet-baseline"), (2, 1, 28, 28))
