@@ -35,8 +35,9 @@ from atheena.reference.float_model import FloatArithmetic
 class ExitStats:
     index: int
     threshold: float | None  # None for the final exit
-    exit_rate: float  # fraction of all samples that leave here
+    exit_rate: float  # fraction of all samples that leave here (fixed point: what the hardware does)
     accuracy: float | None  # accuracy of those samples (None if none leave here)
+    float_exit_rate: float | None = None  # the same in float (the trained model as PyTorch runs it)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class ExitProfile:
                 threshold=thresholds[k] if k < self.early_exits else None,
                 exit_rate=float(here.mean()),
                 accuracy=float(fixed_hit[here].mean()) if here.any() else None,
+                float_exit_rate=float((float_exit == k).mean()),
             ))
         expected = float(np.asarray(self.exit_macs)[fixed_exit].mean())
         return ProfileRecord(thresholds, exits, {"float": float(float_hit.mean()), "fixed": float(fixed_hit.mean())},

@@ -71,13 +71,14 @@ def cmd_profile(args) -> int:
 
 def format_table(records) -> str:
     n = len(records[0].exits)
-    head = ["thresholds"] + [f"exit {k} rate / acc" for k in range(n)] + ["float acc", "fixed acc", "MACs/sample"]
+    head = (["thresholds"] + [f"exit {k} rate (float) / acc" for k in range(n)]
+            + ["float acc", "fixed acc", "MACs/sample"])
     rows = []
     for r in records:
         cells = [",".join(f"{t:g}" for t in r.thresholds) or "-"]
-        for e in r.exits:
+        for e in r.exits:  # the rate in fixed point (the hardware), the trained model's in float beside it
             acc = "-" if e.accuracy is None else f"{e.accuracy * 100:.2f}%"
-            cells.append(f"{e.exit_rate * 100:6.2f}% / {acc}")
+            cells.append(f"{e.exit_rate * 100:6.2f}% ({e.float_exit_rate * 100:6.2f}%) / {acc}")
         cells += [f"{r.accuracy['float'] * 100:.2f}%", f"{r.accuracy['fixed'] * 100:.2f}%", f"{r.expected_macs:,.0f}"]
         rows.append(cells)
     return table(head, rows)
