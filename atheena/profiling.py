@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from torch_mlir import ir
@@ -56,6 +56,69 @@ class ProfileRecord:
         }
 
 
+@dataclass(frozen=True)
+class Saturation:
+    """A layer whose outputs, in float, reach beyond what the fixed-point format holds: in hardware
+    they clip at the format's limits, and the network computes something else."""
+
+    op: ir.Operation
+    layer: str
+    low: float  # the smallest and largest output seen on the calibration data
+    high: float
+    fmt: str
+    fmt_low: float
+    fmt_high: float
+
+    def message(self) -> str:
+        return (f"layer {self.layer}: outputs reach [{self.low:.4g}, {self.high:.4g}] on the calibration images, "
+                f"outside {self.fmt}'s [{self.fmt_low:.4g}, {self.fmt_high:.4g}]: they saturate in fixed point "
+                "and the hardware computes something else; choose a format with more integer bits (the "
+                "default Q8.8 holds [-128, 128))")
+
+
+def _ranges() -> tuple[dict, Callable]:
+    """({op: (lowest, highest output)}, the observer that fills it) for `interpreter.run`."""
+    seen: dict = {}
+
+    def observe(op, y) -> None:
+        if np.size(y):
+            lo, hi = seen.get(op, (math.inf, -math.inf))
+            seen[op] = (min(lo, float(np.min(y))), max(hi, float(np.max(y))))
+
+    return seen, observe
+
+
+def _saturations(seen: dict, fmt) -> list[Saturation]:
+    """The layers whose outputs leave `fmt`'s range and reach beyond what they were given: a ReLU or a
+    pooling after a saturating convolution only passes the excess on, so the convolution is named."""
+    from atheena.ir import layer_name
+
+    low, high = fmt.lo / 2.0**fmt.frac, fmt.hi / 2.0**fmt.frac
+    out = []
+    for op, (lo, hi) in seen.items():
+        if lo >= low and hi <= high:
+            continue
+        given = _given_range(op, seen)
+        if given is not None and given[0] <= lo and hi <= given[1]:
+            continue
+        out.append(Saturation(op, layer_name(op.location) or op.name, lo, hi, str(fmt), low, high))
+    return out
+
+
+def _given_range(op, seen: dict) -> tuple[float, float] | None:
+    """The range of `op`'s data input: its nearest producer `seen` observed (through splits and
+    buffers, which pass values on); None for the network's input."""
+    value = op.operands[0]
+    while not isinstance(value.owner, ir.Block):  # a block argument: the network's input
+        producer = value.owner.operation
+        if producer in seen:
+            return seen[producer]
+        if not len(producer.operands):
+            return None
+        value = producer.operands[0]
+    return None
+
+
 @dataclass
 class ExitProfile:
     """Every exit's outcome for every calibration sample, from which records are computed."""
@@ -70,6 +133,7 @@ class ExitProfile:
     description: str
     limits: list[float] = field(default_factory=list)  # per early exit: `faithful_limit`, the largest
     # threshold its fixed-point decision resolves faithfully (none above it is a candidate)
+    saturated: list[Saturation] = field(default_factory=list)  # layers whose float outputs leave the format
 
     @property
     def early_exits(self) -> int:
@@ -170,7 +234,8 @@ def profile_exits(module: ir.Module | ir.Operation, data: Dataset, arith: FixedA
         raise AtheenaError(f"the calibration data ({data.description}) holds no images")
     arith = arith or FixedArithmetic()
     fixed = interpreter.run(module, data.images, arith, dense=True)
-    real = interpreter.run(module, data.images, FloatArithmetic(), dense=True)
+    seen, observe = _ranges()
+    real = interpreter.run(module, data.images, FloatArithmetic(), dense=True, observe=observe)
     classes = fixed.logits[-1].shape[1]
     if data.labels.max(initial=0) >= classes:
         raise AtheenaError(f"the data has labels up to {data.labels.max()} but the network has {classes} classes")
@@ -184,6 +249,7 @@ def profile_exits(module: ir.Module | ir.Operation, data: Dataset, arith: FixedA
         exit_macs=_exit_macs(module),
         description=data.description,
         limits=[faithful_limit(logits.shape[1], arith.exp_index_shift, arith.act) for logits in fixed.logits[:-1]],
+        saturated=_saturations(seen, arith.act),
     )
 
 

@@ -13,6 +13,11 @@ the RTL will produce) on the calibration images and attaches:
   order, one digit per sample (`size-buffers` replays it: real data is not
   uniformly hard, and runs of hard samples decide how fast a design goes).
 
+A layer whose outputs, in float on the calibration images, reach beyond the
+fixed-point format's range (and beyond what it was given, so a ReLU after a
+saturating convolution is not named again) gets a warning with the range seen:
+in hardware those values clip.
+
 An exit whose threshold is above `faithful_limit` (0.99931 for 10 classes),
 where the rounding of the decision's exp ROM may exceed a tenth of the tail
 mass the threshold allows, gets a warning: its hardware decides samples near
@@ -75,6 +80,8 @@ class AnnotateExitProbabilities(ModulePass):
             profile = profile_exits(module, dataset, FixedArithmetic(fmt, fmt))
         except AtheenaError as err:
             raise PassFailure(func, str(err)) from None
+        for saturation in profile.saturated:
+            self.warn(saturation.op, saturation.message())
         for k, (op, t) in enumerate(zip(decisions, profile.ir_thresholds)):
             if t > profile.limit(k):
                 self.warn(op, f"threshold {t:g} is above {profile.limit(k):.5f}, the largest this exit's "

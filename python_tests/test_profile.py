@@ -63,6 +63,22 @@ def test_no_candidate_is_beyond_what_the_decision_resolves(b_lenet_profile):
     assert (0.999,) in settings and (0.996,) in settings
 
 
+def test_saturating_layers_are_named_with_their_range(b_lenet_profile):
+    """In Q4.12 ([-8, 8)) B-LeNet's convolutions and linear layers reach beyond the format; the ReLUs and
+    poolings after them only pass the excess on and are not named again.  Q8.8 holds everything."""
+    module, default = b_lenet_profile
+    assert default.saturated == []
+    fmt = fixed_point.FixedPointFormat.parse("Q4.12")
+    narrow = profile_exits(module, data.calibration_set(), fixed_point.FixedArithmetic(fmt, fmt))
+    named = {s.layer: s for s in narrow.saturated}
+    assert set(named) == {"exits.0.0", "exits.0.4", "stages.1.0", "stages.1.3", "stages.1.7"}
+    worst = named["stages.1.3"]
+    assert worst.low < -50 and worst.high > 25 and (worst.fmt_low, worst.fmt) == (-8.0, "Q4.12")
+    assert "outputs reach [-55.76, 26.35]" in worst.message() and "outside Q4.12's [-8, 8]" in worst.message()
+    # what the saturation costs: the exit rate moves (fixed point against float)
+    assert narrow.record([0.996]).exits[0].exit_rate < narrow.record([0.996]).exits[0].float_exit_rate - 0.03
+
+
 def test_auto_thresholds_refuse_an_impossible_bound(b_lenet_profile):
     _, profile = b_lenet_profile
     with pytest.raises(AtheenaError, match="must be >= 0"):

@@ -15,6 +15,7 @@ then evaluates any choice of thresholds without running the network again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -70,8 +71,10 @@ def _merge(streams: list[Stream], n: int) -> Result:
     return Result(logits, exits)
 
 
-def run(module: ir.Module, inputs: np.ndarray, arith: Arithmetic, dense: bool = False) -> Result | Trace:
-    """Evaluate the network in `module` on `inputs` (N, C, H, W) with `arith`."""
+def run(module: ir.Module, inputs: np.ndarray, arith: Arithmetic, dense: bool = False,
+        observe: Callable[[ir.Operation, np.ndarray], None] | None = None) -> Result | Trace:
+    """Evaluate the network in `module` on `inputs` (N, C, H, W) with `arith`; `observe(op, outputs)`, when
+    given, sees every computing layer's outputs (profiling records their range)."""
     from atheena import kinds  # each layer's semantics (the kinds' modules use the references' number rules)
 
     (func,) = O.network_functions(module)
@@ -118,4 +121,6 @@ def run(module: ir.Module, inputs: np.ndarray, arith: Arithmetic, dense: bool = 
             env[op.results[0]] = Stream(src.ids[keep], src.data[keep])
         else:
             env[op.results[0]] = Stream(src.ids, kind.evaluate(op, src.data, arith))
+            if observe is not None:
+                observe(op, env[op.results[0]].data)
     raise ValueError("network function has no return")

@@ -7,6 +7,7 @@ setting with 'auto') before the DSE and hardware depend on it.
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 from atheena import errors
@@ -50,6 +51,8 @@ def cmd_profile(args) -> int:
     say(args, f"profiling {label} on {data.description} in {fmt} fixed point and in float")
     profile = profile_exits(module, data, FixedArithmetic(fmt, fmt))
     say(args, f"ran {len(data)} images through every exit in {time.perf_counter() - started:.1f} s")
+    for saturation in profile.saturated:  # not silenced by --quiet: the figures below depend on it
+        print(f"atheena: warning: {saturation.message()}", file=sys.stderr)
     chosen = []
     for setting in chosen_settings or [None]:
         if setting is None:
