@@ -292,7 +292,13 @@ class PipelineRunner:
         session once left 67 of them (12 MB) in /tmp."""
         from atheena.hardware.cache import cache_dir
 
-        folder = Path(self.reproducer_dir) if self.reproducer_dir else cache_dir("reproducers")
+        if self.reproducer_dir:
+            folder = Path(self.reproducer_dir)
+        else:
+            try:
+                folder = cache_dir("reproducers")
+            except OSError:  # a read-only cache or home: the temporary folder, as before
+                folder = Path(tempfile.gettempdir())
         stamp = f"{time.time_ns():020d}"  # names sort by age (file times are too coarse for that)
         fd, path = tempfile.mkstemp(prefix=f"{self.tool}-reproducer-{stamp}-", suffix=".mlir", dir=folder)
         with os.fdopen(fd, "w") as f:

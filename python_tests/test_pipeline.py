@@ -81,6 +81,18 @@ def test_reproducers_go_to_the_cache_and_only_the_newest_are_kept(tmp_path, monk
     assert sorted(str(p) for p in folder.iterdir()) == sorted(paths[-3:]), "the newest three are kept"
 
 
+def test_a_reproducer_still_saves_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
+    import tempfile
+
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("ATHEENA_CACHE", str(tmp_path / "file" / "cache"))  # mkdir fails: NotADirectoryError
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ctx = air.new_context()
+    with pytest.raises(PipelineError) as info:
+        PipelineRunner(ctx).run(air.parse(TINY, ctx), "builtin.module(convert-torch-to-atheena)")
+    assert info.value.reproducer.startswith(str(tmp_path)) and "no function with torch-dialect ops" in str(info.value)
+
+
 def test_parse_errors_name_file_and_line():
     ctx = air.new_context()
     with pytest.raises(IRError, match=r"in\.mlir:3:\d+: error: 'atheena.relu' op"):

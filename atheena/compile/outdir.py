@@ -85,6 +85,10 @@ class Staging:
                 raise AtheenaError(
                     f"another atheena compile (process {owner}) is writing '{self.out}' right now; wait for it to "
                     f"finish or give another -o (if no such process runs, delete '{self.lock_path}')") from None
+            except OSError as err:  # a file system without locks (some network mounts)
+                os.close(fd)
+                raise AtheenaError(f"cannot lock '{self.lock_path}' ({err.strerror or err}): the file system of "
+                                   f"'{self.out}' does not support locks; give an -o on a local disk") from None
             try:  # the file we locked must still be the lock: a finishing owner unlinks it
                 same = os.path.samestat(os.fstat(fd), os.stat(self.lock_path))
             except FileNotFoundError:

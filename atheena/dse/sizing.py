@@ -203,17 +203,25 @@ def replay(func: ir.Operation, trace: list[int]) -> float:
     `trace` (in stream order): each backbone buffer's pattern from `trace` through the depth the IR
     gives it, never below the rate-balanced figure.  What the RTL should measure on those samples; the
     simulation's prediction (`compile`, `atheena simulate`) is this on exactly the simulated samples."""
+    from atheena.dse.network import early_exit_count, layer_reach
+
     ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
     design = A.design(func)
-    cycles = design.balanced_cycles_per_sample or design.cycles_per_sample
+    if not trace:
+        return design.balanced_cycles_per_sample or design.cycles_per_sample
     foldings = {op: A.folding(op) for op in ops}
     intervals = {op: A.interval(op) for op in ops}
-    reach = {op: A.reach(op) for op in ops}
+    reach = {op: A.reach(op) for op in ops}  # the profiled reach: what the buffer timing was folded for
+    # the rate-balanced floor at these samples' own reach (each layer's interval times the share reaching it)
+    rates = [sum(1 for t in trace if t == k) / len(trace) for k in range(early_exit_count(func))]
+    cycles = max(q * (A.interval(op) or 0) for op, q in layer_reach(func, rates))
     for op in ops:
         if kinds.role(op) != "buffer" or kinds.of(op).mode(op) == "forward_on_exit":
             continue
-        timing, q_here, _ = _timing(op, ops, foldings, intervals, reach)
-        queue = _observed(trace, kinds.of(op).exit(op), timing, q_here)
+        timing, _, _ = _timing(op, ops, foldings, intervals, reach)
+        exit_index = kinds.of(op).exit(op)
+        here = sum(1 for t in trace if t >= exit_index) / len(trace)  # these samples' share reaching it
+        queue = _observed(trace, exit_index, timing, here)
         if queue.samples:
             cycles = max(cycles, queue.cycles_per_sample(A.depth(op) or MIN_DEPTH))
     return cycles

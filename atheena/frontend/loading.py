@@ -87,11 +87,13 @@ def load_weights(model: nn.Module, path: str | Path) -> None:
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
-    """'1,28,28' -> (1, 28, 28)."""
+    """'1,28,28' -> (1, 28, 28); '1,1,28,28' (a batch of one) too."""
     try:
         shape = tuple(int(v) for v in text.replace("x", ",").split(",") if v.strip())
     except ValueError:
         shape = ()
+    if len(shape) == 4:
+        shape = sample_shape(shape, f"input shape '{text}'")
     if len(shape) != 3 or min(shape) < 1:
         raise AtheenaError(f"input shape '{text}' must be three positive integers C,H,W (e.g. 1,28,28)")
     return shape

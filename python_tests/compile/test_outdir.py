@@ -81,3 +81,17 @@ def test_a_second_compile_to_the_same_folder_fails_naming_the_first(tmp_path):
         staging.commit()
     assert sorted(p.name for p in out.iterdir()) == ["b.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_file_system_without_locks_is_a_clear_error(tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    def unsupported(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", unsupported)
+    with pytest.raises(AtheenaError, match="does not support locks; give an -o on a local disk"):
+        with Staging(tmp_path / "out"):
+            pass
+    assert list(tmp_path.iterdir()) in ([], [tmp_path / ".out.lock"])

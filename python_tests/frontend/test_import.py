@@ -167,6 +167,13 @@ def test_input_shape_with_a_batch_of_one_is_the_sample_shape(shape, expected):
     assert input_shape_of(model, None) == expected
 
 
+def test_input_shape_option_takes_a_batch_of_one():
+    model = torch.nn.Identity()
+    assert input_shape_of(model, "1,1,28,28") == (1, 28, 28)
+    with pytest.raises(AtheenaError, match="has a batch of 2"):
+        input_shape_of(model, "2,1,28,28")
+
+
 def test_input_shape_with_a_larger_batch_is_refused():
     model = torch.nn.Identity()
     model.input_shape = (8, 1, 28, 28)

@@ -108,7 +108,7 @@ def load_ir_or_model(args):
         module = air.parse(text, air.new_context(), str(path))
         found = verify.problems(module)
         if found:
-            raise errors.IRError(f"{path} is not a valid atheena network:\n" + "\n".join(m for _, m in found))
+            raise errors.AtheenaError(f"{path} is not a valid atheena network:\n" + "\n".join(m for _, m in found))
         if len(O.network_functions(module)) != 1:
             raise errors.AtheenaError(f"{path} must hold exactly one network (a func.func with atheena ops), "
                                       f"it holds {len(O.network_functions(module))}")
@@ -134,6 +134,8 @@ def folded_design(args):
         try:
             PipelineRunner(module.context, save_reproducer=False).run(module, "builtin.module(size-buffers)")
         except errors.AtheenaError as err:  # no silent fallback: a design with other buffers is not this one
+            if getattr(err, "internal", False):  # a bug in the pass: reported as one, not as the user's
+                raise
             raise errors.AtheenaError(
                 f"the conditional buffers of {args.model} could not be sized, so the design the fold predicted "
                 f"cannot be built: {err}\nFix what size-buffers reports (refold with a larger budget, or give the "
