@@ -66,8 +66,9 @@ def measure(name: str, module, images, synth: bool, shuffle: int | None = None) 
     run = flow.simulate(design, module, images[order])
     simulated = time.perf_counter() - started - lowered
     predicted = flow.predicted(module)
-    if independent_cycles(module):  # the prediction for exactly these samples, in this order
-        predicted["independent_cycles_per_sample"] = independent_cycles(module)
+    independent = independent_cycles(module)
+    if independent:  # the prediction for exactly these samples, in this order
+        predicted["independent_cycles_per_sample"] = independent
         predicted.update(flow.predicted_for(module, run.trace))
     record = {"network": name, "predicted": predicted, "bit_exact": run.bit_exact,
               "exits": run.exits, "cycles_per_sample": run.cycles_per_sample,

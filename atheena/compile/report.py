@@ -131,8 +131,7 @@ def build(*, model: str, board, budget: float, target_throughput: float | None, 
             "mismatches": simulation.mismatches, "missing": simulation.missing, "duplicated": simulation.duplicated,
         }
         if simulation_predicted is not None:  # on exactly the simulated samples, in their order
-            report["simulation"]["predicted"] = {k: simulation_predicted[k]
-                                                 for k in ("cycles_per_sample", "throughput_sps", "model")}
+            report["simulation"]["predicted"] = dict(simulation_predicted)  # `flow.predicted_for`'s
     if synthesis is not None:
         report["synthesis"] = {"resources": _resources(synthesis)}
     report["throughput_at_clock_sps"] = predicted_block["throughput_sps"] * clock_mhz / float(board.clock_mhz)

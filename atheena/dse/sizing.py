@@ -156,11 +156,16 @@ def size(func: ir.Operation, foldings: Mapping, intervals: Mapping, reach: Mappi
 def size_folded(func: ir.Operation, board: Board, max_loss: float = 0.01, trace: list[int] | None = None) -> Sizing:
     """`size` for a network `fold` has written (foldings, intervals, reach and `atheena.design` read from the IR):
     what `size-buffers` runs, and what a benchmark replays another exit sequence through."""
-    ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
+    _, foldings, intervals, reach = _folded(func)
     design = A.design(func)
-    return size(func, {op: A.folding(op) for op in ops}, {op: A.interval(op) for op in ops},
-                {op: A.reach(op) for op in ops}, board, design.budget,
+    return size(func, foldings, intervals, reach, board, design.budget,
                 design.balanced_cycles_per_sample or design.cycles_per_sample, max_loss, trace)
+
+
+def _folded(func: ir.Operation) -> tuple[list, dict, dict, dict]:
+    """(atheena ops, {op: folding}, {op: interval}, {op: reach}) as `fold` wrote them into the IR."""
+    ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
+    return ops, {op: A.folding(op) for op in ops}, {op: A.interval(op) for op in ops}, {op: A.reach(op) for op in ops}
 
 
 def _buffer(op, ops, foldings, intervals, reach, max_loss, trace) -> _Buffer:
@@ -205,16 +210,13 @@ def replay(func: ir.Operation, trace: list[int]) -> float:
     simulation's prediction (`compile`, `atheena simulate`) is this on exactly the simulated samples."""
     from atheena.dse.network import early_exit_count, layer_reach
 
-    ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
     design = A.design(func)
     if not trace:
         return design.balanced_cycles_per_sample or design.cycles_per_sample
-    foldings = {op: A.folding(op) for op in ops}
-    intervals = {op: A.interval(op) for op in ops}
-    reach = {op: A.reach(op) for op in ops}  # the profiled reach: what the buffer timing was folded for
+    ops, foldings, intervals, reach = _folded(func)  # `reach`: the profiled one the buffer timing was folded for
     # the rate-balanced floor at these samples' own reach (each layer's interval times the share reaching it)
     rates = [sum(1 for t in trace if t == k) / len(trace) for k in range(early_exit_count(func))]
-    cycles = max(q * (A.interval(op) or 0) for op, q in layer_reach(func, rates))
+    cycles = max(q * (intervals.get(op) or 0) for op, q in layer_reach(func, rates))
     for op in ops:
         if kinds.role(op) != "buffer" or kinds.of(op).mode(op) == "forward_on_exit":
             continue

@@ -111,11 +111,7 @@ def input_shape_of(model: nn.Module, override: str | None) -> tuple[int, ...]:
             f"{type(model).__name__} has no 'input_shape' attribute; pass --input-shape C,H,W "
             "(e.g. --input-shape 1,28,28) or set input_shape = (C, H, W) on the class"
         )
-    try:
-        values = sample_shape(shape, f"{type(model).__name__}.input_shape")
-    except (TypeError, ValueError):
-        values = ()
-    return parse_shape(",".join(str(v) for v in values) if values else str(shape))
+    return parse_shape(",".join(str(v) for v in shape))  # (1, C, H, W) too: parse_shape drops the batch
 
 
 def sample_shape(shape, what: str = "the input shape") -> tuple[int, ...]:
