@@ -4,7 +4,8 @@ The network runs once, densely (every sample through every exit), in float
 and in the hardware's fixed point.  Any choice of thresholds is then
 evaluated without running the network again: a sample takes the first early
 exit whose decision fires (the fixed-point ROM test, exactly as the RTL
-computes it; `max softmax >= t` for the float figures), else the final exit.
+computes it; `max softmax >= t` for the float figures, `> t` for an exit
+whose `comparison` is "gt"), else the final exit.
 
 Records (`ProfileRecord.as_dict()`) have the stable keys `thresholds`,
 `exits` (one entry per exit, the final one included: `index`, `threshold`,
@@ -139,6 +140,7 @@ class ExitProfile:
     limits: list[float] = field(default_factory=list)  # per early exit: `faithful_limit`, the largest
     # threshold its fixed-point decision resolves faithfully (none above it is a candidate)
     saturated: list[Saturation] = field(default_factory=list)  # layers whose float outputs leave the format
+    strict: list[bool] = field(default_factory=list)  # per early exit: exit iff confidence > t (not >=)
 
     @property
     def early_exits(self) -> int:
@@ -153,10 +155,11 @@ class ExitProfile:
         n = len(self.labels)
         taken = np.full(n, self.early_exits)
         for k in reversed(range(self.early_exits)):
+            strict = bool(self.strict[k]) if self.strict else False
             if fixed:
-                fires = self.fixed_scores[k] <= threshold_code(thresholds[k])
+                fires = self.fixed_scores[k] <= threshold_code(thresholds[k], strict)
             else:
-                fires = self.float_scores[k] >= thresholds[k]
+                fires = self.float_scores[k] > thresholds[k] if strict else self.float_scores[k] >= thresholds[k]
             taken[fires] = k
         return taken
 
@@ -255,6 +258,7 @@ def profile_exits(module: ir.Module | ir.Operation, data: Dataset, arith: FixedA
         description=data.description,
         limits=[faithful_limit(logits.shape[1], arith.exp_index_shift, arith.act) for logits in fixed.logits[:-1]],
         saturated=_saturations(seen, arith.act),
+        strict=list(fixed.strict),
     )
 
 

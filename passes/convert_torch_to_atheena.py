@@ -21,7 +21,10 @@ The pass works in three steps:
    the end one exit merge.
 
 Options: `thresholds` (one softmax threshold per early exit; a single value is
-used for all exits; default 0.9).  Errors name the model layer (the op's
+used for all exits; default 0.9) and `comparisons` (per early exit, or one for
+all: `ge`, exit iff max softmax >= threshold, PyTorch's usual test and the
+default; `gt`, exit iff it is > threshold, as ONNX's `Greater` in ATHEENA's
+exported models).  Errors name the model layer (the op's
 location carries the model path, e.g. `layer4.1.conv2`).
 """
 
@@ -37,6 +40,7 @@ from torch_mlir.dialects import func as func_d
 from atheena import kinds
 from atheena.dialects import ops as O
 from atheena.ir import layer_name
+from atheena.kinds.exit_decision import COMPARISONS
 from atheena.thresholds import threshold_problem
 from atheena.pass_base import ModulePass, PassFailure
 
@@ -247,25 +251,66 @@ class _LayerBuilder:
         """`op`'s result is `source` itself (a reshape that changes nothing)."""
         self.env[op.results[0]] = source
 
+    def bias_add(self, op: ir.Operation) -> None:
+        """`x + b` with a constant `b` (ONNX's Gemm and MatMul+Add import as `mm` then `add`): folded into the
+        bias of the linear layer or convolution before it, as a batch norm is."""
+        first, second = (self.env.get(op.operands[i], _NOT_CONSTANT) for i in (0, 1))
+        if isinstance(second, Node) and not isinstance(first, Node):
+            first, second = second, first
+        if not isinstance(first, Node):
+            self.fail(op, "add of two constants is not a layer")
+        if isinstance(second, Node):
+            self.fail(op, "adding two computed tensors (a residual connection) is not supported; ATHEENA maps "
+                          "chains of layers")
+        if not isinstance(second, (np.ndarray, int, float)) or self.const(op, 2) != 1:
+            self.fail(op, "only a constant bias added to a layer's output (alpha = 1) is supported")
+        shape = (1, *first.shape)
+        try:
+            full = np.broadcast_to(np.asarray(second, dtype=np.float64), shape).reshape(shape[0], shape[1], -1)
+        except ValueError:
+            self.fail(op, f"a constant of shape {list(np.shape(second))} cannot be added to a layer output of "
+                          f"shape {list(first.shape)}")
+        if not np.all(full == full[:, :, :1]):
+            self.fail(op, "only a bias per channel can be added to a layer's output (it is folded into the layer)")
+        self.add(op, "bias_add", first, scale=None, shift=full[0, :, 0])
+
     def fold_batch_norms(self) -> None:
-        """Fold each batch norm into the convolution it follows, if that is its only consumer."""
+        """Fold each batch norm (scale and shift per channel) and each constant bias add into the
+        convolution or linear layer it follows, if that is its only consumer."""
         for layer in list(self.layers):
-            if layer.kind != "batch_norm":
+            if layer.kind not in ("batch_norm", "bias_add"):
                 continue
-            conv = layer.source
-            if not getattr(kinds.KINDS.get(conv.kind), "absorbs_batch_norm", False) or conv.users != [layer]:
-                raise PassFailure(layer.loc, f"{_prefix(layer.loc)}batch norm is supported only directly after a "
-                                             "convolution whose output nothing else uses (it is folded into it)")
+            what = "batch norm" if layer.kind == "batch_norm" else "a constant added to a layer's output"
+            target = layer.source
+            kind = kinds.KINDS.get(target.kind)
+            allowed = "absorbs_batch_norm" if layer.kind == "batch_norm" else "absorbs_bias"
+            if not getattr(kind, allowed, False) or target.users != [layer]:
+                where = "a convolution" if layer.kind == "batch_norm" else "a convolution or linear layer"
+                raise PassFailure(layer.loc, f"{_prefix(layer.loc)}{what} is supported only directly after "
+                                             f"{where} whose output nothing else uses (it is folded into it)")
             scale, shift = layer.attrs["scale"], layer.attrs["shift"]
-            conv.attrs["weights"] = (conv.attrs["weights"] * scale[:, None, None, None]).astype(np.float32)
-            conv.attrs["bias"] = (conv.attrs["bias"] * scale + shift).astype(np.float32)
-            conv.users = list(layer.users)
+            if scale is not None:
+                per_out = (slice(None),) + (None,) * (target.attrs["weights"].ndim - 1)
+                target.attrs["weights"] = (target.attrs["weights"] * scale[per_out]).astype(np.float32)
+                target.attrs["bias"] = target.attrs["bias"] * scale
+            target.attrs["bias"] = (target.attrs["bias"] + shift).astype(np.float32)
+            target.users = list(layer.users)
             for user in layer.users:
-                user.source = conv
-            self.outputs = [conv if out is layer else out for out in self.outputs]
+                if user is not None:  # None: the layer is a network result
+                    user.source = target
+            self.outputs = [target if out is layer else out for out in self.outputs]
             self.layers.remove(layer)
         for out in self.outputs:
             out.users = [u for u in out.users if u is not None]
+
+    def transpose(self, op: ir.Operation) -> None:
+        """The transpose of a constant matrix (ONNX's Gemm with transB imports as `mm(x, transpose(W))`)."""
+        value = self.env.get(op.operands[0], _NOT_CONSTANT)
+        if not isinstance(value, np.ndarray) or value.ndim != 2:
+            self.fail(op, "transposing a computed tensor is not supported (only constant weight matrices)")
+        if op.name == "torch.aten.transpose.int" and sorted(self.const(op, i) % 2 for i in (1, 2)) != [0, 1]:
+            self.fail(op, "a transpose of a matrix must swap its two dimensions")
+        self.env[op.results[0]] = np.ascontiguousarray(value.T)
 
 def _short(name: str) -> str:
     return name.removeprefix("torch.")
@@ -281,6 +326,9 @@ _HANDLERS = {
     "torch.vtensor.literal": _LayerBuilder.literal,
     "torch.aten.batch_norm": _LayerBuilder.batch_norm,
     "torch.aten._native_batch_norm_legit_no_training": _LayerBuilder.batch_norm,
+    "torch.aten.add.Tensor": _LayerBuilder.bias_add,
+    "torch.aten.transpose.int": _LayerBuilder.transpose,
+    "torch.aten.t": _LayerBuilder.transpose,
 }
 
 
@@ -356,8 +404,9 @@ def _find_exits(func: ir.Operation, outputs: list[Node]) -> tuple[list[Node], li
 class _Emitter:
     """Step 3: write the `atheena` ops for the backbone, exits and merge."""
 
-    def __init__(self, thresholds: list[float]):
+    def __init__(self, thresholds: list[float], comparisons: list[str]):
         self.thresholds = thresholds
+        self.comparisons = comparisons
         self.results: list[ir.Value] = []
 
     def layer(self, layer: Node, value: ir.Value) -> ir.Value:
@@ -378,8 +427,9 @@ class _Emitter:
         for layer in ex.branch:
             logits = self.layer(layer, logits)
         to_decision, to_result = self.split(logits, loc)
+        strict = {"comparison": "gt"} if self.comparisons[ex.index] == "gt" else {}  # ">=" is the default
         decision = O.create(kinds.by_role("decision").name, [to_decision], [O.decision_type()], loc,
-                            threshold=float(self.thresholds[ex.index]), exit=ex.index).results[0]
+                            threshold=float(self.thresholds[ex.index]), exit=ex.index, **strict).results[0]
         for_onward, for_result = self.split(decision, loc)
         buffer = kinds.by_role("buffer").name
         onward = O.create(buffer, [onward, for_onward], [onward.type], loc,
@@ -411,6 +461,7 @@ class ConvertTorchToAtheena(ModulePass):
 
     name = "convert-torch-to-atheena"
     thresholds: tuple[float, ...] = (0.9,)
+    comparisons: tuple[str, ...] = ("ge",)
 
     def apply(self, module: ir.Operation) -> None:
         converted = 0
@@ -435,11 +486,25 @@ class ConvertTorchToAtheena(ModulePass):
                 raise PassFailure(func, threshold_problem(t))
         return values
 
+    def _comparisons(self, func: ir.Operation, n_early: int) -> list[str]:
+        values = list(self.comparisons)
+        bad = [c for c in values if c not in COMPARISONS]
+        if bad:
+            raise PassFailure(func, f"comparison '{bad[0]}' must be 'ge' (exit iff max softmax >= threshold) or "
+                                    "'gt' (exit iff max softmax > threshold)")
+        if n_early and len(values) == 1:
+            values = values * n_early
+        if len(values) != n_early and n_early:
+            raise PassFailure(func, f"the network has {n_early} early exit(s) but {len(values)} comparisons "
+                                    f"were given ({','.join(values)}); give one per early exit, or one for all")
+        return values
+
     def _convert(self, func: ir.Operation) -> None:
         builder = _LayerBuilder(func)
         builder.build()
         backbone, exits = _find_exits(func, builder.outputs)
         thresholds = self._thresholds(func, len(exits))
+        comparisons = self._comparisons(func, len(exits))
         name = ir.StringAttr(func.attributes["sym_name"]).value
         in_type = O.tensor_type(backbone[0].shape)
         out_type = O.tensor_type(builder.outputs[-1].shape)
@@ -447,7 +512,7 @@ class ConvertTorchToAtheena(ModulePass):
             new = func_d.FuncOp(name, ir.FunctionType.get([in_type], [out_type]))
             entry = new.add_entry_block()
         with ir.InsertionPoint(entry), func.location:
-            result = _Emitter(thresholds).network(backbone, exits, entry.arguments[0])
+            result = _Emitter(thresholds, comparisons).network(backbone, exits, entry.arguments[0])
             func_d.ReturnOp([result])
         func.erase()
 

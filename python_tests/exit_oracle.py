@@ -28,16 +28,18 @@ def band(n: int) -> float:
     return 0.5 * (n - 1) + 1.0  # ROM rounding of the n - 1 other terms, and the threshold code's floor
 
 
-def exact_exits(codes: np.ndarray, t: float) -> np.ndarray:
-    return tail_value(codes) <= ONE / t
+def exact_exits(codes: np.ndarray, t: float, strict: bool = False) -> np.ndarray:
+    """max softmax >= t (V <= 2**16 / t), or > t when `strict` (V < 2**16 / t), in float64."""
+    v = tail_value(codes)
+    return v < ONE / t if strict else v <= ONE / t
 
 
-def violations(decisions, codes: np.ndarray, t: float) -> list[int]:
+def violations(decisions, codes: np.ndarray, t: float, strict: bool = False) -> list[int]:
     """Samples whose decision differs from the exact one although V is outside the band."""
     v = tail_value(codes)
     n = codes.shape[1]
     definite = np.abs(v - ONE / t) > band(n)
-    wrong = np.asarray(decisions, dtype=bool) != (v <= ONE / t)
+    wrong = np.asarray(decisions, dtype=bool) != exact_exits(codes, t, strict)
     return [int(i) for i in np.flatnonzero(definite & wrong)]
 
 
@@ -47,6 +49,17 @@ def sensitive_to(codes: np.ndarray, t: float, factor: float) -> int:
     v = tail_value(codes)
     n = codes.shape[1]
     return int(np.sum((v > ONE / t + band(n)) & (v <= factor * ONE / t - band(n))))
+
+
+def boundary_logits(n: int, ties: int, samples: int, seed: int) -> np.ndarray:
+    """Rows whose top `ties` logits are equal and the rest too far below to count (ROM index beyond the
+    table: exp underflows to 0 in 16 fraction bits): max softmax is exactly 1 / ties, V exactly
+    ties * 2**16, so `t = 1 / ties` is the case where `>` and `>=` decide differently."""
+    rng = np.random.default_rng(seed)
+    rows = np.full((samples, n), -(2**15), dtype=np.int64)
+    for row in rows:
+        row[rng.permutation(n)[:ties]] = int(rng.integers(2**13, 2**15))  # >= 32 units above -128: exp ~ 0
+    return rows
 
 
 def adversarial_logits(n: int, t: float, samples: int, seed: int) -> np.ndarray:

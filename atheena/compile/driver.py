@@ -1,4 +1,4 @@
-"""`compile_network`: a PyTorch early-exit network -> verified SystemVerilog and a report.
+"""`compile_network`: a PyTorch or ONNX early-exit network -> verified SystemVerilog and a report.
 
 The stages, each the public API that also runs alone (so every
 intermediate can be inspected and replayed with `atheena-opt`):
@@ -74,7 +74,8 @@ def _write_ir(module, path: Path) -> None:
 def compile_network(model, input_shape: Sequence[int], out: str | Path, options: CompileOptions | None = None,
                     label: str = "network", default_thresholds: Sequence[float] | None = None,
                     quiet: bool = False) -> dict:
-    """Compile `model` (an `nn.Module` whose forward returns one logits tensor per exit) into folder `out`.
+    """Compile `model` (an `nn.Module` whose forward returns one logits tensor per exit, or an ONNX model:
+    a `.onnx` path or `OnnxModel`) into folder `out`.
 
     Returns the report (as written to `out/report.json`).  Raises `AtheenaError`
     for every user mistake, before writing anything.

@@ -22,7 +22,7 @@ def load_model(spec: str) -> nn.Module:
     path_text, sep, class_name = spec.rpartition(":")
     if not sep or not path_text or not class_name:
         raise AtheenaError(
-            f"model '{spec}' must be given as path/to/file.py:ClassName (or use --example NAME)"
+            f"model '{spec}' must be given as path/to/file.py:ClassName or a .onnx file (or use --example NAME)"
         )
     path = Path(path_text)
     if not path.is_file():

@@ -83,6 +83,8 @@ class OpKind:
     torch_layers: ClassVar[str] = ""
     #: whether a BatchNorm2d right after it is folded into its weights
     absorbs_batch_norm: ClassVar[bool] = False
+    #: whether a constant per-channel bias added to its output (ONNX's Gemm, MatMul + Add) is folded into its bias
+    absorbs_bias: ClassVar[bool] = False
     #: axes a `folding` may leave out, and the value that means (IR written before an axis existed stays
     #: valid, and `fold` writes one only when it differs)
     defaults: ClassVar[dict[str, int]] = {}

@@ -173,6 +173,7 @@ class Conv2d(OpKind):
     torch_ops = ("torch.aten.conv2d", "torch.aten.conv2d.padding", "torch.aten.convolution")
     torch_layers = "Conv2d, BatchNorm2d after a Conv2d"
     absorbs_batch_norm = True
+    absorbs_bias = True
     defaults: ClassVar[dict[str, int]] = {"pixels": 1}
 
     def from_torch(self, b, op):

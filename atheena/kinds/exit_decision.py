@@ -1,6 +1,8 @@
 """`atheena.exit_decision`: per sample, whether it leaves at this early exit.
 
-The test is `max softmax(logits) >= threshold`, computed in hardware without
+The test is `max softmax(logits) >= threshold` (or `> threshold` with the
+optional attribute `comparison = "gt"`, as ONNX's `Greater` in an imported
+early-exit model decides; "ge" is the default), computed in hardware without
 division or overflow: `sum_i exp(x_i - x_max) <= 1/threshold`, the exp from a
 ROM on `x_max - x_i` (the rules are in `atheena.reference.fixed_point`; the
 float reference computes the softmax itself).  The kernel
@@ -12,6 +14,7 @@ the early exits 0, 1, ... from the earliest.
 from __future__ import annotations
 
 import numpy as np
+from torch_mlir import ir
 
 from atheena.dialects import ops as O
 from atheena.dse.memory import _rom, memory, rom_columns
@@ -21,6 +24,7 @@ from atheena.kinds.base import OpKind, vector
 
 
 EXP_ROM_BITS = 17  # UQ1.16 exp values
+COMPARISONS = ("ge", "gt")  # exit iff max softmax >= threshold (the default), or > threshold
 
 
 
@@ -55,14 +59,24 @@ class ExitDecision(OpKind):
             return problem
         if O.int_attr(op, "exit") < 0:
             return "exit index must be >= 0"
+        comparison = op.attributes["comparison"] if "comparison" in op.attributes else None
+        if comparison is not None and (not isinstance(comparison, ir.StringAttr)
+                                       or ir.StringAttr(comparison).value not in COMPARISONS):
+            return (f"comparison {op.attributes['comparison']} must be \"ge\" (exit iff max softmax >= threshold, "
+                    "the default) or \"gt\" (exit iff max softmax > threshold)")
         return None
+
+    @staticmethod
+    def strict(op) -> bool:
+        """Whether the sample exits only when its confidence is strictly above the threshold."""
+        return "comparison" in op.attributes and O.str_attr(op, "comparison") == "gt"
 
     def score(self, logits, arith):
         """Per sample, the confidence the threshold is compared with (`arith`'s definition)."""
         return arith.exit_score(logits)
 
     def decide(self, op, score, arith):
-        return arith.exits(score, O.float_attr(op, "threshold"))
+        return arith.exits(score, O.float_attr(op, "threshold"), self.strict(op))
 
     def axes(self, op):
         return {}
@@ -91,13 +105,13 @@ class ExitDecision(OpKind):
         from atheena.hardware.plan import Channel
 
         n = O.shape_of(op.operands[0])[0]
-        threshold = O.float_attr(op, "threshold")
+        threshold, strict = O.float_attr(op, "threshold"), self.strict(op)
         src = b.lanes(inputs[0], 1)
 
         def module():
             from atheena.hardware.kernels.exit_decision import exit_decision_module
 
-            return exit_decision_module(src.words, threshold, b.arith.exp_index_shift, b.arith.act)
+            return exit_decision_module(src.words, threshold, b.arith.exp_index_shift, b.arith.act, strict)
 
         out = Channel(1, 1, bits=1, exit=O.int_attr(op, "exit"))
         return [b.kernel([src], out, lambda: decision_resources(n), module)]

@@ -17,7 +17,8 @@ from atheena.kinds.base import OpKind, vector
 class Flatten(OpKind):
     name = "atheena.flatten"
     order = 60
-    torch_ops = ("torch.aten.flatten.using_ints", "torch.aten.view", "torch.aten.reshape", "torch.aten._unsafe_view")
+    torch_ops = ("torch.aten.flatten.using_ints", "torch.aten.view", "torch.aten.reshape", "torch.aten._unsafe_view",
+                 "torch.prims.collapse")
     torch_layers = "Flatten/view"
 
     def from_torch(self, b, op):

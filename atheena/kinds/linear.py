@@ -99,13 +99,21 @@ def linear_resources(n: int, m: int, ci: int, co: int, weights: np.ndarray | Non
 class Linear(OpKind):
     name = "atheena.linear"
     order = 40
-    torch_ops = ("torch.aten.linear",)
+    torch_ops = ("torch.aten.linear", "torch.aten.mm", "torch.aten.matmul")
     torch_layers = "Linear"
+    absorbs_bias = True
 
     def from_torch(self, b, op):
+        """`linear(x, W, b)`, or `mm`/`matmul(x, M)` with a constant M = W^T (ONNX's Gemm and MatMul, whose
+        bias, if any, is an `add` after it that the converter folds in)."""
         source = b.stream(op)
         weights = b.const(op, 1)
-        bias = b.const(op, 2)
+        if op.name != "torch.aten.linear":
+            if not isinstance(weights, np.ndarray) or weights.ndim != 2:
+                b.fail(op, "a matrix product is supported only with a constant weight matrix")
+            weights, bias = np.ascontiguousarray(weights.T), None
+        else:
+            bias = b.const(op, 2)
         if len(source.shape) != 1:
             b.fail(op, f"linear layer input must be flattened first, got shape {list(source.shape)}")
         if not isinstance(weights, np.ndarray) or weights.ndim != 2:

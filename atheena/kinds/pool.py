@@ -112,7 +112,10 @@ class _Pool(OpKind):
         source = b.stream(op)
         kernel = b.pair(op, 1, "kernel size")
         stride_value = b.const(op, 2)
-        stride = kernel if stride_value in (None, []) else b.pair(op, 2, "stride")
+        if isinstance(stride_value, list) and len(stride_value) == 4 and stride_value[2:] == [1, 1]:
+            stride = tuple(int(s) for s in stride_value[:2])  # torch-mlir's ONNX AveragePool pads the list with 1s
+        else:
+            stride = kernel if stride_value in (None, []) else b.pair(op, 2, "stride")
         padding = b.pair(op, 3, "padding")
         self.torch_options(b, op, padding)
         b.add(op, self.name, source, kernel=kernel, stride=stride, padding=padding)

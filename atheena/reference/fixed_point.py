@@ -115,8 +115,11 @@ def exp_rom(act: FixedPointFormat, index_shift: int = 0) -> np.ndarray:
     return values[: int(np.argmax(values == 0))] if np.any(values == 0) else values
 
 
-def threshold_code(t: float) -> int:
-    """T = floor(2**EXP_FRAC / t): exit iff the ROM sum S <= T.
+def threshold_code(t: float, strict: bool = False) -> int:
+    """T = floor(2**EXP_FRAC / t): exit iff the ROM sum S <= T, which is max softmax = 2**EXP_FRAC / S >= t.
+
+    `strict` (max softmax > t, ONNX's `Greater`): S < 2**EXP_FRAC / t, so T = ceil(2**EXP_FRAC / t) - 1;
+    the two differ only when 2**EXP_FRAC / t is a whole number (t = 0.5: 131072 and 131071).
 
     T is capped at 2**(EXP_FRAC + 16): S never exceeds (number of classes) * 2**EXP_FRAC,
     so a tinier threshold (every sample exits) needs no larger constant.
@@ -124,7 +127,8 @@ def threshold_code(t: float) -> int:
     from atheena.thresholds import check_threshold
 
     check_threshold(t)
-    return min(math.floor(2.0**EXP_FRAC / t), 2 ** (EXP_FRAC + 16))
+    bound = 2.0**EXP_FRAC / t
+    return min(math.ceil(bound) - 1 if strict else math.floor(bound), 2 ** (EXP_FRAC + 16))
 
 
 FAITHFUL_ERROR = 0.1  # the score's worst error at a threshold, as a share of the tail room there
@@ -223,8 +227,8 @@ class FixedArithmetic:
         d = (logits.max(axis=1, keepdims=True) - logits) >> self.exp_index_shift
         return self.rom[np.minimum(d, len(self.rom) - 1)].sum(axis=1)
 
-    def exits(self, score: np.ndarray, threshold: float) -> np.ndarray:
-        return score <= threshold_code(threshold)
+    def exits(self, score: np.ndarray, threshold: float, strict: bool = False) -> np.ndarray:
+        return score <= threshold_code(threshold, strict)
 
 
 def run(module: ir.Module, inputs: np.ndarray, arith: FixedArithmetic | None = None) -> Result:

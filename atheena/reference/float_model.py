@@ -1,7 +1,8 @@
 """Float semantics of the `atheena` layers (float64, no rounding).
 
 Tests use it to check that `convert-torch-to-atheena` preserves what the
-PyTorch model computes; the exit test is PyTorch's `max softmax >= threshold`.
+PyTorch model computes; the exit test is `max softmax >= threshold` (PyTorch's usual test), or `>` for an
+exit whose `comparison` is "gt" (ONNX's `Greater`).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ class FloatArithmetic:
     def exit_score(self, logits: np.ndarray) -> np.ndarray:
         return max_softmax(logits)
 
-    def exits(self, score: np.ndarray, threshold: float) -> np.ndarray:
-        return score >= threshold
+    def exits(self, score: np.ndarray, threshold: float, strict: bool = False) -> np.ndarray:
+        return score > threshold if strict else score >= threshold
 
 
 def run(module: ir.Module, inputs: np.ndarray) -> Result:

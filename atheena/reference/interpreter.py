@@ -30,7 +30,7 @@ class Arithmetic(Protocol):
     def input(self, x: np.ndarray) -> np.ndarray: ...
     def layer(self, op: ir.Operation, x: np.ndarray) -> np.ndarray: ...
     def exit_score(self, logits: np.ndarray) -> np.ndarray: ...
-    def exits(self, score: np.ndarray, threshold: float) -> np.ndarray: ...
+    def exits(self, score: np.ndarray, threshold: float, strict: bool = False) -> np.ndarray: ...
 
 
 @dataclass
@@ -56,6 +56,7 @@ class Trace:
     logits: list[np.ndarray] = field(default_factory=list)  # per exit, (N, classes)
     scores: list[np.ndarray] = field(default_factory=list)  # per early exit, (N,)
     thresholds: list[float] = field(default_factory=list)  # per early exit, from the IR
+    strict: list[bool] = field(default_factory=list)  # per early exit: the test is max softmax > t (not >=)
 
 
 def _merge(streams: list[Stream], n: int) -> Result:
@@ -109,6 +110,7 @@ def run(module: ir.Module, inputs: np.ndarray, arith: Arithmetic, dense: bool = 
                 trace.logits.append(src.data)
                 trace.scores.append(score)
                 trace.thresholds.append(O.float_attr(op, "threshold"))
+                trace.strict.append(kind.strict(op))
             env[op.results[0]] = Stream(src.ids, kind.decide(op, score, arith))
         elif kind.role == "buffer":
             decision = env[op.operands[1]]

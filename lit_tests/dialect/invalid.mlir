@@ -68,6 +68,14 @@ func.func @threshold_range(%x: tensor<3xf32>) -> tensor<i1> {
 
 // -----
 
+func.func @comparison(%x: tensor<3xf32>) -> tensor<i1> {
+  // expected-error @+1 {{'atheena.exit_decision' op comparison "lt" must be "ge" (exit iff max softmax >= threshold, the default) or "gt" (exit iff max softmax > threshold)}}
+  %d = "atheena.exit_decision"(%x) {threshold = 0.9 : f64, exit = 0 : i64, comparison = "lt"} : (tensor<3xf32>) -> tensor<i1>
+  return %d : tensor<i1>
+}
+
+// -----
+
 func.func @buffer_mode(%x: tensor<8xf32>, %d: tensor<i1>) -> tensor<8xf32> {
   // expected-error @+1 {{'atheena.conditional_buffer' op mode "keep" must be "drop_on_exit" or "forward_on_exit"}}
   %y = "atheena.conditional_buffer"(%x, %d) {mode = "keep", exit = 0 : i64} : (tensor<8xf32>, tensor<i1>) -> tensor<8xf32>

@@ -94,3 +94,23 @@ def test_exit_decision_against_an_independent_float64_softmax(t):
         result = simulate(files, module.__name__, words, samples, p_in, p_out, seed=seed)
         assert len(result.words) == samples
         assert oracle.violations(result.words, x, t) == [], f"p_in={p_in} p_out={p_out}"
+
+
+@pytest.mark.parametrize("ties", [2, 4])
+def test_strict_kernel_at_the_exact_boundary(ties):
+    """`strict` (ONNX's Greater): rows whose max softmax is exactly t = 1 / ties stay (they exit under >=,
+    checked in the reference), rows just above it exit; as a float64 softmax decides, under stalls."""
+    import exit_oracle as oracle
+
+    n, t = 10, 1 / ties
+    module = exit_decision_module(n, t, strict=True)
+    files = emit([module], module.__name__)
+    at = oracle.boundary_logits(n, ties, 40, seed=ties)
+    above = at.copy()
+    above[np.arange(len(above)), at.argmax(axis=1)] += 1  # one tie broken by one code: max softmax > t
+    x = np.concatenate([at, above])
+    expected = oracle.exact_exits(x, t, strict=True)
+    assert not expected[: len(at)].any() and expected[len(at):].all()
+    words = [int(w) & 0xFFFF for w in x.reshape(-1)]
+    result = simulate(files, module.__name__, words, len(x), 0.7, 0.5, seed=ties)
+    assert result.words == [int(e) for e in expected]

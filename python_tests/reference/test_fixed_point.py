@@ -57,6 +57,33 @@ def test_threshold_code():
         threshold_code(1.0)
 
 
+def test_threshold_code_strict():
+    """`>` (ONNX's Greater) differs from `>=` only when 2**16 / t is a whole number."""
+    assert threshold_code(0.5, strict=True) == 2 ** (EXP_FRAC + 1) - 1
+    assert threshold_code(0.25, strict=True) == 2 ** (EXP_FRAC + 2) - 1
+    for t in (0.9, 0.996, 0.3):
+        assert threshold_code(t, strict=True) == threshold_code(t)
+
+
+@pytest.mark.parametrize("ties", [2, 3, 4])
+def test_strict_comparison_at_the_exact_boundary(ties):
+    """Rows whose max softmax is exactly 1 / ties: at t = 1 / ties they exit under >= and stay under >,
+    as a float64 softmax says."""
+    import exit_oracle as oracle
+
+    arith = FixedArithmetic()
+    codes = oracle.boundary_logits(10, ties, 50, seed=ties)
+    score = arith.exit_score(codes)
+    t = 1 / ties
+    assert np.all(score == ties * 2**EXP_FRAC)
+    for strict in (False, True):
+        expected = oracle.exact_exits(codes, t, strict)
+        np.testing.assert_array_equal(arith.exits(score, t, strict), expected)
+        np.testing.assert_array_equal(FloatArithmetic().exits(max_softmax(Q88.dequantize(codes)), t, strict),
+                                      expected)
+    assert np.all(oracle.exact_exits(codes, t, False)) and not np.any(oracle.exact_exits(codes, t, True))
+
+
 def test_decision_matches_float_rule_away_from_the_threshold():
     rng = np.random.default_rng(0)
     logits = rng.normal(0, 3, (5000, 10))

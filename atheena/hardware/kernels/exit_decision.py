@@ -4,7 +4,7 @@ Computes exactly `FixedArithmetic.exit_score` / `exits` of the reference
 (ARCHITECTURE section 4): with `x_max` the largest of the sample's `n` logit
 codes and `d_i = x_max - x_i` (0 .. 65535), `S = sum_i rom[min(d_i >> shift,
 len(rom) - 1)]` where `rom` is the exp table with a 0 appended, and the sample
-exits iff `S <= threshold_code(threshold)`.
+exits iff `S <= threshold_code(threshold, strict)` (`strict`: the `>` test).
 
 Ports: `in_data[16]` (one logit code per beat, `n` beats per sample) and
 `out_data[1]` (one beat per sample, 1 = exit), plus valid/ready and `clk`, `rst`.
@@ -43,8 +43,9 @@ def decision_latency(n: int) -> int:
 
 @cache
 def exit_decision_module(n: int, threshold: float, exp_index_shift: int = 0,
-                         fmt: FixedPointFormat = FixedPointFormat()):
-    """The PyCDE module class deciding exits for `n` logits per sample in format `fmt` (a 16-bit word)."""
+                         fmt: FixedPointFormat = FixedPointFormat(), strict: bool = False):
+    """The PyCDE module class deciding exits for `n` logits per sample in format `fmt` (a 16-bit word):
+    max softmax >= threshold, or > threshold if `strict` (both are the one comparison S <= limit)."""
     if n < 1:
         raise ValueError(f"exit decision over {n} logits: a sample needs at least one logit")
     if fmt.word != WORD:
@@ -56,7 +57,7 @@ def exit_decision_module(n: int, threshold: float, exp_index_shift: int = 0,
     from pycde.types import Bits
 
     table = [int(v) for v in FixedArithmetic(fmt, exp_index_shift=exp_index_shift).rom]
-    limit = threshold_code(threshold)
+    limit = threshold_code(threshold, strict)
     ibits = max(1, (n - 1).bit_length())  # index of a logit within a sample
     abits = max(1, (len(table) - 1).bit_length())  # ROM address
     ewidth = max(table).bit_length()

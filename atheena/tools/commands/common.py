@@ -20,7 +20,7 @@ from atheena import errors
 
 
 def model_arguments(p: argparse.ArgumentParser, mlir: bool = False) -> None:
-    what = "path/to/file.py:ClassName" + (", or an atheena .mlir file" if mlir else "")
+    what = "path/to/file.py:ClassName, a .onnx file" + (", or an atheena .mlir file" if mlir else "")
     p.add_argument("model", nargs="?", help=f"{what} (a class is built with no arguments)")
     p.add_argument("--example", metavar="NAME", help="a built-in network instead of MODEL (see 'atheena examples')")
     p.add_argument("--input-shape", metavar="C,H,W", help="input shape of one sample (default: the class's input_shape)")
@@ -65,11 +65,27 @@ def settings(values: list[str] | None) -> list[str]:
 
 
 def load_network(args, use_shipped_weights: bool = True):
-    """(nn.Module, label, default thresholds or None, input shape) from MODEL / --example."""
+    """(model, label, default thresholds or None, input shape) from MODEL / --example: an nn.Module, or for a
+    .onnx MODEL an `OnnxModel` (its thresholds: the constants of its exits' decisions, if it has them)."""
     if bool(args.model) == bool(args.example):
-        raise errors.AtheenaError("give either MODEL (path/to/file.py:ClassName) or --example NAME, not both or neither")
+        raise errors.AtheenaError("give either MODEL (path/to/file.py:ClassName or a .onnx file) or --example NAME, "
+                                  "not both or neither")
     from atheena import models
+    from atheena.frontend import onnx_import
     from atheena.frontend.loading import input_shape_of, load_model, load_weights
+
+    if onnx_import.is_onnx(args.model):
+        if args.weights:
+            raise errors.AtheenaError(f"--weights does not apply to {args.model}: an ONNX model's weights are its "
+                                      "initializers")
+        model = onnx_import.load_onnx(args.model)
+        if args.input_shape:
+            from atheena.frontend.loading import parse_shape
+
+            if parse_shape(args.input_shape) != model.input_shape:
+                raise errors.AtheenaError(f"--input-shape {args.input_shape} differs from the input of {args.model} "
+                                          f"({','.join(map(str, model.input_shape))}); leave --input-shape out")
+        return model, args.model, list(model.thresholds) if model.thresholds else None, model.input_shape
 
     if args.example:
         entry = models.entry(args.example)

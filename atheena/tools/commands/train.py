@@ -39,6 +39,11 @@ def cmd_train(args) -> int:
         raise errors.AtheenaError("--epochs and --batch-size must be at least 1 and --lr positive")
     # examples start from fresh weights seeded by --seed (or from --weights), never from the shipped ones
     torch.manual_seed(args.seed)
+    from atheena.frontend.onnx_import import is_onnx
+
+    if is_onnx(args.model):
+        raise errors.AtheenaError(f"atheena train trains PyTorch models; {args.model} is an ONNX file, whose weights "
+                                  "are fixed. Train the network in PyTorch and export it again")
     model, label, _, shape = load_network(args, use_shipped_weights=False)
     train_data, eval_data = training_set(args.data), calibration_set(args.data)
     if tuple(train_data.images.shape[1:]) != tuple(shape):
