@@ -279,3 +279,21 @@ def test_onnx_options_that_do_not_apply_are_refused(tmp_path):
         assert result.returncode == 2 and message in result.stderr, result.stderr
     result = _cli("train", str(path), "--epochs", "1", "--data", str(tmp_path), "-o", str(tmp_path / "w.pt"))
     assert result.returncode == 2 and "ONNX file" in result.stderr, result.stderr
+
+
+@pytest.mark.hw
+def test_atheena_pattern_compiles_and_simulates_bit_exact(tmp_path):
+    """The round trip's last step: B-LeNet exported in ATHEENA's form, compiled from the .onnx by
+    `atheena compile` and simulated bit-exact in Verilator, deciding with the graph's strict `>`."""
+    import json
+
+    net = models.get("b-lenet")
+    path = export_if(net, [0.996], tmp_path / "b-lenet.onnx")
+    out = tmp_path / "out"
+    result = _cli("compile", str(path), "--budget", "0.1", "--simulate", "200", "--json", "-q", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["thresholds"] == [0.996]
+    sim = report["simulation"]
+    assert sim["samples"] == 200 and sim["bit_exact"] and all(n > 0 for n in sim["exits"])
+    assert 'comparison = "gt"' in (out / "folded.mlir").read_text()
