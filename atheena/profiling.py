@@ -39,6 +39,7 @@ class ExitStats:
     exit_rate: float  # fraction of all samples that leave here (fixed point: what the hardware does)
     accuracy: float | None  # accuracy of those samples (None if none leave here)
     float_exit_rate: float | None = None  # the same in float (the trained model as PyTorch runs it)
+    comparison: str | None = None  # ">=" or ">" (an imported ONNX `Greater`); None for the final exit
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class ExitProfile:
                 exit_rate=float(here.mean()),
                 accuracy=float(fixed_hit[here].mean()) if here.any() else None,
                 float_exit_rate=float((float_exit == k).mean()),
+                comparison=None if k == self.early_exits else (">" if self.strict and self.strict[k] else ">="),
             ))
         expected = float(np.asarray(self.exit_macs)[fixed_exit].mean())
         return ProfileRecord(thresholds, exits, {"float": float(float_hit.mean()), "fixed": float(fixed_hit.mean())},

@@ -107,8 +107,8 @@ def build(*, model: str, board, budget: float, target_throughput: float | None, 
         "target_throughput_sps": None if target_throughput is None else float(target_throughput),
         "thresholds": [float(t) for t in record.thresholds],
         "calibration": calibration,
-        "exits": [{"index": e.index, "threshold": e.threshold, "exit_rate": e.exit_rate, "accuracy": e.accuracy,
-                   "float_exit_rate": e.float_exit_rate} for e in record.exits],
+        "exits": [{"index": e.index, "threshold": e.threshold, "comparison": e.comparison, "exit_rate": e.exit_rate,
+                   "accuracy": e.accuracy, "float_exit_rate": e.float_exit_rate} for e in record.exits],
         "accuracy": {"float": float(record.accuracy["float"]), "fixed": float(record.accuracy["fixed"])},
         "predicted": predicted_block,
         "baseline": baseline_block,
@@ -223,7 +223,8 @@ def markdown(report: dict, commands: list[tuple[str, str]], files: list[str]) ->
                 f"{against}.", ""]
     out += ["## Exits", "", _table(["exit", "threshold", "exit rate (fixed point)", "exit rate (float)",
                                      "accuracy of its samples"], [
-        [str(e["index"]), "final" if e["threshold"] is None else f"{e['threshold']:g}", _pct(e["exit_rate"]),
+        [str(e["index"]), "final" if e["threshold"] is None else f"{e.get('comparison') or '>='} {e['threshold']:g}",
+         _pct(e["exit_rate"]),
          _pct(e["float_exit_rate"]), _pct(e["accuracy"])] for e in r["exits"]]), "",
         f"Overall accuracy: {_pct(r['accuracy']['fixed'])} in fixed point (the hardware), "
         f"{_pct(r['accuracy']['float'])} in float; the final exit alone: "

@@ -82,7 +82,7 @@ def test_report_has_the_documented_keys(compiled):
     assert "simulation" not in r and "synthesis" not in r  # only when run
     assert r["model"] == "tiny_ee" and r["board"] == "ZC706" and r["clock_mhz"] == 125.0 and r["budget"] == 0.1
     assert [e["index"] for e in r["exits"]] == [0, 1]
-    assert all(set(e) == {"index", "threshold", "exit_rate", "accuracy", "float_exit_rate"} for e in r["exits"])
+    assert all(set(e) == {"index", "threshold", "comparison", "exit_rate", "accuracy", "float_exit_rate"} for e in r["exits"])
     assert r["exits"][-1]["threshold"] is None and r["exits"][0]["threshold"] == r["thresholds"][0]
     assert sum(e["exit_rate"] for e in r["exits"]) == pytest.approx(1.0)
     assert set(r["accuracy"]) == {"float", "fixed"}

@@ -55,8 +55,14 @@ def cmd_import(args) -> int:
 
 
 def exit_summary(module) -> str:
-    """'; exit 0 after stages.0.2' per early exit: the layer it leaves the backbone after."""
+    """'; exit 0 after stages.0.2 (max softmax >= 0.9)' per early exit: the layer it leaves the backbone after,
+    and its test."""
     from atheena.analysis.network import exit_forks
+    from atheena.dialects import ops as O
+    from atheena.kinds.exit_decision import KIND as DECISION
 
-    parts = [f"exit {k} after {where}" for k, where in exit_forks(module)]
+    (func,) = O.network_functions(module)
+    tests = {O.int_attr(op, "exit"): f"max softmax {'>' if DECISION.strict(op) else '>='} "
+                                     f"{O.float_attr(op, 'threshold'):g}" for op in O.exit_decisions(func)}
+    parts = [f"exit {k} after {where} ({tests[k]})" for k, where in exit_forks(module)]
     return "; " + ", ".join(parts) if parts else ""
