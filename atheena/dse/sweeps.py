@@ -16,10 +16,12 @@ draws the fronts.
 
 from __future__ import annotations
 
+import functools
 from typing import Iterable, Sequence
 
 from atheena.dse.fold import Folder
 from atheena.errors import NoFeasibleDesign
+from atheena.parallel import Executor, run_jobs
 
 
 def _summary_or_none(fold, budget):
@@ -29,6 +31,25 @@ def _summary_or_none(fold, budget):
         return None
 
 
+@functools.lru_cache(maxsize=4)
+def _folder(ir_text: str, board) -> Folder:
+    """The network's `Folder` on `board`, built once per process (a worker's jobs share it)."""
+    from atheena import ir as air
+
+    return Folder(air.parse(ir_text, air.new_context()), board)
+
+
+def early_exit_point(ir_text: str, board, budget: float, rates, trace) -> dict | None:
+    """One sweep job: `Folder.predict`'s design summary at this point (None: nothing fits).  Its inputs are
+    values (the IR as text, a `Board`), so it runs the same in this process and on a Dask worker."""
+    return _summary_or_none(lambda b: _folder(ir_text, board).predict(b, rates, trace), budget)
+
+
+def baseline_point(ir_text: str, board, budget: float) -> dict | None:
+    """One sweep job: the baseline's design summary at this budget (None: nothing fits)."""
+    return _summary_or_none(_folder(ir_text, board).baseline, budget)
+
+
 def sweep(
     module,
     boards: Sequence[str] = ("zc706",),
@@ -36,6 +57,9 @@ def sweep(
     exit_probabilities: Sequence[Sequence[float]] | None = None,
     progress=None,
     traces: Sequence[Sequence[int]] | None = None,
+    where: Executor = Executor(),
+    keep_going: bool = False,
+    quiet: bool = True,
 ) -> list[dict]:
     """Optimise the early-exit network and its baseline at every point of the grid.
 
@@ -46,27 +70,68 @@ def sweep(
     sequences the buffered prediction replays; without them it is that of
     independent samples.  Each early-exit design is `Folder.predict`'s: what
     `fold` and `size-buffers` write for the same network, board, budget and
-    exit rates.
+    exit rates.  Every design is one job (`atheena.parallel`): `where` runs them
+    serially (the default) or on Dask, with the same records in the same order;
+    with `keep_going` a failed point's design is an `atheena.parallel.Failed`
+    record instead of stopping the sweep.  `progress(record)` sees each record
+    once all are done.
     """
+    from atheena.dse import boards as board_table
+    from atheena.ir import to_text
+
     budgets = list(budgets)
     settings = list(exit_probabilities) if exit_probabilities is not None else [None]
     sequences = list(traces) if traces is not None else [None] * len(settings)
-    records = []
-    for board_name in boards:
-        folder = Folder(module, board_name)  # the configurations are built once per board
-        board = folder.board
-        base = {b: _summary_or_none(folder.baseline, b) for b in budgets}
-        for rates, trace in zip(settings, sequences, strict=True):
+    if len(sequences) != len(settings):
+        raise ValueError("one trace per exit probability setting")
+    from atheena.dialects import ops as O
+    from atheena.dse.network import layer_reach
+
+    (func,) = O.network_functions(module)
+    for rates in settings:  # a wrong setting is the caller's mistake, said once and before any job runs
+        layer_reach(func, None if rates is None else list(rates))
+    text = to_text(module, debug_info=True)
+    loaded = [board_table.load(name) for name in boards]
+    jobs, points = [], []
+    for board in loaded:
+        for budget in budgets:
+            jobs.append((text, board, budget))
+            points.append(f"baseline at budget {budget:g} on {board.name}")
+        for k, (rates, trace) in enumerate(zip(settings, sequences)):
+            for budget in budgets:
+                jobs.append((text, board, budget, None if rates is None else list(rates), trace))
+                probs = ",".join(f"{p:g}" for p in rates) if rates is not None else "the IR's rates"
+                points.append(f"early exit at budget {budget:g} on {board.name}, exit probabilities {probs}")
+    results = run_jobs(_job, jobs, points, where, keep_going=keep_going, quiet=quiet, what="designs")
+    records, at = [], 0
+    for board in loaded:
+        base = dict(zip(budgets, results[at:at + len(budgets)]))
+        at += len(budgets)
+        for rates in settings:
             probs = list(rates) if rates is not None else _rates_from_ir(module)
             for budget in budgets:
-                ee = _summary_or_none(lambda b: folder.predict(b, rates, trace), budget)
-                gain = ee["throughput_sps"] / base[budget]["throughput_sps"] if ee and base[budget] else None
+                ee = results[at]
+                at += 1
+                fine = isinstance(ee, dict) and isinstance(base[budget], dict)
+                gain = ee["throughput_sps"] / base[budget]["throughput_sps"] if fine else None
                 records.append({"board": board.name, "budget": budget, "exit_probabilities": probs,
-                                "early_exit": ee, "baseline": base[budget], "gain": gain,
+                                "early_exit": _plain(ee), "baseline": _plain(base[budget]), "gain": gain,
                                 "family": board.family, "resource_model": board.device_family.model_family.key})
                 if progress:
                     progress(records[-1])
     return records
+
+
+def _job(ir_text: str, board, budget: float, *early_exit):
+    """A sweep job: the baseline (three arguments) or an early-exit design (five)."""
+    return early_exit_point(ir_text, board, budget, *early_exit) if early_exit else baseline_point(ir_text, board,
+                                                                                                    budget)
+
+
+def _plain(result):
+    from atheena.parallel import Failed
+
+    return result.as_dict() if isinstance(result, Failed) else result
 
 
 def exit_probabilities_for(module, thresholds: Sequence[Sequence[float]], data=None) -> list[list[float]]:
@@ -101,7 +166,7 @@ def _rates_from_ir(module) -> list[float]:
 def pareto(points: Iterable[dict]) -> list[dict]:
     """Designs ({'throughput_sps', 'max_resource_share', ...}) that no other is at least as
     fast and as small as, with one of the two strictly better; sorted by resource share."""
-    pts = [p for p in points if p]
+    pts = [p for p in points if p and "failed" not in p]  # designs that fit (a failed job's record is none)
     front = [p for p in pts if not any(
         (q["throughput_sps"] >= p["throughput_sps"] and q["max_resource_share"] <= p["max_resource_share"])
         and (q["throughput_sps"] > p["throughput_sps"] or q["max_resource_share"] < p["max_resource_share"])

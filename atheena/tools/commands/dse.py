@@ -12,6 +12,8 @@ import time
 from atheena import errors
 from atheena.dse import boards
 from atheena.tools.commands.common import (
+    executor_arguments,
+    executor_of,
     floats,
     load_ir_or_model,
     model_arguments,
@@ -40,6 +42,7 @@ def add_parser(sub) -> None:
     ds.add_argument("--data", metavar="DIR", help="MNIST folder for profiling (default: the bundled images)")
     ds.add_argument("--json", action="store_true", help="print the records as JSON")
     ds.add_argument("--plot", metavar="PNG", help="write the Pareto fronts (throughput vs largest resource share)")
+    executor_arguments(ds)
 
 
 def cmd_dse(args) -> int:
@@ -47,6 +50,7 @@ def cmd_dse(args) -> int:
     from atheena.dse.network import early_exit_count
     from atheena.dse.sweeps import plot_pareto, sweep
 
+    where = executor_of(args)
     budgets = floats(args.budgets, "--budgets")
     for b in budgets:
         if not 0.0 < b <= 1.0:
@@ -74,9 +78,13 @@ def cmd_dse(args) -> int:
                       f"{','.join(f'{x:g}' for x in t)} on {data.description}")
     boards_list = [b.strip() for b in args.board.split(",") if b.strip()]
     started = time.perf_counter()
-    records = sweep(module, boards_list, budgets, probabilities,
-                    progress=lambda r: say(args, f"{r['board']} budget {r['budget']:.0%}: done"), traces=traces)
-    say(args, f"optimised {len(records)} early-exit designs and their baselines in {time.perf_counter() - started:.1f} s")
+    if not where.serial:
+        say(args, f"optimising on {where.describe()}")
+    records = sweep(module, boards_list, budgets, probabilities, traces=traces, where=where,
+                    keep_going=args.keep_going, quiet=args.quiet)
+    failed = [r for r in records for d in (r["early_exit"], r["baseline"]) if isinstance(d, dict) and "failed" in d]
+    say(args, f"optimised {len(records)} early-exit designs and their baselines in "
+              f"{time.perf_counter() - started:.1f} s" + (f"; {len(failed)} failed (marked below)" if failed else ""))
     if args.plot:
         plot_pareto(records, args.plot, title=f"{label}: throughput vs resources")
         say(args, f"wrote {args.plot}")
@@ -99,19 +107,23 @@ def ir_thresholds(func) -> list[float]:
 def format_dse_table(records) -> str:
     head = ["board", "exit prob.", "budget", "early-exit sps", "share", "baseline sps", "share", "gain"]
     rows = []
+    def cells(d) -> list[str]:
+        if d is None:
+            return ["does not fit", "-"]
+        if "failed" in d:
+            return ["failed", "-"]
+        return [f"{d['throughput_sps']:,.0f}", f"{d['max_resource_share']:.1%}"]
+
     for r in records:
-        ee, base = r["early_exit"], r["baseline"]
-        rows.append([
-            r["board"], ",".join(f"{p:.3f}" for p in r["exit_probabilities"]) or "-", f"{r['budget']:.0%}",
-            f"{ee['throughput_sps']:,.0f}" if ee else "does not fit", f"{ee['max_resource_share']:.1%}" if ee else "-",
-            f"{base['throughput_sps']:,.0f}" if base else "does not fit",
-            f"{base['max_resource_share']:.1%}" if base else "-", f"{r['gain']:.2f}x" if r["gain"] else "-",
-        ])
-    models = sorted({r["early_exit"]["model"] for r in records if r["early_exit"]})
+        rows.append([r["board"], ",".join(f"{p:.3f}" for p in r["exit_probabilities"]) or "-", f"{r['budget']:.0%}",
+                     *cells(r["early_exit"]), *cells(r["baseline"]), f"{r['gain']:.2f}x" if r["gain"] else "-"])
+    failures = [d for r in records for d in (r["early_exit"], r["baseline"]) if d and "failed" in d]
+    models = sorted({r["early_exit"]["model"] for r in records if r["early_exit"] and "model" in r["early_exit"]})
     clock = "samples/s at the board's clock (not proven by place-and-route)"
     note = (f"early exit: {clock}, predicted by the {' / '.join(models)} model (fold, then size-buffers); baseline: "
             "rate-balanced" if models else f"{clock}; baseline: rate-balanced")
     from atheena.dse import families
 
     borrowed = {r["board"]: families.load(r["family"]).caveat for r in records if r["family"] != r["resource_model"]}
-    return table(head, rows) + "\n" + note + "".join(f"\n{board}: {caveat}" for board, caveat in borrowed.items())
+    return (table(head, rows) + "\n" + note + "".join(f"\n{board}: {caveat}" for board, caveat in borrowed.items())
+            + "".join(f"\nfailed: {d['failed']}: {d['error']}" for d in failures))

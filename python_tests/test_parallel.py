@@ -1,0 +1,82 @@
+"""Jobs on Dask give what they give serially: a local cluster of 2 worker processes against the serial run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from atheena.dse.sweeps import sweep
+from atheena.errors import AtheenaError
+from atheena.parallel import Executor, Failed, JobFailed, executor, run_jobs
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A `LocalCluster` of 2 worker processes, as `--jobs 2` starts (one per test module: starting costs ~2 s)."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as c:
+        yield c
+
+
+def test_a_sweep_on_dask_equals_the_serial_sweep(imported, client):
+    module = imported("b-lenet")
+    grid = (["zc706", "zedboard"], [0.5], [[0.75], [0.5]])
+    serial = sweep(module, *grid)
+    spread = sweep(module, *grid, where=Executor(client=client))
+    assert json.dumps(spread) == json.dumps(serial)  # byte for byte, same order
+    assert len(serial) == 4 and all(r["early_exit"] for r in serial)
+
+
+def test_a_failed_point_is_reported_with_its_point(imported, client):
+    """A budget outside (0, 1] makes its jobs raise: without keep_going the run stops naming the point;
+    with it the other points still return, the failed ones are marked in their places."""
+    module = imported("b-lenet")
+    for where in (Executor(), Executor(client=client)):
+        with pytest.raises(JobFailed, match=r"budget 1\.5 on ZC706.*budget 1\.5 must be in \(0, 1\]"):
+            sweep(module, ["zc706"], [0.5, 1.5], [[0.75]], where=where)
+        records = sweep(module, ["zc706"], [0.5, 1.5], [[0.75]], where=where, keep_going=True)
+        good, bad = records
+        assert good["early_exit"]["throughput_sps"] > 0 and good["gain"] > 1
+        assert bad["early_exit"]["failed"].startswith("early exit at budget 1.5 on ZC706")
+        assert "must be in (0, 1]" in bad["baseline"]["error"] and bad["gain"] is None
+
+
+def test_run_jobs_keeps_the_order_of_the_jobs(client):
+    """Results in job order whatever order they finish in (the first job is the slowest)."""
+    from atheena.reference.fixed_point import faithful_limit
+
+    jobs = [(n, shift) for n in (2, 10, 100) for shift in (0, 1)]
+    points = [f"n {n} shift {s}" for n, s in jobs]
+    assert run_jobs(faithful_limit, jobs, points, Executor(client=client), quiet=True) == \
+        [faithful_limit(*j) for j in jobs]
+    out = run_jobs(faithful_limit, [(10, 0), ("ten", 0)], ["ok", "bad n"], Executor(client=client),
+                   keep_going=True, quiet=True)
+    assert out[0] == faithful_limit(10, 0) and isinstance(out[1], Failed) and out[1].point == "bad n"
+
+
+def test_executor_settings_are_checked():
+    assert executor().serial and executor(jobs=1).serial
+    assert executor(jobs=2).jobs == 2 and not executor(jobs=2).serial
+    for kwargs, message in [({"jobs": 0}, "at least 1"), ({"jobs": 2, "scheduler": "tcp://h:1"}, "at most one"),
+                            ({"scheduler": "localhost"}, "tcp://host:8786")]:
+        with pytest.raises(AtheenaError, match=message):
+            executor(**kwargs)
+
+
+def test_dse_command_with_jobs_prints_the_serial_json(tmp_path):
+    """`atheena dse --jobs 2` starts its own local cluster; its JSON is the serial run's, byte for byte."""
+    args = [sys.executable, "-m", "atheena.tools.cli", "dse", "--example", "b-lenet", "--budgets", "0.5,1.0",
+            "--exit-probabilities", "0.75", "--json", "-q"]
+    serial = subprocess.run(args, capture_output=True, text=True)
+    spread = subprocess.run([*args, "--jobs", "2"], capture_output=True, text=True)
+    assert serial.returncode == 0 and spread.returncode == 0, spread.stderr
+    assert spread.stdout == serial.stdout
+    unreachable = subprocess.run([*args, "--scheduler", "tcp://127.0.0.1:9"], capture_output=True, text=True)
+    assert unreachable.returncode == 2 and "could not reach the Dask scheduler" in unreachable.stderr
