@@ -6,11 +6,16 @@ make them (`interval`, its slowest layer); each continues with probability
 `q_next / q_here`, independently; a continuing sample then needs `service`
 cycles of the next backbone section (its slowest layer's interval).  The
 section after the exit is rate-balanced for the *average* continuing
-fraction, so runs of hard samples queue up.  A sample holds a buffer slot from
-its arrival until the section has finished reading it, and its decision comes
-`latency` cycles after its arrival (the exit branch's pipeline).  When every
-slot is taken the split stalls, and with it the whole front of the network:
-that is the throughput a small buffer costs.
+fraction, so runs of hard samples queue up.  A sample's decision comes
+`latency` cycles after its arrival (the exit branch's pipeline).  The buffer
+frees slots out of order, as its kernel does (a free list of slots,
+`atheena.hardware.kernels.conditional_buffer`): a sample that exits holds its
+slot from its arrival until its decision, a sample that continues until the
+section after the exit has finished reading it.  (An in-order buffer would
+keep an exiting sample's slot until every older continuing sample had been
+read: at a high exit rate most of its slots would hold samples already
+dropped.)  When every slot is taken the split stalls, and with it the whole
+front of the network: that is the throughput a small buffer costs.
 
 `buffer_depth` replays a fixed-seed Bernoulli exit pattern through this
 queue and returns the smallest depth whose throughput is within `max_loss`
@@ -30,14 +35,15 @@ exit.  So the prediction replays the profiled exit sequence itself
 Deadlock: the buffer never waits for data that it blocks.  A sample's
 decision depends only on that sample's data, which has passed the split
 before the sample occupies a slot, so a full buffer always frees a slot
-once the decisions it waits for arrive; depth >= 1 is deadlock-free, and
-the simulation also needs a slot for every sample in flight through the
-exit branch to keep up.
+once the decisions it waits for arrive (or the section after it reads);
+depth >= 1 is deadlock-free, and the simulation also needs a slot for every
+sample in flight through the exit branch to keep up.
 """
 
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 from dataclasses import dataclass
 
@@ -51,27 +57,34 @@ SAMPLES = 16000  # simulated samples: the end-of-run drain of a full-load queue 
 def throughput(depth: float, cont: np.ndarray, interval: float, service: float, latency: float) -> float:
     """Samples per cycle through a buffer of `depth` samples for the exit pattern `cont` (True = continues).
 
-    The buffer releases slots in sample order (it applies decisions in order): an exiting sample's
-    slot frees once its decision is known *and* every earlier sample has left, so exiting samples
-    queue behind a continuing one that the next section has not finished reading.
+    The buffer releases slots out of order, as the kernel does (`kernels/conditional_buffer.py`: a free
+    list of slots): an exiting sample's slot frees as soon as its decision is known, whatever older
+    continuing samples still wait for the next section; a continuing sample's slot frees when the next
+    section has read it (continuing samples are read in order, one every `service` cycles at most).  A
+    sample arrives when a slot is free, at the earliest `interval` cycles after the previous one; an
+    exiting sample whose decision is known as it arrives (`latency` 0) takes no slot at all.  When no
+    slot is free the kernel writes the next sample into the slot being read, behind its reader, so that
+    sample's arrival (`interval` cycles long) ends as the read ends: a continuing sample's slot takes the
+    next arrival `min(interval, service)` cycles before its read ends.
     """
     n = len(cont)
     t = 0.0
     busy_until = 0.0
-    last_free = 0.0
-    frees: list[float] = []  # release cycle of every sample, in order (non-decreasing)
+    slots = int(depth) if math.isfinite(depth) else n
+    frees: list[float] = []  # heap: the cycle each occupied slot takes a new arrival (earlier ones stay listed)
     for i in range(n):
-        if i >= depth:  # wait for the slot of sample i - depth
-            t = max(t, frees[i - int(depth)])
+        needs_slot = bool(cont[i]) or latency > 0
+        if needs_slot and len(frees) >= slots:  # wait for the first slot to free
+            t = max(t, heapq.heappop(frees))
         decided = t + latency
         if cont[i]:
             start = max(decided, busy_until)
             busy_until = start + service
-            leave = busy_until
+            leave = busy_until - min(interval, service)
         else:
             leave = decided
-        last_free = max(last_free, leave)
-        frees.append(last_free)
+        if needs_slot:
+            heapq.heappush(frees, leave)
         t += interval
     return n / max(t, busy_until)
 

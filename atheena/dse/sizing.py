@@ -9,7 +9,8 @@ unbounded buffer.  Samples arrive at the rate of the section before the exit
 (its slowest layer, exit branch included), a continuing sample occupies the
 section after it for that section's slowest interval, and the decision comes
 after the exit branch's latency (bounded by the sum of its layers'
-intervals).  The exit's own result buffer (`forward_on_exit`) waits only for
+intervals); a sample that exits frees its slot at its decision, out of order,
+as the kernel does.  The exit's own result buffer (`forward_on_exit`) waits only for
 the decision kernel, a few cycles behind the logits: it gets the minimum
 depth.  Any depth >= 1 is deadlock-free (see `atheena.dse.buffers`).
 

@@ -5,12 +5,16 @@ samples that do not exit; an exit's result buffer (`forward_on_exit`) passes
 on the logits of the samples that do.  `depth` (samples held) is chosen by
 `size-buffers`; until then the hardware uses `DEFAULT_DEPTH`.
 
-In hardware: a queue of decisions (a `handshake.buffer` of depth + 2 slots:
-the buffer takes a decision only when the previous sample is gone, so the
-decisions of every sample it can hold wait there and forwarding a sample
-never stops the exit decision, and with it the exit branch and the fork in
-front), the kernel (`kernels/conditional_buffer.py`: one RAM of depth
-samples, cut-through, O(1) drop) and a buffer behind it.
+In hardware: a queue of decisions (a `handshake.buffer` of depth + 2 slots),
+the kernel (`kernels/conditional_buffer.py`: one RAM of depth sample slots
+handed out by a free list, so a dropped sample frees its slot at its decision
+whatever older forwarded samples still wait; cut-through, O(1) per decision)
+and a buffer behind it.  The kernel takes a decision as soon as its sample
+has started to arrive, so decisions wait in the queue only while they run
+ahead of their data (the samples between the split and the kernel); the
+queue is still as long as the in-order kernel needed (the decisions of every
+sample it can hold), which costs one register per slot and never lets a
+decision stop the exit branch, and with it the fork in front.
 """
 
 from __future__ import annotations
@@ -28,20 +32,36 @@ MAX_DEPTH = 4096  # samples: far beyond any useful depth, and a bound on the mem
 
 
 
-def buffer_resources(words: int, depth: int, lanes: int) -> Estimate:
-    """Conditional buffer: one RAM of depth * words/lanes entries of `lanes` words, and its pointers.
+#: buffers of at most this many samples have queues of slot numbers so short that Yosys keeps them in flip-flops
+#: (measured: 1-3 samples in flip-flops, 4 and more in LUT RAM)
+SMALL_QUEUES = 3
 
-    Features: `base_bits`, the bits of the slot base addresses that vary (slots start at multiples
-    of words/lanes, whose trailing zero bits stay 0), `beat_bits` of the beat counters, `depth_bits`
-    of the count of samples held.
+
+def buffer_resources(words: int, depth: int, lanes: int) -> Estimate:
+    """Conditional buffer: one RAM of depth * words/lanes entries of `lanes` words, its queues of slot numbers
+    and its pointers (see `kernels/conditional_buffer.py`).
+
+    Features: `base_bits`, the bits of a slot number (a slot base address without its low bits, 0 in every
+    base: what the registers compare and the queues store); `queue_bits`, the bits of the four queues of slot
+    numbers, in LUT RAM, or `queue_ff_bits` when they are short enough to be flip-flops (`SMALL_QUEUES`);
+    `pointer_bits`, the queues' read and write pointers and counts; `beat_bits`, of the writer's and
+    reader's beat counters; `lanes`, the output skid buffer's words; `memory_ff`, the RAM's read register
+    when not in block RAM.
     """
+    from atheena.hardware.kernels.conditional_buffer import queue_slots, slot_bits
+    from atheena.hardware.kernels.logic import bits_for
+
     beats = words // lanes
     entries = depth * beats
     bram, lut_mem, ff_mem = memory(entries, 1, 16 * lanes)
-    addr_bits = max(1, (entries - 1).bit_length())
-    features = {"lanes": lanes, "memory_ff": ff_mem, "addr_bits": addr_bits,
-                "base_bits": max(0, addr_bits - ((beats & -beats).bit_length() - 1)),
-                "beat_bits": max(1, (beats - 1).bit_length()), "depth_bits": depth.bit_length()}
+    slots = queue_slots(depth).values()
+    base_bits = slot_bits(words, lanes, depth)
+    queue_bits = base_bits * sum(slots)
+    small = depth <= SMALL_QUEUES
+    features = {"lanes": lanes, "memory_ff": ff_mem, "base_bits": base_bits,
+                "queue_bits": 0 if small else queue_bits, "queue_ff_bits": queue_bits if small else 0,
+                "pointer_bits": sum(2 * bits_for(n) + n.bit_length() for n in slots),
+                "beat_bits": max(1, (beats - 1).bit_length())}
     return estimate("conditional_buffer", features, 0, bram, lut_mem)
 
 
@@ -97,11 +117,10 @@ class ConditionalBuffer(OpKind):
             module = conditional_buffer_module(p["words"], p["lanes"], p["depth"], p["forward_on"])
             return module, module.__name__
 
-        return [Family("conditional_buffer", "conditional_buffer",
-                       ("base", "base_bits", "beat_bits", "depth_bits", "lanes", "memory_ff"),
+        shared = ("base", "base_bits", "queue_ff_bits", "pointer_bits", "beat_bits", "lanes")
+        return [Family("conditional_buffer", "conditional_buffer", shared + ("queue_bits", "memory_ff"),
                        build, lambda p: buffer_resources(p["words"], p["depth"], p["lanes"]),
-                       lut_features=("base", "base_bits", "beat_bits", "depth_bits", "lanes"),
-                       ff_features=("base", "base_bits", "beat_bits", "depth_bits", "memory_ff", "lanes"))]
+                       lut_features=shared + ("queue_bits",), ff_features=shared + ("memory_ff",))]
 
     def hardware(self, op, folding, b, inputs, depth: int | None = None):
         from atheena.hardware.plan import FIFO_SLOTS, Channel

@@ -1,4 +1,4 @@
-"""Memories that synthesise to block RAM or LUT RAM: a ROM and a simple dual-port RAM.
+"""Memories that synthesise to block RAM or LUT RAM: a ROM, a simple dual-port RAM and a LUT RAM.
 
 PyCDE has no memory construct, so these build the CIRCT `sv` ops directly: an
 unpacked array register (`reg [W-1:0] mem [0:D-1]`), filled by an `initial`
@@ -7,6 +7,10 @@ read.  That is the pattern Yosys's memory inference (and Vivado's) maps to
 RAMB18/RAMB36 when deep and to LUT RAM when shallow, and Verilator simulates
 it as written.  Both read ports have one cycle of latency; a RAM read of the
 address being written in the same cycle returns the old word (read-first).
+`lut_ram` reads without a register (the word at the address, in the same
+cycle): the asynchronous read of distributed RAM (xc7 RAM32M/RAM64M, ECP5
+TRELLIS_DPR16X4), for small tables such as the conditional buffer's queues
+of slot numbers.
 """
 
 from __future__ import annotations
@@ -87,3 +91,21 @@ def ram(name: str, width: int, depth: int, clk, write_enable, write_addr, write_
     write_enable.when_true(lambda: sv.PAssignOp(slot, write_data.value), clk=clk)
     word = _FromCirctValue(sv.ReadInOutOp(sv.ArrayIndexInOutOp(mem.result, read_addr.value).result).result)
     return word.reg(clk=clk, ce=read_enable, name=f"{name}_q")
+
+
+def lut_ram(name: str, width: int, depth: int, clk, write_enable, write_addr, write_data, read_addr):
+    """Simple dual-port RAM with an unregistered read: returns `mem[read_addr]` in the same cycle.
+
+    A word written at the clock edge ending cycle t is read from cycle t + 1 on.
+    """
+    from pycde.circt.dialects import sv
+    from pycde.signals import _FromCirctValue
+
+    abits = _addr_bits(depth)
+    for label, signal in (("write", write_addr), ("read", read_addr)):
+        if signal.type.width != abits:
+            raise ValueError(f"LUT RAM {name}: {label} address has {signal.type.width} bits, needs {abits}")
+    mem = sv.RegOp(_array(width, depth), name=name)
+    slot = sv.ArrayIndexInOutOp(mem.result, write_addr.value).result
+    write_enable.when_true(lambda: sv.PAssignOp(slot, write_data.value), clk=clk)
+    return _FromCirctValue(sv.ReadInOutOp(sv.ArrayIndexInOutOp(mem.result, read_addr.value).result).result)
