@@ -20,7 +20,8 @@ A job that raises is reported with its point ("budget 0.3 on zc706: ...").
 With `keep_going` the others still return and the failed ones are
 `Failed` records in their places; without it the run stops at the first
 failure, cancels what is left and raises `JobFailed`.  One progress bar on
-stderr counts the jobs done, running and failed (none with `quiet`).
+stderr counts the jobs done, running and failed (on a terminal; none with
+`quiet`).
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def run_jobs(fn: Callable, jobs: Sequence[tuple], points: Sequence[str], where: 
         raise ValueError("one point name per job")
     from tqdm import tqdm
 
-    bar = tqdm(total=len(jobs), desc=what, unit="job", file=sys.stderr, disable=quiet or not jobs, leave=False)
+    shown = not quiet and bool(jobs) and getattr(sys.stderr, "isatty", lambda: False)()  # no bar in a log file
+    bar = tqdm(total=len(jobs), desc=f"atheena: {what}", unit="job", file=sys.stderr, disable=not shown, leave=False)
     failed = 0
 
     def settle(i: int, outcome, error: BaseException | None):

@@ -80,3 +80,34 @@ def test_dse_command_with_jobs_prints_the_serial_json(tmp_path):
     assert spread.stdout == serial.stdout
     unreachable = subprocess.run([*args, "--scheduler", "tcp://127.0.0.1:9"], capture_output=True, text=True)
     assert unreachable.returncode == 2 and "could not reach the Dask scheduler" in unreachable.stderr
+
+
+def test_the_threshold_budget_co_exploration_on_dask_equals_the_serial_one(client):
+    """What `atheena compile --thresholds auto --jobs 2` runs: every (thresholds, budget) design and every
+    baseline as a job; the same points, baselines and choice as serially."""
+    from pathlib import Path
+
+    from atheena.compile import explore as X
+    from atheena.data import calibration_set
+    from atheena.frontend import import_model
+    from atheena.frontend.loading import load_model, load_weights
+    from atheena.profiling import profile_exits
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    model = load_model(f"{examples / 'tiny_ee.py'}:TinyEE")
+    load_weights(model, examples / "tiny_ee.pt")
+    module = import_model(model, model.input_shape, thresholds=[0.9])
+    profile = profile_exits(module, calibration_set().subset(0, 300, "300 bundled images"))
+    settings = [(0.7,), (0.9,), (0.99,)]
+    runs = [X.explore(X.Explorer(module, "zc706", where=where), profile, settings, (0.9,), 0.2, None, 5.0)
+            for where in (Executor(), Executor(client=client))]
+    serial, spread = ([p.as_dict() for p in r.points] + [r.baseline, r.chosen.as_dict()] for r in runs)
+    assert json.dumps(spread) == json.dumps(serial)
+    assert len(runs[0].points) == 3 * len(runs[0].budgets)
+
+
+def test_compile_refuses_impossible_executor_settings(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "atheena.tools.cli", "compile", "--example", "b-lenet", "--jobs",
+                             "0", "-o", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 2 and "--jobs 0 must be at least 1" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -128,11 +128,13 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
         progress.done(f"final exit alone: {profile.final_accuracy() * 100:.2f}% accurate")
 
         progress.stage("exploring thresholds x budgets" if options.auto else "exploring budgets and thresholds")
-        explorer = X.Explorer(module, options.board)
+        from atheena.parallel import executor
+
+        explorer = X.Explorer(module, options.board, where=executor(options.jobs, options.scheduler))
         drop = options.max_accuracy_drop if options.auto else None
         own = tuple(given if given is not None else profile.ir_thresholds)
         exploration = X.explore(explorer, profile, X.candidate_thresholds(profile, own, drop), own, options.budget,
-                                options.target_throughput, drop, bar=progress.bar)
+                                options.target_throughput, drop, bar=progress.bar, quiet=quiet)
         chosen = exploration.chosen
         budget = chosen.budget
         progress.done(f"{len(exploration.points)} designs; chosen: thresholds "

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 from atheena.dse.fold import Folder
 from atheena.errors import AtheenaError, NoFeasibleDesign
+from atheena.ir import to_text
+from atheena.parallel import Executor, run_jobs
 from atheena.profiling import ExitProfile
 
 # Thresholds tried for every early exit (one value for all exits at a time), besides the given ones.
@@ -75,13 +77,33 @@ class Exploration:
 
 
 class Explorer:
-    """Predicts `fold`'s design for any exit rates and budget of one network on one board."""
+    """Predicts `fold`'s design for any exit rates and budget of one network on one board.
 
-    def __init__(self, module, board: str, headroom: float | None = None):
+    `designs` evaluates many points at once: serially here, or as jobs on Dask (`where`, see
+    `atheena.parallel`), each job the same `Folder.fold` on the network sent as IR text."""
+
+    def __init__(self, module, board: str, headroom: float | None = None, where: Executor = Executor()):
         self.folder = Folder(module, board) if headroom is None else Folder(module, board, headroom)
         self.func = self.folder.func
         self.board = self.folder.board
         self.early_exits = self.folder.early_exits
+        self.headroom = headroom
+        self.where = where
+        self._text = None if where.serial else to_text(module, debug_info=True)
+
+    def designs(self, points: Sequence[tuple[Sequence[float] | None, float]], quiet: bool = True,
+                what: str = "designs", bar: Callable | None = None) -> list[dict | None]:
+        """`design(rates, budget)` for every (rates, budget), `baseline(budget)` where rates is None; in order.
+        `bar(items, total, what)` shows serial progress (jobs on Dask have their own)."""
+        if self.where.serial:
+            items = bar(points, len(points), what) if bar else points
+            return [self.baseline(b) if r is None else self.design(r, b) for r, b in items]
+        from atheena.dse.sweeps import fold_point
+
+        jobs = [(self._text, self.board, self.headroom, b, None if r is None else list(r)) for r, b in points]
+        names = [f"{'baseline' if r is None else 'exit rates ' + ','.join(f'{x:.4g}' for x in r)} at budget {b:g}"
+                 for r, b in points]
+        return run_jobs(fold_point, jobs, names, self.where, quiet=quiet, what=what)
 
     def design(self, rates: Sequence[float], budget: float) -> dict | None:
         """Summary of the design `fold` builds at `budget` for these exit rates, or None if none fits."""
@@ -161,7 +183,8 @@ def candidate_thresholds(profile: ExitProfile, own: Sequence[float], auto_drop: 
 
 def explore(explorer: Explorer, profile: ExitProfile, settings: list[tuple[float, ...]], own: tuple[float, ...],
             budget: float | None, target_throughput: float | None, auto_drop: float | None,
-            bar: Callable[[Iterable, int, str], Iterable] = lambda it, n, what: it) -> Exploration:
+            bar: Callable[[Iterable, int, str], Iterable] = lambda it, n, what: it, quiet: bool = True
+            ) -> Exploration:
     """Evaluate `settings` and choose a design (see the module docstring).
 
     Exactly one of `budget` and `target_throughput` is given.  With
@@ -203,17 +226,15 @@ def explore(explorer: Explorer, profile: ExitProfile, settings: list[tuple[float
     budgets = sorted({*BUDGET_GRID, budget})
     points: dict[tuple, Point] = {}
 
-    def point(s, b) -> Point:
-        if (s, b) not in points:
-            rec = records[s]
-            points[(s, b)] = Point(tuple(s), rates(s), dict(rec.accuracy), b, explorer.design(rates(s), b),
-                                   admissible(s))
-        return points[(s, b)]
+    def evaluate(pairs, what: str) -> None:
+        """The points of these (setting, budget) pairs, each design computed once (serially or as jobs)."""
+        todo = [(s, b) for s, b in pairs if (s, b) not in points]
+        for (s, b), design in zip(todo, explorer.designs([(rates(s), b) for s, b in todo], quiet, what, bar)):
+            points[(s, b)] = Point(tuple(s), rates(s), dict(records[s].accuracy), b, design, admissible(s))
 
-    grid = [(s, b) for s in settings for b in (budgets if co_explore else [budget])]
-    for s, b in bar(grid, len(grid), "thresholds x budgets" if co_explore else "thresholds"):
-        point(s, b)
-    at_budget = [point(s, budget) for s in competing if point(s, budget).design]
+    evaluate([(s, b) for s in settings for b in (budgets if co_explore else [budget])],
+             "thresholds x budgets" if co_explore else "thresholds")
+    at_budget = [points[(s, budget)] for s in competing if points[(s, budget)].design]
     if not at_budget:  # the smallest folding fits, but not with the lane converters it needs between layers
         raise AtheenaError(
             f"no design of the network fits in a budget of {budget:g} on the {explorer.board.name} once the lane "
@@ -221,9 +242,8 @@ def explore(explorer: Explorer, profile: ExitProfile, settings: list[tuple[float
     chosen = max(at_budget, key=lambda p: (p.throughput_sps, -p.design["max_resource_share"],
                                            p.accuracy["fixed"], p.thresholds))
     if not co_explore:
-        for b in bar(budgets, len(budgets), "budgets"):
-            point(chosen.thresholds, b)
-    baseline = {b: explorer.baseline(b) for b in bar(budgets, len(budgets), "baseline")}
+        evaluate([(chosen.thresholds, b) for b in budgets], "budgets")
+    baseline = dict(zip(budgets, explorer.designs([(None, b) for b in budgets], quiet, "baseline", bar)))
     ordered = sorted(points.values(), key=lambda p: (p.thresholds, p.budget))
     return Exploration(ordered, baseline, chosen, profile.final_accuracy(), auto_drop, target_throughput, budgets)
 

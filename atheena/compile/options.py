@@ -31,6 +31,8 @@ class CompileOptions:
     simulate: int = DEFAULT_SIMULATE  # samples to simulate in Verilator (0: no simulation)
     synth: bool = False
     force: bool = False  # replace a non-empty OUT
+    jobs: int | None = None  # explore on a local Dask cluster of this many worker processes (None: serially)
+    scheduler: str | None = None  # or on the Dask cluster at this address (`atheena.parallel`)
 
     @property
     def auto(self) -> bool:
@@ -68,6 +70,9 @@ def check_options(options: CompileOptions) -> CompileOptions:
     if options.simulate < 0:
         raise AtheenaError(f"--simulate {options.simulate} must be 0 (no simulation) or a number of samples")
     boards.load(options.board)  # an unknown board fails now, not after the import
+    from atheena.parallel import executor
+
+    executor(options.jobs, options.scheduler)  # and so do impossible --jobs / --scheduler settings
     return replace(options,
                    budget=DEFAULT_BUDGET if options.budget is None and options.target_throughput is None
                    else options.budget,

@@ -32,11 +32,21 @@ def _summary_or_none(fold, budget):
 
 
 @functools.lru_cache(maxsize=4)
-def _folder(ir_text: str, board) -> Folder:
+def _folder(ir_text: str, board, headroom: float | None = None) -> Folder:
     """The network's `Folder` on `board`, built once per process (a worker's jobs share it)."""
     from atheena import ir as air
 
-    return Folder(air.parse(ir_text, air.new_context()), board)
+    module = air.parse(ir_text, air.new_context())
+    return Folder(module, board) if headroom is None else Folder(module, board, headroom)
+
+
+def fold_point(ir_text: str, board, headroom: float | None, budget: float, rates) -> dict | None:
+    """A job of the threshold/budget co-exploration (`atheena.compile.explore`): `Folder.fold`'s design
+    summary for these exit rates (`rates` None: the baseline's), None when nothing fits."""
+    folder = _folder(ir_text, board, headroom)
+    if rates is None:
+        return _summary_or_none(folder.baseline, budget)
+    return _summary_or_none(lambda b: folder.fold(b, rates), budget)
 
 
 def early_exit_point(ir_text: str, board, budget: float, rates, trace) -> dict | None:

@@ -29,14 +29,15 @@ def model_arguments(p: argparse.ArgumentParser, mlir: bool = False) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and results")
 
 
-def executor_arguments(p: argparse.ArgumentParser) -> None:
-    """--jobs / --scheduler / --keep-going for a command that runs many independent jobs (`atheena.parallel`)."""
+def executor_arguments(p: argparse.ArgumentParser, keep_going: bool = True) -> None:
+    """--jobs / --scheduler (/ --keep-going) for a command that runs many independent jobs (`atheena.parallel`)."""
     p.add_argument("--jobs", type=int, metavar="N", help="run the jobs on a local Dask cluster of N worker "
                    "processes (default: one after another in this process)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run the jobs on an existing Dask cluster, e.g. "
                    "tcp://host:8786 (start one with 'dask scheduler' and 'dask worker ADDRESS')")
-    p.add_argument("--keep-going", action="store_true", help="when a job fails, report it with its point and "
-                   "finish the others (default: stop at the first failure)")
+    if keep_going:
+        p.add_argument("--keep-going", action="store_true", help="when a job fails, report it with its point and "
+                       "finish the others (default: stop at the first failure)")
 
 
 def executor_of(args):

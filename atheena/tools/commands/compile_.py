@@ -12,7 +12,7 @@ import json
 
 from atheena.dse import boards
 from atheena.dse.boards import RESOURCES
-from atheena.tools.commands.common import load_network, model_arguments, parse_thresholds
+from atheena.tools.commands.common import executor_arguments, load_network, model_arguments, parse_thresholds
 
 
 def add_parser(sub) -> None:
@@ -45,6 +45,7 @@ def add_parser(sub) -> None:
     co.add_argument("-o", dest="output", required=True, metavar="OUT", help="output folder (must not exist or be "
                     "empty, unless --force)")
     co.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    executor_arguments(co, keep_going=False)  # the exploration's designs as jobs
 
 
 def cmd_compile(args) -> int:
@@ -58,7 +59,7 @@ def cmd_compile(args) -> int:
     options = check_options(CompileOptions(
         board=args.board, budget=args.budget, target_throughput=args.target_throughput, thresholds=thresholds,
         max_accuracy_drop=args.max_accuracy_drop, data=args.data, simulate=args.simulate, synth=args.synth,
-        force=args.force))
+        force=args.force, jobs=args.jobs, scheduler=args.scheduler))
     check_target(args.output, args.force)  # before loading the model: mistakes in options cost nothing
     model, label, default_thresholds, shape = load_network(args)
     report = compile_network(model, shape, args.output, options, label=label, default_thresholds=default_thresholds,
