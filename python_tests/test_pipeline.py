@@ -111,7 +111,7 @@ def test_print_is_deterministic_and_round_trips():
 def _other_value(hint, default):
     """A value of type `hint` different from `default`, with characters a pipeline must quote."""
     if typing.get_origin(hint) is tuple:
-        return (0.25, 0.5) if typing.get_args(hint)[0] is float else (3, 4)
+        return {float: (0.25, 0.5), int: (3, 4), str: ("gt", "ge")}[typing.get_args(hint)[0]]
     if hint is bool:
         return not default
     if hint is float:
