@@ -142,8 +142,6 @@ def run_jobs(fn: Callable, jobs: Sequence[tuple], points: Sequence[str], where: 
             for i, args in enumerate(jobs):
                 try:
                     outcome, error = fn(*args), None
-                except AtheenaError as err:
-                    outcome, error = None, err
                 except Exception as err:  # noqa: BLE001 - a job's failure is reported with its point
                     outcome, error = None, err
                 results[i] = settle(i, outcome, error)

@@ -52,12 +52,7 @@ def fold_point(ir_text: str, board, headroom: float | None, budget: float, rates
 def early_exit_point(ir_text: str, board, budget: float, rates, trace) -> dict | None:
     """One sweep job: `Folder.predict`'s design summary at this point (None: nothing fits).  Its inputs are
     values (the IR as text, a `Board`), so it runs the same in this process and on a Dask worker."""
-    return _summary_or_none(lambda b: _folder(ir_text, board).predict(b, rates, trace), budget)
-
-
-def baseline_point(ir_text: str, board, budget: float) -> dict | None:
-    """One sweep job: the baseline's design summary at this budget (None: nothing fits)."""
-    return _summary_or_none(_folder(ir_text, board).baseline, budget)
+    return _summary_or_none(lambda b: _folder(ir_text, board, None).predict(b, rates, trace), budget)
 
 
 def sweep(
@@ -134,8 +129,9 @@ def sweep(
 
 def _job(ir_text: str, board, budget: float, *early_exit):
     """A sweep job: the baseline (three arguments) or an early-exit design (five)."""
-    return early_exit_point(ir_text, board, budget, *early_exit) if early_exit else baseline_point(ir_text, board,
-                                                                                                    budget)
+    if early_exit:
+        return early_exit_point(ir_text, board, budget, *early_exit)
+    return fold_point(ir_text, board, None, budget, None)
 
 
 def _plain(result):

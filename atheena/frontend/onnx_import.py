@@ -282,8 +282,7 @@ def exit_graph(graph, path: str | Path = "model.onnx"):
     thresholds, comparisons = [], []
     g, result = _Graph(graph), graph.output[0].name
     while True:
-        producer = {out: node for node in g.graph.node for out in node.output}
-        last = producer.get(_through(g, result, ("Identity",)))
+        last = g.producer.get(_through(g, result, ("Identity",)))
         body = [n for n in g.graph.node if n is not last] if last is not None and last.op_type == "If" else None
         if body is None:  # no more exits: this graph computes the final classifier
             for node in g.graph.node:
@@ -319,18 +318,17 @@ def _pruned(graph, nodes: list, outputs: list, weights: list):
     import onnx
 
     producer = {out: node for node in nodes for out in node.output}
-    needed, live, stack = set(), [], [o.name for o in outputs]
+    needed, live, stack = set(), {}, [o.name for o in outputs]
     while stack:
         name = stack.pop()
         if name in needed:
             continue
         needed.add(name)
         node = producer.get(name)
-        if node is not None and id(node) not in {id(n) for n in live}:
-            live.append(node)
+        if node is not None and id(node) not in live:
+            live[id(node)] = node
             stack += [i for i in node.input if i]
-    order = {id(n): i for i, n in enumerate(nodes)}
-    live.sort(key=lambda n: order[id(n)])
+    live = [n for n in nodes if id(n) in live]  # in graph order
     used = [w for w in weights if w.name in needed]
     weight_names = {w.name for w in used}
     inputs = [i for i in graph.input if i.name not in weight_names or i.name in needed]

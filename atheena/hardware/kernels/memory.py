@@ -79,24 +79,15 @@ def ram(name: str, width: int, depth: int, clk, write_enable, write_addr, write_
 
     Returns the read data, valid one cycle after `read_addr` (held while `read_enable` is low).
     """
-    from pycde.circt.dialects import sv
-    from pycde.signals import _FromCirctValue
-
-    abits = _addr_bits(depth)
-    for label, signal in (("write", write_addr), ("read", read_addr)):
-        if signal.type.width != abits:
-            raise ValueError(f"RAM {name}: {label} address has {signal.type.width} bits, needs {abits}")
-    mem = sv.RegOp(_array(width, depth), name=name)
-    slot = sv.ArrayIndexInOutOp(mem.result, write_addr.value).result
-    write_enable.when_true(lambda: sv.PAssignOp(slot, write_data.value), clk=clk)
-    word = _FromCirctValue(sv.ReadInOutOp(sv.ArrayIndexInOutOp(mem.result, read_addr.value).result).result)
+    word = lut_ram(name, width, depth, clk, write_enable, write_addr, write_data, read_addr, what="RAM")
     return word.reg(clk=clk, ce=read_enable, name=f"{name}_q")
 
 
-def lut_ram(name: str, width: int, depth: int, clk, write_enable, write_addr, write_data, read_addr):
+def lut_ram(name: str, width: int, depth: int, clk, write_enable, write_addr, write_data, read_addr,
+            what: str = "LUT RAM"):
     """Simple dual-port RAM with an unregistered read: returns `mem[read_addr]` in the same cycle.
 
-    A word written at the clock edge ending cycle t is read from cycle t + 1 on.
+    A word written at the clock edge ending cycle t is read from cycle t + 1 on (`ram` registers it).
     """
     from pycde.circt.dialects import sv
     from pycde.signals import _FromCirctValue
@@ -104,7 +95,7 @@ def lut_ram(name: str, width: int, depth: int, clk, write_enable, write_addr, wr
     abits = _addr_bits(depth)
     for label, signal in (("write", write_addr), ("read", read_addr)):
         if signal.type.width != abits:
-            raise ValueError(f"LUT RAM {name}: {label} address has {signal.type.width} bits, needs {abits}")
+            raise ValueError(f"{what} {name}: {label} address has {signal.type.width} bits, needs {abits}")
     mem = sv.RegOp(_array(width, depth), name=name)
     slot = sv.ArrayIndexInOutOp(mem.result, write_addr.value).result
     write_enable.when_true(lambda: sv.PAssignOp(slot, write_data.value), clk=clk)
