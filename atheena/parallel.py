@@ -112,10 +112,12 @@ def _client(where: Executor) -> Iterator[object]:
 
 
 def run_jobs(fn: Callable, jobs: Sequence[tuple], points: Sequence[str], where: Executor = Executor(),
-             keep_going: bool = False, quiet: bool = False, what: str = "jobs") -> list:
+             keep_going: bool = False, quiet: bool = False, what: str = "jobs", preload: Sequence[str] = ()) -> list:
     """`[fn(*args) for args in jobs]`, run where `where` says; `points[i]` names job i in messages.
 
-    `fn` must be a top-level function of an importable module (workers import it by name)."""
+    `fn` must be a top-level function of an importable module (workers import it by name).
+    `preload` names modules each Dask worker imports on its main thread before the jobs
+    (`atheena.parallel_plugins.Preload`): PyCDE must be, or the worker crashes as it stops."""
     if len(points) != len(jobs):
         raise ValueError("one point name per job")
     from tqdm import tqdm
@@ -151,6 +153,10 @@ def run_jobs(fn: Callable, jobs: Sequence[tuple], points: Sequence[str], where: 
         from distributed import as_completed
 
         with _client(where) as client:
+            if preload:
+                from atheena.parallel_plugins import Preload
+
+                client.register_plugin(Preload(tuple(preload)))
             futures = [client.submit(fn, *args, pure=False) for args in jobs]
             index = {f.key: i for i, f in enumerate(futures)}
             try:

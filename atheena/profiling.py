@@ -14,6 +14,7 @@ Records (`ProfileRecord.as_dict()`) have the stable keys `thresholds`,
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import asdict, dataclass, field
@@ -146,6 +147,14 @@ class ExitProfile:
     @property
     def early_exits(self) -> int:
         return len(self.fixed_scores)
+
+    def subset(self, start: int, stop: int, description: str) -> "ExitProfile":
+        """The profile of samples `start` to `stop - 1` only (a split of the calibration images)."""
+        cut = slice(start, stop)
+        return dataclasses.replace(
+            self, labels=self.labels[cut], fixed_correct=[a[cut] for a in self.fixed_correct],
+            float_correct=[a[cut] for a in self.float_correct], fixed_scores=[a[cut] for a in self.fixed_scores],
+            float_scores=[a[cut] for a in self.float_scores], description=description)
 
     def limit(self, k: int) -> float:
         """The largest threshold exit k's fixed-point decision resolves faithfully (`faithful_limit`)."""

@@ -2,7 +2,8 @@
 
 Synthesises every parameter point of the selected kernel families
 (`atheena/hardware/characterise.py`; Yosys synth_xilinx for xc7, runs cached
-under $ATHEENA_CACHE/yosys), writes the measurements to
+under $ATHEENA_CACHE/yosys; one job per kernel, serially or on Dask with
+--jobs/--scheduler), writes the measurements to
 `atheena/dse/characterisation.json`, fits the LUT and FF coefficients of each
 family on two thirds of its points and reports, on the held-out third, DSP
 and BRAM exact matches and LUT/FF mean absolute percentage errors, for the
@@ -13,32 +14,27 @@ stores the fitted coefficients in `atheena/dse/resource_model.json`.
     python benchmarks/characterise.py --families relu,split --write
     python benchmarks/characterise.py --refit-only --write     # from the dataset, no synthesis
     python benchmarks/characterise.py --family ecp5 --write    # a device family's own fit (its own files)
+    python benchmarks/characterise.py --jobs 2                 # on a local Dask cluster of 2 worker processes
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import time
+from pathlib import Path
 
 from atheena.dse import fit, model
 from atheena.errors import reported_as_user_errors
 from atheena.hardware import characterise as ch
 
 
-def synthesise(families: list, jobs: int, family: str) -> list[dict]:
-    from tqdm import tqdm
-
+def synthesise(families: list, where, family: str, quiet: bool = False) -> list[dict]:
     total = sum(len(f.points) for f in families)
     start = time.perf_counter()
-    with tqdm(total=total, desc="synthesising", unit="kernel") as bar:
-        def progress(record):
-            bar.set_postfix_str(record["top"])
-            bar.update()
-
-        records = ch.measure(families, jobs=jobs, progress=progress, family=family)
+    records = ch.measure(families, family=family, where=where, quiet=quiet)
     wall = time.perf_counter() - start
-    print(f"{total} kernels in {wall:.0f} s wall time ({jobs} Yosys jobs at a time)")
+    print(f"{total} kernels in {wall:.0f} s wall time on {where.describe()}")
     for family in families:
         mine = [r for r in records if r["family"] == family.name]
         wall, cpu = ([r[k] for r in mine] for k in ("seconds", "cpu_seconds"))
@@ -74,7 +70,11 @@ def main(argv=None) -> int:
     parser.add_argument("--families", help=f"comma-separated subset of: {', '.join(ch.FAMILIES)}")
     parser.add_argument("--refit-only", action="store_true", help="fit from the stored dataset; no synthesis")
     parser.add_argument("--write", action="store_true", help="store the fitted coefficients in resource_model.json")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="Yosys runs at a time")
+    parser.add_argument("--jobs", type=int, metavar="N", help="synthesise on a local Dask cluster of N worker "
+                        "processes (default: one kernel after another in this process)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="synthesise on an existing Dask cluster "
+                        "(tcp://host:8786); workers need only atheena installed")
+    parser.add_argument("--json", metavar="FILE", help="also write the measured records as JSON (to compare runs)")
     parser.add_argument("--family", default="xc7", help="device family to synthesise for and fit "
                         "(atheena/dse/families.json; default xc7); a new family gets its own dataset and model files")
     args = parser.parse_args(argv)
@@ -82,11 +82,18 @@ def main(argv=None) -> int:
         from atheena.dse import families as device_families
         from atheena.dse.model import costing
 
+        from atheena.parallel import executor
+
+        where = executor(args.jobs, args.scheduler)
         device = device_families.load(args.family)
         families = ch.select(args.families)
         dataset = ch.dataset_path(device.key)
         if not args.refit_only:
-            ch.save_dataset(synthesise(families, args.jobs, device.key), dataset, device.key)
+            measured = synthesise(families, where, device.key)
+            if args.json:
+                Path(args.json).write_text(json.dumps([{k: r[k] for k in ("family", "params", "top", "measured")}
+                                                       for r in measured], indent=1) + "\n")
+            ch.save_dataset(measured, dataset, device.key)
             print(f"wrote {dataset}")
         records = ch.load_dataset(dataset)
         # "before": the coefficients the family is costed with now (its own, or those it borrows, else 7-series)

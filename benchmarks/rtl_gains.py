@@ -12,14 +12,18 @@ steady-state figure for independent samples at the profiled rate printed
 beside it.  `fold`'s
 rate-balanced figure is printed too.  With --synth it also
 synthesises both with Yosys and prints resources beside the predictions.
+Folding runs here; each network's lowering, simulation (and synthesis) is
+one job, run serially or on Dask (--jobs N, --scheduler ADDRESS).
 
     python benchmarks/rtl_gains.py --example b-lenet --budgets 0.3,0.5 --samples 2000 --data ../shared/data/mnist
+    python benchmarks/rtl_gains.py --budgets 0.1,0.5,1.0 --jobs 2    # on a local Dask cluster of 2 processes
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
@@ -30,6 +34,8 @@ from atheena.data import calibration_set
 from atheena.dialects import ops as O
 from atheena.frontend import import_model
 from atheena.hardware import flow
+from atheena.ir import to_text
+from atheena.parallel import executor, run_jobs
 from atheena.pipeline import PipelineRunner
 
 
@@ -54,6 +60,13 @@ def independent_cycles(module) -> float | None:
     balanced = flow.predicted(module).get("balanced_cycles_per_sample", 0.0)
     return max([balanced] + [ir.FloatAttr(ir.DictAttr(buffers[i].attr)["independent_cycles_per_sample"]).value
                              for i in range(len(buffers))])
+
+
+def measure_job(name: str, ir_text: str, images, synth: bool, shuffle: int | None) -> dict:
+    """One job: `measure` of a folded network given as text (what travels to a Dask worker)."""
+    from atheena import ir as air
+
+    return measure(name, air.parse(ir_text, air.new_context()), images, synth, shuffle)
 
 
 def measure(name: str, module, images, synth: bool, shuffle: int | None = None) -> dict:
@@ -92,14 +105,24 @@ def main() -> None:
                         help="stream the images in a seeded random order (independent samples) and compare with the "
                              "prediction for that order (default: calibration order)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--jobs", type=int, metavar="N", help="lower and simulate on a local Dask cluster of N "
+                        "worker processes (default: one network after another in this process)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="... on an existing Dask cluster (tcp://host:8786)")
     args = parser.parse_args()
+    where = executor(args.jobs, args.scheduler)
     images = calibration_set(args.data).images[:args.samples]
+    budgets = [float(b) for b in args.budgets.split(",")]
+    names = (args.example, args.example + models.BASELINE_SUFFIX)
+    started = time.perf_counter()
+    jobs = [(name, to_text(folded(name, budget, args.board, args.data, len(images)), debug_info=True), images,
+             args.synth, args.shuffle) for budget in budgets for name in names]
+    measured = run_jobs(measure_job, jobs, [f"{name} at budget {b:g}" for b in budgets for name in names], where,
+                        what="networks", preload=("pycde",))
+    print(f"{len(jobs)} networks folded, lowered and simulated in {time.perf_counter() - started:.0f} s wall time "
+          f"on {where.describe()}", file=sys.stderr)
     records = []
-    for budget in [float(b) for b in args.budgets.split(",")]:
-        pair = []
-        for name in (args.example, args.example + models.BASELINE_SUFFIX):
-            module = folded(name, budget, args.board, args.data, len(images))
-            pair.append(measure(name, module, images, args.synth, args.shuffle))
+    for k, budget in enumerate(budgets):
+        pair = measured[2 * k:2 * k + 2]
         ee, base = pair
         row = {"budget": budget, "early_exit": ee, "baseline": base,
                "predicted_gain": ee["predicted"]["throughput_sps"] / base["predicted"]["throughput_sps"],
@@ -112,7 +135,8 @@ def main() -> None:
                       f"({p['cycles_per_sample']:.0f} cyc; rate-balanced "
                       f"{p.get('balanced_cycles_per_sample', p['cycles_per_sample']):.0f}"
                       + (f"; independent samples {p['independent_cycles_per_sample']:.0f}"
-                         if "independent_cycles_per_sample" in p else "") + f"), measured {r['throughput_sps']:>9,.0f} sps "
+                         if "independent_cycles_per_sample" in p else "")
+                      + f"), measured {r['throughput_sps']:>9,.0f} sps "
                       f"({r['cycles_per_sample']:.0f} cyc, {r['throughput_sps'] / p['throughput_sps'] - 1:+.1%}), "
                       f"bit-exact {r['bit_exact']}, exits {r['exits']}, lower {r['lower_s']} s, "
                       f"simulate {r['simulate_s']} s")

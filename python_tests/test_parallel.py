@@ -111,3 +111,89 @@ def test_compile_refuses_impossible_executor_settings(tmp_path):
                              "0", "-o", str(tmp_path / "out")], capture_output=True, text=True)
     assert result.returncode == 2 and "--jobs 0 must be at least 1" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_characterisation_on_dask_equals_the_serial_one(client):
+    """`benchmarks/characterise.py --jobs 2`: each kernel is built and synthesised on a worker; the same
+    records in the same order as serially.  A point that cannot be built is reported with its point."""
+    import dataclasses
+
+    from atheena.hardware import characterise as ch
+
+    families = [dataclasses.replace(ch.FAMILIES["relu"], given=({"lanes": 1}, {"lanes": 3})),
+                dataclasses.replace(ch.FAMILIES["fifo"], given=({"width": 8, "depth": 4},))]
+    serial = ch.measure(families)
+    spread = ch.measure(families, where=Executor(client=client))
+    keys = ("family", "params", "top", "measured")
+    assert [{k: r[k] for k in keys} for r in spread] == [{k: r[k] for k in keys} for r in serial]
+    assert [r["top"] for r in serial] == ["atheena_relu_l1", "atheena_relu_l3", serial[2]["top"]]
+    assert serial[1]["measured"]["lut"] > serial[0]["measured"]["lut"] > 0
+    broken = [dataclasses.replace(ch.FAMILIES["relu"], given=({"lanes": 1}, {"width": 8}))]
+    with pytest.raises(JobFailed, match=r"relu \{\"width\": 8\} for xc7: .*lanes"):
+        ch.measure(broken, where=Executor(client=client))
+
+
+def _cli(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "atheena.tools.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.hw
+def test_dse_checks_every_design_in_rtl_the_same_on_dask(tmp_path):
+    """`atheena dse --simulate N --jobs 2`: every early-exit design (two thresholds x two budgets) is folded,
+    lowered and simulated on a worker; bit-exact, near the prediction for those images, and the
+    JSON is the serial run's byte for byte.  A design that does not fit is not built."""
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    args = ["dse", f"{examples / 'tiny_ee.py'}:TinyEE", "--weights", str(examples / "tiny_ee.pt"),
+            "--budgets", "0.001,0.3", "--thresholds", "0.7;0.99", "--simulate", "60", "--json", "-q"]
+    serial = _cli(*args)
+    spread = _cli(*args, "--jobs", "2")
+    assert serial.returncode == 0, serial.stderr
+    assert spread.returncode == 0 and spread.stdout == serial.stdout, spread.stderr
+    records = json.loads(serial.stdout)
+    assert len(records) == 4
+    for r in records:
+        if r["early_exit"] is None:  # nothing fits 0.1% of a ZC706: no design, no check
+            assert r["budget"] == 0.001 and r["rtl"] is None
+            continue
+        check = r["rtl"]
+        assert check["bit_exact"] and check["samples"] == 60 and sum(check["exits"]) == 60
+        # a sanity bound: with 60 samples the pipeline's fill (thousands of cycles) is up to ~8% of this tiny
+        # network's run (RTL against the model within 2% on 2,000 images: python_tests/hardware)
+        assert abs(check["deviation"]) < 0.12, check
+    built = [r["rtl"] for r in records if r["rtl"]]
+    assert len(built) == 2 and built[0]["exits"] != built[1]["exits"]  # the thresholds are in the hardware
+    refused = _cli("dse", "--example", "b-lenet", "--exit-probabilities", "0.7", "--simulate", "10")
+    assert refused.returncode == 2 and "--simulate needs thresholds" in refused.stderr
+
+
+@pytest.mark.hw
+@pytest.mark.slow
+def test_synth_implements_several_designs_the_same_on_dask(tmp_path):
+    """`atheena synth a.mlir b.mlir --jobs 2`: one Yosys job per design; the serial run's JSON."""
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    files = []
+    imported = tmp_path / "tiny.mlir"
+    assert _cli("import", f"{examples / 'tiny_ee.py'}:TinyEE", "--weights", str(examples / "tiny_ee.pt"),
+                "-o", str(imported), "-q").returncode == 0
+    for budget in (0.05, 0.2):
+        out = tmp_path / f"folded_{budget}.mlir"
+        run = subprocess.run([sys.executable, "-m", "atheena.tools.opt", str(imported), "--pass-pipeline",
+                              f"builtin.module(annotate-exit-probabilities{{samples=200}},fold{{board=zc706 "
+                              f"budget={budget}}},size-buffers)", "-o", str(out)], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        files.append(str(out))
+    serial = _cli("synth", *files, "--json", "-q")
+    spread = _cli("synth", *files, "--json", "-q", "--jobs", "2")
+    assert serial.returncode == 0, serial.stderr
+    assert spread.returncode == 0, spread.stderr
+    drop = ("seconds",)
+    strip = [[{k: v for k, v in r.items() if k not in drop} for r in json.loads(x.stdout)] for x in (serial, spread)]
+    assert strip[0] == strip[1] and [r["model"] for r in strip[0]] == files
+    small, large = strip[0]
+    assert any(small["synthesis"][k] < large["synthesis"][k] for k in ("dsp", "lut"))
+    refused = _cli("synth", *files, "--rtl", str(tmp_path / "rtl"))
+    assert refused.returncode == 2 and "give one .mlir file" in refused.stderr

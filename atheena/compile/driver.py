@@ -125,7 +125,9 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
 
         progress.stage(f"profiling every exit on {data.description} (fixed point and float)")
         profile = profile_exits(module, data)
-        progress.done(f"final exit alone: {profile.final_accuracy() * 100:.2f}% accurate")
+        choose, test = split_profile(profile)
+        progress.done(f"final exit alone: {profile.final_accuracy() * 100:.2f}% accurate; thresholds are chosen "
+                      f"on the first {len(choose.labels)} images and checked on the other {len(test.labels)}")
 
         progress.stage("exploring thresholds x budgets" if options.auto else "exploring budgets and thresholds")
         from atheena.parallel import executor
@@ -133,13 +135,16 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
         explorer = X.Explorer(module, options.board, where=executor(options.jobs, options.scheduler))
         drop = options.max_accuracy_drop if options.auto else None
         own = tuple(given if given is not None else profile.ir_thresholds)
-        exploration = X.explore(explorer, profile, X.candidate_thresholds(profile, own, drop), own, options.budget,
-                                options.target_throughput, drop, bar=progress.bar, quiet=quiet)
+        exploration = X.explore(explorer, choose, X.candidate_thresholds(choose, own, drop), own, options.budget,
+                                options.target_throughput, drop, bar=progress.bar, quiet=quiet, test=test,
+                                window=options.window)
         chosen = exploration.chosen
         budget = chosen.budget
         progress.done(f"{len(exploration.points)} designs; chosen: thresholds "
                       f"{', '.join(f'{t:g}' for t in chosen.thresholds) or '-'} at budget {budget:g}, "
-                      f"{chosen.design['throughput_sps']:,.0f} samples/s predicted (rate-balanced; buffers next)")
+                      f"{chosen.design['throughput_sps']:,.0f} samples/s predicted (rate-balanced; buffers next)"
+                      + (f", {chosen.test['worst_window_sps']:,.0f} in the worst {options.window}-sample window "
+                         "of the test split (fluid model)" if chosen.test else ""))
 
         runner = PipelineRunner(module.context, filename=label, tool="atheena")
         annotate = AnnotateExitProbabilities(data=str(options.data or ""),
@@ -150,7 +155,7 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
         _write_ir(module, folder / "profiled.mlir")
         progress.done("-> profiled.mlir" + _warned(warned))
 
-        fold = Fold(board=options.board, budget=budget)
+        fold = Fold(board=options.board, budget=budget, exit_probabilities=tuple(chosen.fold_rates))
         stages.append(("folding", fold, "profiled.mlir", "folded.mlir"))
         progress.stage(f"fold: every layer's folding for {board.name} within budget {budget:g}")
         warned = _run_pass(runner, module, fold)
@@ -190,11 +195,12 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
 
         progress.stage("writing report.json, report.md and figures")
         record = profile.record(chosen.thresholds)
+        held_out = R.splits(module, choose, test, chosen, options.window)
         report = R.build(model=label, board=board, budget=budget, target_throughput=options.target_throughput,
                          record=record, calibration=data.description, predicted=flow.predicted(module),
                          baseline=exploration.baseline.get(budget), layers=R.layer_table(module),
                          buffers=R.buffer_depths(module), exploration=exploration, simulation=run,
-                         simulation_predicted=expected, synthesis=used, timing=timing)
+                         simulation_predicted=expected, synthesis=used, timing=timing, splits=held_out)
         from atheena.fileio import write_atomic
 
         write_atomic(folder / "report.json", R.to_json(report))
@@ -205,6 +211,19 @@ def compile_network(model, input_shape: Sequence[int], out: str | Path, options:
         staging.commit()
         progress.done(f"-> {out}/ (total {progress.elapsed:.0f} s)")
     return report
+
+
+def split_profile(profile):
+    """(calibration split, test split): the first and second half of the profiled images.  Thresholds
+    are chosen on the first; designs are folded for neither's reach less a margin and ranked, and
+    their accuracy, exit rates and throughput reported, on the second (`atheena.compile.explore`)."""
+    n = len(profile.labels)
+    half = n // 2
+    if half == 0:
+        raise AtheenaError(f"the calibration data ({profile.description}) holds {n} image(s); it needs at least "
+                           "2, one to choose thresholds on and one to check them on")
+    return (profile.subset(0, half, f"the first {half} of {profile.description} (calibration split)"),
+            profile.subset(half, n, f"the last {n - half} of {profile.description} (test split)"))
 
 
 def _implement(design, board, progress) -> tuple[dict, dict]:

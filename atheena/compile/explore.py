@@ -13,10 +13,17 @@ budget), and the baseline at each budget is the same fold of the backbone;
 `compile` runs the real `fold` afterwards and a test checks that it predicts
 exactly the chosen point's throughput.
 
-Choosing (`choose`):
+Choosing (`explore`):
 
-* with a budget: the point at that budget with the highest throughput (ties:
-  smaller largest resource share, then higher accuracy);
+* the calibration images are split in two (`compile`): the first half (the
+  calibration split) decides which threshold settings are admissible and
+  offers `auto`'s candidates; every setting is folded for the upper bound of
+  its reach on either half (`atheena.dse.windows.fold_reach`: never for less
+  than the test split shows, plus a margin), and is ranked on the second half
+  (the test split) by the rate of its worst window of W samples, then its
+  throughput there, then its accuracy there (ties on throughput go to the
+  more accurate setting), then the smaller largest resource share;
+* with a budget: the best point at that budget;
 * with a target throughput: the point needing the smallest budget to reach it
   (`smallest_budget_for`, exact: the cheapest design under the same model);
 * with `--thresholds auto`, only points whose fixed-point accuracy is within
@@ -30,6 +37,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from atheena.dse import windows
 from atheena.dse.fold import Folder
 from atheena.errors import AtheenaError, NoFeasibleDesign
 from atheena.ir import to_text
@@ -52,15 +60,32 @@ class Point:
     budget: float
     design: dict | None  # throughput_sps, cycles_per_sample, resources, max_resource_share; None: does not fit
     admissible: bool | None = None  # within the accuracy drop (None when thresholds were not explored)
+    fold_rates: tuple[float, ...] = ()  # the exit rates it is folded for (`windows.fold_reach`'s margin)
+    test: dict | None = None  # on the test split: accuracy, exit_rates, throughput_sps and worst_window_sps
 
     @property
     def throughput_sps(self) -> float:
         return self.design["throughput_sps"] if self.design else 0.0
 
+    def rank(self) -> tuple:
+        """What `explore` maximises: the worst window's and the test split's throughput when there is a
+        test split (else the design's), then accuracy, then the smaller largest resource share."""
+        if not self.design:
+            return (0.0,)
+        share = -self.design["max_resource_share"]
+        if self.test:
+            return (self.test["worst_window_sps"], self.test["throughput_sps"], self.test["accuracy"]["fixed"],
+                    share, self.thresholds)
+        return (self.throughput_sps, self.accuracy["fixed"], share, self.thresholds)
+
     def as_dict(self) -> dict:
-        return {"thresholds": list(self.thresholds), "exit_rates": list(self.exit_rates),
-                "accuracy": dict(self.accuracy), "budget": self.budget, "design": self.design,
-                "admissible": self.admissible}
+        out = {"thresholds": list(self.thresholds), "exit_rates": list(self.exit_rates),
+               "accuracy": dict(self.accuracy), "budget": self.budget, "design": self.design,
+               "admissible": self.admissible}
+        if self.test is not None:
+            out["fold_rates"] = list(self.fold_rates)
+            out["test"] = self.test
+        return out
 
 
 @dataclass
@@ -183,8 +208,8 @@ def candidate_thresholds(profile: ExitProfile, own: Sequence[float], auto_drop: 
 
 def explore(explorer: Explorer, profile: ExitProfile, settings: list[tuple[float, ...]], own: tuple[float, ...],
             budget: float | None, target_throughput: float | None, auto_drop: float | None,
-            bar: Callable[[Iterable, int, str], Iterable] = lambda it, n, what: it, quiet: bool = True
-            ) -> Exploration:
+            bar: Callable[[Iterable, int, str], Iterable] = lambda it, n, what: it, quiet: bool = True,
+            test: ExitProfile | None = None, window: int = windows.DEFAULT_WINDOW) -> Exploration:
     """Evaluate `settings` and choose a design (see the module docstring).
 
     Exactly one of `budget` and `target_throughput` is given.  With
@@ -192,11 +217,20 @@ def explore(explorer: Explorer, profile: ExitProfile, settings: list[tuple[float
     accuracy drop competes and every setting is evaluated at every budget of
     the grid (the co-exploration); otherwise `own` is the design and the
     other settings, evaluated at its budget, show what other thresholds
-    would give.
+    would give.  `profile` (the calibration split) decides which settings
+    are admissible; with a `test` split every setting is folded for the
+    upper bound of its reach on either split and ranked by its worst
+    `window`-sample window and its throughput on the test split
+    (`atheena.dse.windows`), then by test accuracy.
     """
     co_explore = auto_drop is not None
     floor = profile.final_accuracy() - (auto_drop or 0.0) / 100.0
     records = {s: profile.record(s) for s in settings}
+    sections = profile.early_exits + 1
+    folded = {}
+    if test is not None:
+        for s in settings:
+            folded[s] = windows.fold_reach([profile.exit_index(s), test.exit_index(s)], sections)
 
     def admissible(s) -> bool | None:
         if auto_drop is None:
@@ -204,7 +238,23 @@ def explore(explorer: Explorer, profile: ExitProfile, settings: list[tuple[float
         return records[s].accuracy["fixed"] >= floor - 1e-12
 
     def rates(s) -> tuple[float, ...]:
+        """The exit rates setting `s` is folded for."""
+        if test is not None:
+            return tuple(windows.rates_for(folded[s]))
         return tuple(e.exit_rate for e in records[s].exits[:-1])
+
+    def on_test(s, design: dict | None) -> dict | None:
+        if test is None or not design:
+            return None
+        trace = test.exit_index(s)
+        record = test.record(s)
+        clock = explorer.board.clock_mhz * 1e6
+        cycles = design["section_cycles"]
+        worst = windows.worst_window_reach(trace, folded[s], window)
+        return {"accuracy": dict(record.accuracy), "exit_rates": [e.exit_rate for e in record.exits[:-1]],
+                "throughput_sps": clock / windows.fluid_cycles(cycles, windows.section_reach(trace, sections)),
+                "worst_window_sps": clock / windows.fluid_cycles(cycles, worst), "worst_window_reach": worst,
+                "window": window}
 
     competing = [s for s in settings if admissible(s)] if co_explore else [tuple(own)]
     if not competing:
@@ -230,7 +280,9 @@ def explore(explorer: Explorer, profile: ExitProfile, settings: list[tuple[float
         """The points of these (setting, budget) pairs, each design computed once (serially or as jobs)."""
         todo = [(s, b) for s, b in pairs if (s, b) not in points]
         for (s, b), design in zip(todo, explorer.designs([(rates(s), b) for s, b in todo], quiet, what, bar)):
-            points[(s, b)] = Point(tuple(s), rates(s), dict(records[s].accuracy), b, design, admissible(s))
+            measured = tuple(e.exit_rate for e in records[s].exits[:-1])
+            points[(s, b)] = Point(tuple(s), measured, dict(records[s].accuracy), b, design, admissible(s),
+                                   rates(s), on_test(s, design))
 
     evaluate([(s, b) for s in settings for b in (budgets if co_explore else [budget])],
              "thresholds x budgets" if co_explore else "thresholds")
@@ -239,8 +291,7 @@ def explore(explorer: Explorer, profile: ExitProfile, settings: list[tuple[float
         raise AtheenaError(
             f"no design of the network fits in a budget of {budget:g} on the {explorer.board.name} once the lane "
             "converters between its layers are counted; give a slightly larger --budget")
-    chosen = max(at_budget, key=lambda p: (p.throughput_sps, -p.design["max_resource_share"],
-                                           p.accuracy["fixed"], p.thresholds))
+    chosen = max(at_budget, key=Point.rank)
     if not co_explore:
         evaluate([(chosen.thresholds, b) for b in budgets], "budgets")
     baseline = dict(zip(budgets, explorer.designs([(None, b) for b in budgets], quiet, "baseline", bar)))

@@ -16,6 +16,7 @@ from atheena.thresholds import check_threshold, threshold_problem
 DEFAULT_BUDGET = 0.5
 DEFAULT_ACCURACY_DROP = 0.5  # percentage points, for thresholds="auto"
 DEFAULT_SIMULATE = 500  # samples: Verilator build + run of B-LeNet in about 1.5 minutes on two cores
+DEFAULT_WINDOW = 500  # samples per window of the worst-window rate (`atheena.dse.windows.DEFAULT_WINDOW`)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class CompileOptions:
     force: bool = False  # replace a non-empty OUT
     jobs: int | None = None  # explore on a local Dask cluster of this many worker processes (None: serially)
     scheduler: str | None = None  # or on the Dask cluster at this address (`atheena.parallel`)
+    window: int = DEFAULT_WINDOW  # samples per window of the worst-window rate the design is ranked by
 
     @property
     def auto(self) -> bool:
@@ -69,6 +71,9 @@ def check_options(options: CompileOptions) -> CompileOptions:
                                "percentage points")
     if options.simulate < 0:
         raise AtheenaError(f"--simulate {options.simulate} must be 0 (no simulation) or a number of samples")
+    if options.window < 1:
+        raise AtheenaError(f"--window {options.window} must be a positive number of samples (the length of the "
+                           f"runs whose worst rate ranks the designs; default {DEFAULT_WINDOW})")
     boards.load(options.board)  # an unknown board fails now, not after the import
     from atheena.parallel import executor
 

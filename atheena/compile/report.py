@@ -80,7 +80,7 @@ def buffer_depths(module) -> dict:
 def build(*, model: str, board, budget: float, target_throughput: float | None, record, calibration: str,
           predicted: dict, baseline: dict | None, layers: list[dict], buffers: dict, exploration,
           simulation=None, simulation_predicted: dict | None = None, synthesis: dict | None = None,
-          timing: dict | None = None) -> dict:
+          timing: dict | None = None, splits: dict | None = None) -> dict:
     """The report as a JSON-ready dict (see docs/report-schema.md).
 
     `timing` is what proves or checks the clock (`atheena synth`'s timing block: `achieved_mhz` from
@@ -132,6 +132,8 @@ def build(*, model: str, board, budget: float, target_throughput: float | None, 
         }
         if simulation_predicted is not None:  # on exactly the simulated samples, in their order
             report["simulation"]["predicted"] = dict(simulation_predicted)  # `flow.predicted_for`'s
+    if splits is not None:
+        report["splits"] = splits
     if synthesis is not None:
         report["synthesis"] = {"resources": _resources(synthesis)}
     report["throughput_at_clock_sps"] = predicted_block["throughput_sps"] * clock_mhz / float(board.clock_mhz)
@@ -161,6 +163,47 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 
 def _res(r: dict) -> list[str]:
     return [f"{r[k]:,}" for k in RESOURCES]
+
+
+def splits(module, choose, test, chosen, window: int) -> dict:
+    """The `splits` block: the calibration split (it chose the thresholds) and the test split (held out
+    from that choice): accuracy and exit rates on each; on the test split the buffered prediction for its
+    images in order, and the worst `window`-sample window (`atheena.dse.windows`, fluid model, at the
+    section intervals `fold` wrote); the reach every section was folded for."""
+    from atheena.dialects import attributes as A
+    from atheena.dialects import ops as O
+    from atheena.dse import windows
+    from atheena.dse.network import reach_sections
+    from atheena.hardware import flow
+
+    (func,) = O.network_functions(module)
+    ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
+    cycles = windows.section_cycles(reach_sections(func), [A.interval(op) for op in ops])
+    thresholds = chosen.thresholds
+    folded = [1.0]
+    for rate in chosen.fold_rates:
+        folded.append(max(0.0, folded[-1] - rate))
+    trace = [int(k) for k in test.exit_index(thresholds)]
+    worst = windows.worst_window_reach(trace, folded, window)
+    clock = flow.predicted(module)["clock_mhz"] * 1e6
+
+    def block(profile) -> dict:
+        record = profile.record(thresholds)
+        return {"description": profile.description, "images": len(profile.labels),
+                "accuracy": {k: float(v) for k, v in record.accuracy.items()},
+                "exit_rates": [e.exit_rate for e in record.exits]}
+
+    return {
+        "calibration": block(choose),
+        "test": {**block(test), "predicted": flow.predicted_for(module, trace),
+                 "worst_window": {"window": window, "reach": worst,
+                                  "throughput_sps": clock / windows.fluid_cycles(cycles, worst),
+                                  "model": f"fluid: every section at its reach in the worst {window}-sample window "
+                                           f"(the test split's, or the {windows.WINDOW_QUANTILE:.1%} quantile for "
+                                           "independent samples, whichever is higher)"}},
+        "folded_reach": folded,
+        "confidence": windows.CONFIDENCE,
+    }
 
 
 def markdown(report: dict, commands: list[tuple[str, str]], files: list[str]) -> str:
@@ -221,6 +264,8 @@ def markdown(report: dict, commands: list[tuple[str, str]], files: list[str]) ->
                    "predicted throughput")
         out += [f"Simulation (Verilator): {s['samples']} samples, {verdict}; samples per exit {s['exits']}; "
                 f"{against}.", ""]
+    if "splits" in r:
+        out += _splits_md(r["splits"])
     out += ["## Exits", "", _table(["exit", "threshold", "exit rate (fixed point)", "exit rate (float)",
                                      "accuracy of its samples"], [
         [str(e["index"]), "final" if e["threshold"] is None else f"{e.get('comparison') or '>='} {e['threshold']:g}",
@@ -246,6 +291,24 @@ def markdown(report: dict, commands: list[tuple[str, str]], files: list[str]) ->
     out += ["## Files", ""] + [f"* `{f}`" for f in files] + [""]
     out += ["## Replay a stage", "", "```sh"] + [f"# {what}\n{cmd}" for what, cmd in commands] + ["```", ""]
     return "\n".join(out)
+
+
+def _splits_md(sp: dict) -> list[str]:
+    """The held-out check: what the thresholds were chosen on, and how they do on images they were not."""
+    cal, test = sp["calibration"], sp["test"]
+    w = test["worst_window"]
+    rows = [[name, f"{part['images']:,}", _pct(part["accuracy"]["fixed"]), _pct(part["accuracy"]["float"]),
+             ", ".join(_pct(e, 1) for e in part["exit_rates"])] for name, part in
+            (("calibration split (chose the thresholds)", cal), ("test split (held out)", test))]
+    return ["## Held-out check", "",
+            _table(["images", "count", "accuracy (fixed)", "accuracy (float)", "exit rates"], rows), "",
+            f"Calibration split: {cal['description']}. Test split: {test['description']}.", "",
+            f"On the test split, in its order: {_sps(test['predicted']['throughput_sps'])} samples/s predicted "
+            f"({test['predicted']['model']}). Worst window of {w['window']} samples: "
+            f"{_sps(w['throughput_sps'])} samples/s ({w['model']}; reach per section "
+            f"{', '.join(_pct(q, 1) for q in w['reach'])}). Every section is folded for at least the upper "
+            f"{sp['confidence']:.0%} confidence bound of its reach on either split "
+            f"({', '.join(_pct(q, 1) for q in sp['folded_reach'])}).", ""]
 
 
 def _exploration_md(r: dict) -> list[str]:

@@ -94,6 +94,7 @@ class Folder:
         self._base = None
         self._links = None
         self._base_links = None
+        self._sections = None
 
     @property
     def layers(self):
@@ -135,6 +136,15 @@ class Folder:
                 self._base_links = links(self.func, self.base_layers, baseline=True)
         return self._base_links
 
+    @property
+    def sections(self) -> list[int]:
+        """Per layer, how many early exits come before it (`network.reach_sections`)."""
+        if self._sections is None:
+            from atheena.dse.network import reach_sections
+
+            self._sections = reach_sections(self.func)
+        return self._sections
+
     def reach(self, rates: Sequence[float] | None = None) -> list[float]:
         """Each layer's reach probability: from `rates` (fraction of all samples leaving at each early
         exit) when given, else from the IR's `reach_probability` attributes."""
@@ -156,6 +166,7 @@ class Folder:
             layers = _at_depths(layers, depths)
         design = self._optimise(layers, budget, self.links)
         design.layers = [dataclasses.replace(layer, reach=q) for layer, q in zip(design.layers, reach)]
+        design.sections = self.sections
         return design
 
     def fold(self, budget: float, rates: Sequence[float] | None = None) -> Design:
@@ -291,4 +302,6 @@ class Prediction:
         out["resources"] = dict(used)
         out["max_resource_share"] = max(used[k] / board.capacity(k) for k in RESOURCES)
         out["buffer_depths"] = {name: e.depth for name, e in self.sizing.exits.items()}
+        if self.design.sections is not None:
+            out["section_cycles"] = self.design.section_cycles()
         return out

@@ -94,6 +94,19 @@ def layer_reach(func: ir.Operation, exit_rates: Sequence[float] | None = None) -
     return pairs
 
 
+def reach_sections(func: ir.Operation) -> list[int]:
+    """For every atheena op (in `layer_reach` order), how many early exits come before it: the section
+    whose reach it shares (an exit's own branch, and its control ops, in the section it leaves from;
+    the exit merges, which see every sample, in section 0).  Read off `reach`: an op is after exit j
+    when it processes no sample once every sample leaves at j."""
+    n = early_exit_count(func)
+    out = [0] * len(reach(func, [0.0] * n))
+    for j in range(n):
+        for i, (_, q) in enumerate(reach(func, [1.0 if k == j else 0.0 for k in range(n)])):
+            out[i] += q < 0.5
+    return out
+
+
 def network_layers(module, exit_rates: Sequence[float] | None = None) -> list[Layer]:
     """Layers of the early-exit network with their reach probabilities (`layer_reach`)."""
     (func,) = O.network_functions(module)

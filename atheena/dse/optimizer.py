@@ -40,6 +40,7 @@ class Design:
     board: Board
     budget: float
     overheads: dict = field(default_factory=dict)  # what the lowering adds between layers (lane converters)
+    sections: list[int] | None = None  # per layer, the early exits before it (`network.reach_sections`)
 
     @property
     def cycles_per_sample(self) -> float:
@@ -75,9 +76,18 @@ class Design:
         return A.DesignSummary(self.board.name, self.budget, self.board.clock_mhz, self.cycles_per_sample,
                                self.resources, model=A.RATE_BALANCED)
 
+    def section_cycles(self) -> list[float] | None:
+        """Per section (0: before the first exit), the slowest layer's interval: its cycles per sample
+        if every sample reached it (`atheena.dse.windows.fluid_cycles` of any reach); None if unknown."""
+        if self.sections is None:
+            return None
+        from atheena.dse.windows import section_cycles
+
+        return section_cycles(self.sections, [config.interval for config in self.choice])
+
     def summary(self) -> dict:
         """The rate-balanced prediction (`fold`'s; `atheena.dse.fold.Prediction` adds the buffered ones)."""
-        return {
+        out = {
             "throughput_sps": self.throughput_sps,
             "cycles_per_sample": self.cycles_per_sample,
             "model": "rate-balanced",
@@ -85,6 +95,9 @@ class Design:
             "resources": self.resources,
             "max_resource_share": self.max_resource_share,
         }
+        if self.sections is not None:
+            out["section_cycles"] = self.section_cycles()
+        return out
 
 
 _banner_shown = False

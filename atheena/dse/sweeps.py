@@ -65,6 +65,8 @@ def sweep(
     where: Executor = Executor(),
     keep_going: bool = False,
     quiet: bool = True,
+    checks: Sequence[str] | None = None,
+    images=None,
 ) -> list[dict]:
     """Optimise the early-exit network and its baseline at every point of the grid.
 
@@ -80,6 +82,12 @@ def sweep(
     with `keep_going` a failed point's design is an `atheena.parallel.Failed`
     record instead of stopping the sweep.  `progress(record)` sees each record
     once all are done.
+
+    With `checks` (one IR text per setting, the network annotated by
+    `annotate-exit-probabilities` at that setting's thresholds) and `images`,
+    every early-exit design is also folded, lowered and simulated on the
+    images (`atheena.hardware.check.rtl_check`, one more job per design): its
+    record gets `rtl`, bit-exactness and measured against predicted samples/s.
     """
     from atheena.dse import boards as board_table
     from atheena.ir import to_text
@@ -89,6 +97,8 @@ def sweep(
     sequences = list(traces) if traces is not None else [None] * len(settings)
     if len(sequences) != len(settings):
         raise ValueError("one trace per exit probability setting")
+    if checks is not None and (len(checks) != len(settings) or images is None):
+        raise ValueError("RTL checks need one annotated IR per exit probability setting, and images")
     from atheena.dialects import ops as O
     from atheena.dse.network import layer_reach
 
@@ -100,14 +110,25 @@ def sweep(
     jobs, points = [], []
     for board in loaded:
         for budget in budgets:
-            jobs.append((text, board, budget))
+            jobs.append(("baseline", text, board, budget))
             points.append(f"baseline at budget {budget:g} on {board.name}")
         for k, (rates, trace) in enumerate(zip(settings, sequences)):
             for budget in budgets:
-                jobs.append((text, board, budget, None if rates is None else list(rates), trace))
+                jobs.append(("early exit", text, board, budget, None if rates is None else list(rates), trace))
                 probs = ",".join(f"{p:g}" for p in rates) if rates is not None else "the IR's rates"
                 points.append(f"early exit at budget {budget:g} on {board.name}, exit probabilities {probs}")
-    results = run_jobs(_job, jobs, points, where, keep_going=keep_going, quiet=quiet, what="designs")
+    designs = len(jobs)
+    if checks is not None:  # after every design: the fast jobs first, so a wrong point fails early
+        for board in loaded:
+            for k, annotated in enumerate(checks):
+                for budget in budgets:
+                    jobs.append(("rtl", annotated, board, budget, images))
+                    points.append(f"RTL check at budget {budget:g} on {board.name}, setting {k + 1}")
+    results = run_jobs(_job, jobs, points, where, keep_going=keep_going, quiet=quiet,
+                       what="designs and RTL checks" if checks is not None else "designs",
+                       preload=("pycde",) if checks is not None else ())
+    checked = iter(results[designs:])
+    results = results[:designs]
     records, at = [], 0
     for board in loaded:
         base = dict(zip(budgets, results[at:at + len(budgets)]))
@@ -122,15 +143,21 @@ def sweep(
                 records.append({"board": board.name, "budget": budget, "exit_probabilities": probs,
                                 "early_exit": _plain(ee), "baseline": _plain(base[budget]), "gain": gain,
                                 "family": board.family, "resource_model": board.device_family.model_family.key})
+                if checks is not None:
+                    records[-1]["rtl"] = _plain(next(checked))
                 if progress:
                     progress(records[-1])
     return records
 
 
-def _job(ir_text: str, board, budget: float, *early_exit):
-    """A sweep job: the baseline (three arguments) or an early-exit design (five)."""
-    if early_exit:
-        return early_exit_point(ir_text, board, budget, *early_exit)
+def _job(kind: str, ir_text: str, board, budget: float, *more):
+    """A sweep job: a baseline, an early-exit design (`more`: rates, trace) or an RTL check (`more`: images)."""
+    if kind == "early exit":
+        return early_exit_point(ir_text, board, budget, *more)
+    if kind == "rtl":
+        from atheena.hardware.check import rtl_check
+
+        return rtl_check(ir_text, board, budget, *more)
     return fold_point(ir_text, board, None, budget, None)
 
 

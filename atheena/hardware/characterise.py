@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import gc
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -227,36 +226,45 @@ def _emit(module, top: str) -> dict[str, str]:
     return files
 
 
-def measure(families: list[Family], jobs: int = 2, progress=None, family: str = "xc7") -> list[dict]:
+def measure(families: list[Family], progress=None, family: str = "xc7", where=None, quiet: bool = True
+            ) -> list[dict]:
     """Synthesise every point of `families` (cached runs are free); one record per point, in order.
 
-    Emission stays on this thread (PyCDE's context is per thread); Yosys runs
-    `jobs` at a time.  `progress(record)` is called as each point finishes.
-    A record is {"family", "params", "top", "measured": {dsp, bram18, lut, ff}, "seconds",
-    "cpu_seconds"}: wall and CPU time of the Yosys run (as first run, on a cache hit).
+    Every point is one job (`atheena.parallel`, `measure_point`): `where` runs them one after
+    another in this process (the default) or on Dask worker processes, each building its kernel
+    and running Yosys there, with the same records in the same order.  `progress(record)` is
+    called for each record once all are done.  A record is {"family", "params", "top",
+    "measured": {dsp, bram18, lut, ff}, "seconds", "cpu_seconds"}: wall and CPU time of the
+    Yosys run (as first run, on a cache hit).
     """
+    from atheena.parallel import Executor, run_jobs
+
+    jobs = [(f.name, params, family, f if f.given is not None else None) for f in families for params in f.points]
+    points = [f"{name} {json.dumps(params, sort_keys=True)} for {family}" for name, params, _, _ in jobs]
+    records = run_jobs(measure_point, jobs, points, where or Executor(), quiet=quiet, what="kernels",
+                       preload=("pycde",))
+    for record in records:
+        if progress:
+            progress(record)
+    return records
+
+
+def measure_point(name: str, params: dict, family: str = "xc7", given: "Family | None" = None) -> dict:
+    """One characterisation job: build kernel family `name` at `params`, synthesise it for device
+    family `family`; its record (see `measure`).  A family not in the registry travels as `given`."""
     from atheena.dse import families as device_families
     from atheena.hardware import synth
 
-    device = device_families.load(family)  # the device family synthesised for (its kernel families are `families`)
+    from atheena.hardware.emit import pycde_context
 
-    def run(family, params, files, top):
-        counts = synth.cell_counts(files, top, family=device.key)
-        record = {"family": family.name, "params": params, "top": top,
-                  "measured": synth.resources(counts["cells"], device.cells), "seconds": counts["seconds"],
-                  "cpu_seconds": counts.get("cpu_seconds", counts["seconds"])}
-        if progress:
-            progress(record)
-        return record
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = []
-        for family in families:
-            for params in family.points:
-                module, top = family.build(params)
-                files = module if isinstance(module, dict) else _emit(module, top)
-                futures.append(pool.submit(run, family, params, files, top))
-        return [f.result() for f in futures]
+    device = device_families.load(family)
+    kernel = given or FAMILIES[name]
+    with pycde_context():  # a Dask worker runs this job off the thread that imported PyCDE
+        module, top = kernel.build(params)
+        files = module if isinstance(module, dict) else _emit(module, top)
+    counts = synth.cell_counts(files, top, family=device.key)
+    return {"family": name, "params": params, "top": top, "measured": synth.resources(counts["cells"], device.cells),
+            "seconds": counts["seconds"], "cpu_seconds": counts.get("cpu_seconds", counts["seconds"])}
 
 
 def load_dataset(path: Path = DATASET) -> list[dict]:

@@ -16,6 +16,7 @@ them afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import re
@@ -55,6 +56,24 @@ def _no_builtin_dialect_module() -> None:
             __import__(name)
         except ImportError:
             sys.modules[name] = types.ModuleType(name, "stands in for the builtin dialect's (absent) op classes")
+
+
+@contextlib.contextmanager
+def pycde_context():
+    """PyCDE's default MLIR context and location, current on this thread while the block runs.
+
+    PyCDE enters them at import, on the importing thread only.  A Dask worker imports PyCDE on its
+    main thread (`atheena.parallel_plugins.Preload`: its exit handlers need that) and runs jobs on
+    another, where building a kernel would find no context; here they are entered for the job.
+    """
+    import pycde
+    from pycde.circt import ir as cir
+
+    if cir.Context.current is not None:
+        yield
+        return
+    with pycde.DefaultContext, pycde.DefaultLocation:
+        yield
 
 
 def emit(modules: list, name: str) -> dict[str, str]:

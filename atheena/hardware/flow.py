@@ -45,8 +45,11 @@ def needs_buffer_sizing(module) -> bool:
 
 def rtl(module, name: str = "atheena_top", out_dir: str | Path | None = None) -> Rtl:
     """SystemVerilog of the folded network (written to `out_dir` when given)."""
+    from atheena.hardware.emit import pycde_context
+
     predicted(module)  # a clear error when the network is not folded
-    design = lower(module, name)
+    with pycde_context():  # on a Dask worker this runs off the thread that imported PyCDE
+        design = lower(module, name)
     if out_dir is not None:
         design.write(Path(out_dir))
     return design

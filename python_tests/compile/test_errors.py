@@ -124,11 +124,12 @@ def test_a_failing_pass_names_the_layer_and_saves_a_reproducer(tmp_path, capsys,
     assert re.search(r"^b-lenet: layer \S+: warning: a warning before the failure$", printed[0], re.MULTILINE)
     assert err.startswith("pass 'fold' failed:\nb-lenet: layer ")
     assert ": error: cannot fold this layer\n" in err
-    replay = re.search(r"reproduce with:\n  (atheena-opt (\S+) --pass-pipeline='builtin.module\(fold\{budget=0.5\}\)')$",
-                       err)
+    # compile folds for the reach margin (`atheena.dse.windows`), so the pass states its exit rates
+    replay = re.search(r"reproduce with:\n  (atheena-opt (\S+) --pass-pipeline='(builtin.module\(fold\{budget=0.5 "
+                       r"exit_probabilities=[0-9.]+\}\))')$", err)
     assert replay and replay.group(2).startswith(str(tmp_path / "reproducers")), err
     with pytest.raises(SystemExit) as info:  # the command fails the same way
-        opt.main([replay.group(2), "--pass-pipeline=builtin.module(fold{budget=0.5})"])
+        opt.main([replay.group(2), f"--pass-pipeline={replay.group(3)}"])
     assert info.value.code == 1 and "cannot fold this layer" in capsys.readouterr().err
 
 

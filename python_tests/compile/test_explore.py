@@ -85,3 +85,33 @@ def test_no_admissible_thresholds_is_a_user_error():
     assert losing, "a low threshold costs the tutorial network accuracy"
     with pytest.raises(AtheenaError, match="allow a larger --max-accuracy-drop"):
         X.explore(X.Explorer(module, "zc706"), profile, losing, losing[0], 0.5, None, 0.0)
+
+
+def test_with_a_test_split_designs_are_folded_with_a_margin_and_ranked_on_it(blenet):
+    """`compile`'s mode: settings admitted on the calibration split, folded for the upper 99% bound of their
+    reach on either split (never for nothing, even where every calibration image exits), ranked by the
+    worst window of the test split, then its throughput, then its accuracy."""
+    from atheena.compile.driver import split_profile
+    from atheena.dse import windows as W
+
+    _, profile, explorer = blenet
+    choose, test = split_profile(profile)
+    assert len(choose.labels) + len(test.labels) == len(profile.labels) and len(choose.labels) == 500
+    everything_exits = (1e-6,)
+    settings = [everything_exits, (0.9,), (0.996,)]
+    x = X.explore(explorer, choose, settings, (0.996,), 0.3, None, 5.0, test=test, window=200)
+    for p in x.points:
+        reach = 1.0 - sum(p.fold_rates)
+        for split in (choose, test):
+            hard = int((split.exit_index(p.thresholds) >= 1).sum())
+            assert reach >= W.upper_bound(hard, len(split.labels)) - 1e-12
+        if p.design is None:  # nothing fits this budget: no design to check
+            assert p.test is None
+            continue
+        assert p.test["window"] == 200 and p.test["worst_window_sps"] <= p.test["throughput_sps"] + 1e-6
+    overfit = next(p for p in x.points if p.thresholds == everything_exits and p.budget == 0.3)
+    assert overfit.exit_rates == (1.0,) and 1.0 - sum(overfit.fold_rates) > 0.009  # 1 - 0.01^(1/500)
+    assert overfit.test["worst_window_reach"][1] >= W.binomial_quantile(200, 0.009) / 200 > 0
+    at_budget = [p for p in x.points if p.budget == 0.3 and p.admissible and p.design]
+    assert x.chosen.rank() == max(p.rank() for p in at_budget)
+    assert x.chosen.rank()[:2] == (x.chosen.test["worst_window_sps"], x.chosen.test["throughput_sps"])

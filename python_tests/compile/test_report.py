@@ -73,7 +73,7 @@ def test_report_md_replays_every_stage_with_atheena_opt(compiled, tmp_path):
     assert set(replayed) == {"profiled.mlir", "folded.mlir", "buffered.mlir"}
     for name, text in replayed.items():
         assert text == (out / name).read_bytes(), name
-    assert "fold{budget=0.1}" in md and "annotate-exit-probabilities{thresholds=" in md
+    assert "fold{budget=0.1 exit_probabilities=" in md and "annotate-exit-probabilities{thresholds=" in md
 
 
 def test_report_has_the_documented_keys(compiled):

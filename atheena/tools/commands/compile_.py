@@ -16,7 +16,7 @@ from atheena.tools.commands.common import executor_arguments, load_network, mode
 
 
 def add_parser(sub) -> None:
-    from atheena.compile.options import DEFAULT_ACCURACY_DROP, DEFAULT_BUDGET, DEFAULT_SIMULATE
+    from atheena.compile.options import DEFAULT_ACCURACY_DROP, DEFAULT_BUDGET, DEFAULT_SIMULATE, DEFAULT_WINDOW
 
     co = sub.add_parser("compile", help="the whole flow: PyTorch network -> verified SystemVerilog and a report",
                         description="Import, profile the exits, explore thresholds and budgets, fold, size the "
@@ -40,6 +40,9 @@ def add_parser(sub) -> None:
                     f"many percentage points below the final exit alone (default {DEFAULT_ACCURACY_DROP})")
     co.add_argument("--simulate", type=int, default=DEFAULT_SIMULATE, metavar="N", help="samples to simulate in "
                     f"Verilator, checked bit-exact (default {DEFAULT_SIMULATE}; 0 skips simulation)")
+    co.add_argument("--window", type=int, default=DEFAULT_WINDOW, metavar="W", help="designs are ranked by their "
+                    "rate on the worst run of W consecutive test images (and the report predicts it; default "
+                    f"{DEFAULT_WINDOW}: long against the conditional buffers)")
     co.add_argument("--synth", action="store_true", help="also synthesise the design with Yosys (minutes)")
     co.add_argument("--json", action="store_true", help="print report.json on stdout")
     co.add_argument("-o", dest="output", required=True, metavar="OUT", help="output folder (must not exist or be "
@@ -59,7 +62,7 @@ def cmd_compile(args) -> int:
     options = check_options(CompileOptions(
         board=args.board, budget=args.budget, target_throughput=args.target_throughput, thresholds=thresholds,
         max_accuracy_drop=args.max_accuracy_drop, data=args.data, simulate=args.simulate, synth=args.synth,
-        force=args.force, jobs=args.jobs, scheduler=args.scheduler))
+        force=args.force, jobs=args.jobs, scheduler=args.scheduler, window=args.window))
     check_target(args.output, args.force)  # before loading the model: mistakes in options cost nothing
     model, label, default_thresholds, shape = load_network(args)
     report = compile_network(model, shape, args.output, options, label=label, default_thresholds=default_thresholds,
@@ -80,6 +83,13 @@ def format_compile_summary(report: dict, out: str) -> str:
                  f"{k} {p['resources'][k]:,}" for k in RESOURCES)
              + (f"; baseline {b['throughput_sps']:,.0f} samples/s, gain {report['gain']:.2f}x" if b else
                 "; the baseline does not fit this budget")]
+    if "splits" in report:
+        test = report["splits"]["test"]
+        w = test["worst_window"]
+        lines.append(f"  held-out test split ({test['images']:,} images): accuracy "
+                     f"{test['accuracy']['fixed'] * 100:.2f}%, "
+                     f"{test['predicted']['throughput_sps']:,.0f} samples/s predicted; worst {w['window']}-sample "
+                     f"window {w['throughput_sps']:,.0f} samples/s (fluid model)")
     if "simulation" in report:
         s = report["simulation"]
         verdict = "bit-exact" if s["bit_exact"] else f"NOT bit-exact ({s['mismatches']} wrong, {s['missing']} missing)"
