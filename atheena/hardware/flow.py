@@ -20,6 +20,7 @@ from atheena.dialects import ops as O
 from atheena.errors import AtheenaError
 from atheena.hardware.lower import Rtl, lower
 from atheena.hardware.network_sim import NetworkRun
+from atheena.hardware.sim import Bursts
 from atheena.hardware.network_sim import run as _run
 
 
@@ -55,12 +56,20 @@ def rtl(module, name: str = "atheena_top", out_dir: str | Path | None = None) ->
     return design
 
 
-def simulate(design: Rtl, module, images: np.ndarray, back_pressure: float = 0.0, seed: int = 1) -> NetworkRun:
-    """Verilator run of `images` (N, C, H, W floats in [0, 1]) against the fixed-point reference."""
-    if not 0.0 <= back_pressure < 1.0:
+def simulate(design: Rtl, module, images: np.ndarray, back_pressure: float | Bursts = 0.0, seed: int = 1,
+             input_gaps: float = 0.0, observe: bool = False) -> NetworkRun:
+    """Verilator run of `images` (N, C, H, W floats in [0, 1]) against the fixed-point reference.
+
+    `back_pressure` is the fraction of cycles the output is not ready (random, per cycle) or
+    `Bursts` of long stalls; `input_gaps` the fraction of cycles the input offers nothing;
+    `observe` counts, per channel inside the design, the cycles it was refused (`NetworkRun.probes`)."""
+    if not isinstance(back_pressure, Bursts) and not 0.0 <= back_pressure < 1.0:
         raise AtheenaError(f"back-pressure {back_pressure} must be in [0, 1): the fraction of cycles the output "
                            "is not ready")
-    return _run(design, module, images, predicted(module)["clock_mhz"], back_pressure, seed=seed)
+    if not 0.0 <= input_gaps < 1.0:
+        raise AtheenaError(f"input gaps {input_gaps} must be in [0, 1): the fraction of cycles the input is idle")
+    return _run(design, module, images, predicted(module)["clock_mhz"], back_pressure, seed=seed,
+                input_gaps=input_gaps, observe=observe)
 
 
 def predicted_for(module, trace: list[int]) -> dict:

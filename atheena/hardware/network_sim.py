@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from atheena.hardware.lower import Rtl
-from atheena.hardware.sim import simulate
+from atheena.hardware.sim import Bursts, simulate
 from atheena.reference import fixed_point
 
 
@@ -31,10 +31,11 @@ class NetworkRun:
     cycles_per_sample: float
     throughput_sps: float
     exits: list[int]  # samples per exit in hardware
-    back_pressure: float
+    back_pressure: float | str  # the fraction of cycles the output is not ready, or the `Bursts` setting
     trace: list[int] = field(default_factory=list)  # the exit each sample takes (the reference's), in stream order
     simulated_cycles: int = 0  # clock cycles simulated (to the last result)
     simulator_seconds: float = 0.0  # wall time of the Verilator model alone
+    probes: dict[str, dict[str, int]] | None = None  # with `observe`: per channel inside (`sim.probe_counts`)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -78,15 +79,21 @@ def _reference(module, images: np.ndarray, arith) -> fixed_point.Result:
     return fixed_point.Result(np.concatenate([p.logits for p in parts]), np.concatenate([p.exit for p in parts]))
 
 
-def run(design: Rtl, module, images: np.ndarray, clock_mhz: float, back_pressure: float = 0.0,
-        arith: fixed_point.FixedArithmetic | None = None, seed: int = 1) -> NetworkRun:
-    """Stream `images` (N, C, H, W floats) through the design; compare with the reference."""
+def run(design: Rtl, module, images: np.ndarray, clock_mhz: float, back_pressure: float | Bursts = 0.0,
+        arith: fixed_point.FixedArithmetic | None = None, seed: int = 1, input_gaps: float = 0.0,
+        observe: bool = False) -> NetworkRun:
+    """Stream `images` (N, C, H, W floats) through the design; compare with the reference.
+
+    `back_pressure`: the fraction of cycles the output is not ready, or `Bursts` of stalls;
+    `input_gaps`: the fraction of cycles the input offers nothing; `observe`: probe every channel
+    inside (`NetworkRun.probes`)."""
     arith = arith or fixed_point.FixedArithmetic()
     codes = arith.input(images)
     reference = _reference(module, images, arith)
     n = len(images)
-    result = simulate(design.files, design.sim_top, input_beats(codes, design.lanes_in), n, 1.0,
-                      1.0 - back_pressure, seed=seed, max_cycles=2_000_000_000)
+    ready = back_pressure if isinstance(back_pressure, Bursts) else 1.0 - back_pressure
+    result = simulate(design.files, design.sim_top, input_beats(codes, design.lanes_in), n, 1.0 - input_gaps,
+                      ready, seed=seed, max_cycles=2_000_000_000, observe=observe)
     seen = np.zeros(n, dtype=np.int64)
     mismatches = 0
     exits = [0] * design.exits
@@ -106,6 +113,7 @@ def run(design: Rtl, module, images: np.ndarray, clock_mhz: float, back_pressure
     cycles = span / max(1, len(result.cycles) - 1)
     missing, duplicated = int((seen == 0).sum()), int((seen > 1).sum())
     return NetworkRun(n, mismatches == 0 and missing == 0 and duplicated == 0, mismatches, missing, duplicated,
-                      cycles, clock_mhz * 1e6 / cycles if cycles else 0.0, exits, back_pressure,
+                      cycles, clock_mhz * 1e6 / cycles if cycles else 0.0, exits,
+                      str(back_pressure) if isinstance(back_pressure, Bursts) else back_pressure,
                       [int(e) for e in reference.exit], int(result.cycles[-1]) if result.cycles else 0,
-                      result.seconds)
+                      result.seconds, result.probes)

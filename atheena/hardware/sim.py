@@ -2,8 +2,10 @@
 
 A C++ harness drives every input channel (valid with probability `p_in` each
 cycle, independently per channel) and back-pressures every output channel
-(ready with probability `p_out`), from a fixed seed, and records every output
-beat with the cycle it left on.  Nothing is assumed about latency: tests
+(ready with probability `p_out`, or in bursts: `Bursts`), from a fixed seed,
+and records every output beat with the cycle it left on.  With `observe`,
+every channel inside the design is watched (`probes`): the cycles its
+consumer refused a beat, which for a queue are its cycles at full.  Nothing is assumed about latency: tests
 compare the sequence of output words with the reference and measure the
 steady-state interval from the output timestamps.
 
@@ -17,6 +19,7 @@ Builds are cached by the hash of the SystemVerilog and the harness
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -60,6 +63,22 @@ template <std::size_t N> static void show(FILE* f, const VlWide<N>& port) {
   for (std::size_t i = top; i-- > 0;) fprintf(f, "%08x", port[i]);
 }
 
+// P_OUT is a probability (each output ready with it every cycle) or "OPEN:SHUT_MIN:SHUT_MAX": each output
+// alternates between ready for 1..OPEN cycles and not ready for SHUT_MIN..SHUT_MAX cycles (uniform draws)
+static bool bursts = false;
+static uint32_t p_out = 0, open_max = 1, shut_min = 0, shut_max = 0;
+static uint64_t phase_left[NOUT_SLOTS];
+static bool phase_open[NOUT_SLOTS];
+static bool out_ready(int k) {
+  if (!bursts) return next_random() <= p_out;
+  if (phase_left[k] == 0) {
+    phase_open[k] = !phase_open[k];
+    phase_left[k] = phase_open[k] ? 1 + next_random() % open_max : shut_min + next_random() % (shut_max - shut_min + 1);
+  }
+  phase_left[k]--;
+  return phase_open[k];
+}
+
 static std::vector<Word> load(const char* path) {
   std::vector<Word> words;
   FILE* f = fopen(path, "r");
@@ -82,7 +101,16 @@ int main(int argc, char** argv) {
   // sim OUT P_IN P_OUT SEED MAX_CYCLES IN_FILE... N_OUT...
   if (argc != 6 + NIN + NOUT) { fprintf(stderr, "usage: sim OUT P_IN P_OUT SEED MAX_CYCLES IN... N_OUT...\n"); return 2; }
   const uint32_t p_in = (uint32_t)(atof(argv[2]) * 4294967295.0);
-  const uint32_t p_out = (uint32_t)(atof(argv[3]) * 4294967295.0);
+  if (strchr(argv[3], ':')) {
+    bursts = sscanf(argv[3], "%u:%u:%u", &open_max, &shut_min, &shut_max) == 3;
+    if (!bursts || open_max < 1 || shut_max < shut_min) {
+      fprintf(stderr, "bad burst setting %s\n", argv[3]);
+      return 2;
+    }
+    for (int k = 0; k < NOUT; k++) { phase_left[k] = 0; phase_open[k] = false; }
+  } else {
+    p_out = (uint32_t)(atof(argv[3]) * 4294967295.0);
+  }
   state = strtoull(argv[4], nullptr, 10) * 0x9E3779B97F4A7C15ULL + 1;
   const uint64_t limit = strtoull(argv[5], nullptr, 10);
   std::vector<Word> words[NIN];
@@ -120,21 +148,99 @@ int main(int argc, char** argv) {
 """
 
 
+@dataclass(frozen=True)
+class Bursts:
+    """Output back-pressure in bursts: each output ready for 1..`open` cycles, then not ready for
+    `shut_min`..`shut_max` cycles (uniform draws from the harness's seeded generator), over and over:
+    long stalls fill a design's queues, which a per-cycle probability almost never does."""
+    open: int
+    shut_min: int
+    shut_max: int
+
+    def __post_init__(self):
+        if self.open < 1 or not 0 <= self.shut_min <= self.shut_max:
+            raise ValueError(f"bursts need open >= 1 and 0 <= shut_min <= shut_max, not {self}")
+
+    def __str__(self) -> str:  # the harness's P_OUT argument
+        return f"{self.open}:{self.shut_min}:{self.shut_max}"
+
+
 def harness(inputs: tuple[str, ...] = ("in",), outputs: tuple[str, ...] = ("out",)) -> str:
     """The C++ testbench for a kernel with the given input and output channels."""
     reset = " ".join([f"top->{i}_valid = 0;" for i in inputs] + [f"top->{o}_ready = 0;" for o in outputs])
     drive = "\n    ".join(
         f"top->{i}_valid = offer[{k}]; put(top->{i}_data, offer[{k}] ? words[{k}][sent[{k}]] : zero);"
         for k, i in enumerate(inputs))
-    ready = "\n    ".join(f"top->{o}_ready = next_random() <= p_out;" for o in outputs)
+    ready = "\n    ".join(f"top->{o}_ready = out_ready({k});" for k, o in enumerate(outputs))
     record = "\n    ".join(
         [f"if (offer[{k}] && top->{i}_ready) sent[{k}]++;" for k, i in enumerate(inputs)]
         + [f"if (top->{o}_valid && top->{o}_ready) {{ fprintf(out, \"{k} \"); show(out, top->{o}_data); "
            f"fprintf(out, \" %llu\\n\", (unsigned long long)cycle); received[{k}]++; }}"
            for k, o in enumerate(outputs)])
-    return (_HARNESS.replace("NIN", str(len(inputs))).replace("NOUT", str(len(outputs)))
+    return (_HARNESS.replace("NOUT_SLOTS", str(len(outputs))).replace("NIN", str(len(inputs)))
+            .replace("NOUT", str(len(outputs)))
             .replace("RESET_PORTS", reset).replace("DRIVE_INPUTS", drive).replace("DRIVE_READY", ready)
             .replace("RECORD", record))
+
+
+_PROBE = """// Simulation only (`atheena.hardware.sim.probes`; never synthesised): for one input channel of one
+// instance, the cycles its consumer was not ready, those it refused an offered beat, and the longest
+// run of refusals.  For a queue (a FIFO, a conditional buffer), not ready means full.
+module atheena_probe(input clk, input rst, input valid, input ready);
+  longint unsigned not_ready, refused, run, longest;
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      not_ready <= 0; refused <= 0; run <= 0; longest <= 0;
+    end else begin
+      if (!ready) not_ready <= not_ready + 1;
+      if (valid && !ready) begin
+        refused <= refused + 1;
+        run <= run + 1;
+        if (run + 1 > longest) longest <= run + 1;
+      end else run <= 0;
+    end
+  end
+  final $display("atheena-probe %m %0d %0d %0d", not_ready, refused, longest);
+endmodule
+"""
+
+_MODULE = re.compile(r"^module\s+(\w+)\s*\((.*?)\);", re.S | re.M)
+
+
+def probes(files: dict[str, str]) -> str:
+    """SystemVerilog that binds an `atheena_probe` to every input channel (`X_valid` in, `X_ready` out)
+    of every clocked module in `files`: a channel's probe is named `probe_X` in each instance."""
+    binds = []
+    for text in (files[name] for name in sorted(files)):
+        for module, header in _MODULE.findall(text):
+            direction, ports = None, {}
+            for entry in header.split(","):
+                words = entry.replace("logic", " ").split()
+                if words and words[0] in ("input", "output"):
+                    direction = words[0]
+                if words:
+                    ports[words[-1]] = direction
+            clock = next((c for c in ("clk", "clock") if ports.get(c) == "input"), None)
+            reset = next((r for r in ("rst", "reset") if ports.get(r) == "input"), None)
+            if not clock or not reset:
+                continue
+            for port, way in ports.items():
+                channel = port[:-len("_valid")]
+                if way == "input" and port.endswith("_valid") and ports.get(f"{channel}_ready") == "output":
+                    binds.append(f"bind {module} atheena_probe probe_{channel} (.clk({clock}), .rst({reset}), "
+                                 f".valid({channel}_valid), .ready({channel}_ready));")
+    return _PROBE + "\n".join(binds) + "\n"
+
+
+def probe_counts(stdout: str) -> dict[str, dict[str, int]]:
+    """{instance path of a channel: {not_ready, refused, longest}} from a probed simulation's output."""
+    out = {}
+    for line in stdout.splitlines():
+        if line.startswith("atheena-probe "):
+            _, path, not_ready, refused, longest = line.split()
+            out[path.removeprefix("TOP.")] = {"not_ready": int(not_ready), "refused": int(refused),
+                                             "longest": int(longest)}
+    return out
 
 
 @dataclass
@@ -144,6 +250,7 @@ class SimResult:
     channels: list[list[int]] | None = None  # words of every output channel
     channel_cycles: list[list[int]] | None = None  # and their cycles
     seconds: float = 0.0  # wall time of the simulator process alone (not the build, not writing its input)
+    probes: dict[str, dict[str, int]] | None = None  # with `observe`: `probe_counts` per channel instance
 
     def sample_interval(self, words_per_sample: int) -> float:
         """Cycles per sample from the first output of the second sample to that of the last one.
@@ -263,15 +370,18 @@ def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",),
     return exe
 
 
-def simulate(files: dict[str, str], top: str, words, n_out, p_in: float = 1.0, p_out: float = 1.0,
+def simulate(files: dict[str, str], top: str, words, n_out, p_in: float = 1.0, p_out: float | Bursts = 1.0,
              seed: int = 1, workdir: Path | None = None, outputs: tuple[str, ...] = ("out",),
-             max_cycles: int | None = None, gate_level_family: str | None = None) -> SimResult:
+             max_cycles: int | None = None, gate_level_family: str | None = None,
+             observe: bool = False) -> SimResult:
     """Stream words into kernel `top` and collect the expected number of output words per channel.
 
     `words` is a list (for the single input channel `in`) or {channel: list}; `n_out` an int (the
     same for every output channel) or {channel: count}.  Stops with an error if the outputs do not
     all arrive within `max_cycles` (default: generous for the amount of data).  With
     `gate_level_family="ecp5"` it simulates the synthesised netlist of `top` instead of its RTL.
+    `p_out` is a probability per cycle or `Bursts`.  With `observe`, every channel inside the design
+    is probed (`probes`) and `SimResult.probes` holds the counts.
     """
     inputs = words if isinstance(words, dict) else {"in": words}
     counts = n_out if isinstance(n_out, dict) else {o: n_out for o in outputs}
@@ -279,6 +389,8 @@ def simulate(files: dict[str, str], top: str, words, n_out, p_in: float = 1.0, p
     flags: list[str] = []
     if gate_level_family:
         files, flags = gate_level(files, top, gate_level_family)
+    if observe:
+        files = {**files, "atheena_probe.sv": probes(files)}
     exe = build(files, top, outputs, names, tuple(flags))
     workdir = Path(workdir or exe.parent)
     in_files = []
@@ -296,7 +408,8 @@ def simulate(files: dict[str, str], top: str, words, n_out, p_in: float = 1.0, p
     rows = [line.split() for line in out_file.read_text().splitlines()] if out_file.exists() else []
     channels = [[int(w, 16) for k, w, _ in rows if int(k) == c] for c in range(len(outputs))]
     times = [[int(t) for k, _, t in rows if int(k) == c] for c in range(len(outputs))]
-    result = SimResult(channels[0], times[0], channels, times, seconds)
+    result = SimResult(channels[0], times[0], channels, times, seconds,
+                       probe_counts(run.stdout) if observe else None)
     if run.returncode != 0:
         raise AtheenaError(f"simulation of {top} stopped after {[len(c) for c in channels]} of "
                            f"{[counts[o] for o in outputs]} outputs (exit {run.returncode}): the kernel lost "

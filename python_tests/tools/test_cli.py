@@ -83,3 +83,30 @@ def test_simulate_refuses_more_samples_than_the_data_holds(folded_b_lenet, capsy
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "--samples 1000000 asks for more images than" in err and "give at most" in err, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--stalls", "4:5000"], "--stalls 4:5000 is not OPEN:MIN:MAX"),
+    (["--stalls", "0:10:20"], "--stalls 0:10:20 is not OPEN:MIN:MAX"),
+    (["--stalls", "4:20:10"], "--stalls 4:20:10 is not OPEN:MIN:MAX"),
+    (["--stalls", "4:10:20", "--back-pressure", "0.5"], "either --back-pressure (random stalls) or --stalls"),
+])
+def test_simulate_refuses_bad_stall_settings(argv, message, folded_b_lenet, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["simulate", str(folded_b_lenet), *argv])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_simulate_queues_names_each_kernel_instance_input():
+    """`--queues` lists the kernels' own inputs (not their wrappers', not the handshake glue), one per instance."""
+    from atheena.tools.commands.simulate import _queues
+
+    counts = {"not_ready": 5, "refused": 3, "longest": 2}
+    probes = {"top_sim.probe_in": counts, "top_sim.top.handshake_buffer3.probe_in0": counts,
+              "top_sim.top.atheena_fifo_w16_d8_hs0.probe_in": counts,
+              "top_sim.top.atheena_fifo_w16_d8_hs0.atheena_fifo_w16_d8.probe_in": counts,
+              "top_sim.top.atheena_fifo_w16_d8_hs1.atheena_fifo_w16_d8.probe_in": counts,
+              "top_sim.top.atheena_exit_merge_e2_w10_d64_hs0.atheena_exit_merge_e2_w10_d64.probe_dec0": counts}
+    assert list(_queues(probes)) == ["atheena_exit_merge_e2_w10_d64_hs0.dec0", "atheena_fifo_w16_d8_hs0.in",
+                                     "atheena_fifo_w16_d8_hs1.in"]
