@@ -223,8 +223,11 @@ class Folder:
 
     @_costed
     def baseline(self, budget: float) -> Design:
-        """The no-exit network (the backbone alone) folded the same way."""
-        return self._optimise(self.base_layers, budget, self.base_links)
+        """The no-exit network (the backbone alone) folded the same way: one section, as a network without
+        exits has (so it sums up exactly as that network's `design` does)."""
+        design = self._optimise(self.base_layers, budget, self.base_links)
+        design.sections = [0] * len(design.layers)
+        return design
 
     @_costed
     def smallest_budget(self) -> float:

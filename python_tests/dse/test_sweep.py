@@ -18,7 +18,7 @@ def test_sweep_records_have_the_documented_keys(tmp_path):
                                     "buffer_depths", "section_cycles"}
     assert r["early_exit"]["model"] == "buffered, independent samples"  # given rates: no exit sequence to replay
     assert set(r["baseline"]) == {"throughput_sps", "cycles_per_sample", "model", "balanced_cycles_per_sample",
-                                  "resources", "max_resource_share"}
+                                  "resources", "max_resource_share", "section_cycles"}
     assert set(r["early_exit"]["resources"]) == {"dsp", "bram18", "lut", "ff"}
     by = {(x["board"], x["budget"], x["exit_probabilities"][0]): x for x in records}
     # more samples leaving early -> a faster early-exit design at the same budget
