@@ -67,7 +67,7 @@ template <std::size_t N> static void show(FILE* f, const VlWide<N>& port) {
 // alternates between ready for 1..OPEN cycles and not ready for SHUT_MIN..SHUT_MAX cycles (uniform draws)
 static bool bursts = false;
 static uint32_t p_out = 0, open_max = 1, shut_min = 0, shut_max = 0;
-static uint64_t phase_left[NOUT_SLOTS];
+static uint64_t phase_left[NOUT_SLOTS];  // zero: each output starts by drawing an open phase
 static bool phase_open[NOUT_SLOTS];
 static bool out_ready(int k) {
   if (!bursts) return next_random() <= p_out;
@@ -107,7 +107,6 @@ int main(int argc, char** argv) {
       fprintf(stderr, "bad burst setting %s\n", argv[3]);
       return 2;
     }
-    for (int k = 0; k < NOUT; k++) { phase_left[k] = 0; phase_open[k] = false; }
   } else {
     p_out = (uint32_t)(atof(argv[3]) * 4294967295.0);
   }

@@ -50,7 +50,7 @@ def test_b_lenet_runs_at_the_predicted_rate(design, folded_b_lenet):
     assert predicted["cycles_per_sample"] > predicted["balanced_cycles_per_sample"]  # the bursts cost something
 
 
-def test_b_lenet_loses_nothing_when_every_queue_fills(folded_b_lenet):
+def test_b_lenet_loses_nothing_when_every_queue_fills(design, folded_b_lenet):
     """Stress: the output stalls for 5,000-80,000 cycles at a time (open 1-4 cycles between), the input
     idles on 30% of the cycles, and the digits come in runs of 40 that leave at the first exit and 40
     that do not (the reference decides which), so the hard runs fill the conditional buffer before the
@@ -69,7 +69,6 @@ def test_b_lenet_loses_nothing_when_every_queue_fills(folded_b_lenet):
     exits = fixed_point.run(folded_b_lenet, images).exit
     easy, hard = list(np.flatnonzero(exits == 0)), list(np.flatnonzero(exits == 1))
     order = [i for k in range(0, 80, 40) for i in hard[k:k + 40] + easy[k:k + 40]]
-    design = flow.rtl(folded_b_lenet, name="blenet")
     run = flow.simulate(design, folded_b_lenet, images[order], back_pressure=Bursts(4, 5000, 80000),
                         input_gaps=0.3, seed=5, observe=True)
     assert run.bit_exact and run.missing == 0 and run.duplicated == 0, run
