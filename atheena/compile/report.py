@@ -180,9 +180,7 @@ def splits(module, choose, test, chosen, window: int) -> dict:
     ops = [op for op in O.body_ops(func) if op.name.startswith("atheena.")]
     cycles = windows.section_cycles(reach_sections(func), [A.interval(op) for op in ops])
     thresholds = chosen.thresholds
-    folded = [1.0]
-    for rate in chosen.fold_rates:
-        folded.append(max(0.0, folded[-1] - rate))
+    folded = windows.reach_for(chosen.fold_rates)
     trace = [int(k) for k in test.exit_index(thresholds)]
     worst = windows.worst_window_reach(trace, folded, window)
     clock = flow.predicted(module)["clock_mhz"] * 1e6

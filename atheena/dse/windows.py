@@ -116,6 +116,14 @@ def rates_for(reach: Sequence[float]) -> list[float]:
     return [max(0.0, reach[k] - reach[k + 1]) for k in range(len(reach) - 1)]
 
 
+def reach_for(rates: Sequence[float]) -> list[float]:
+    """Section reaches (section 0: all samples) that these exit rates leave: the inverse of `rates_for`."""
+    reach = [1.0]
+    for rate in rates:
+        reach.append(max(0.0, reach[-1] - rate))
+    return reach
+
+
 def worst_window_reach(test_trace: Sequence[int], folded: Sequence[float], window: int = DEFAULT_WINDOW
                        ) -> list[float]:
     """Per section, the reach a W-sample window is predicted to reach at worst: the test split's worst

@@ -66,3 +66,8 @@ def test_worst_window_takes_the_worse_of_the_split_and_the_quantile():
     assert W.worst_window_reach(bursty, [1.0, 0.1], 500)[1] == pytest.approx(0.4)
     assert W.fluid_cycles([100.0, 400.0], [1.0, 0.4]) == 160.0
     assert W.section_cycles([0, 0, 1, 1, 0], [10, 30, 50, 20, 1]) == [30.0, 50.0]
+
+
+def test_reach_for_inverts_rates_for():
+    reach = [1.0, 0.25, 0.0625]
+    assert W.reach_for(W.rates_for(reach)) == reach
