@@ -28,16 +28,23 @@ from atheena.errors import IRError
 
 
 class PassFailure(Exception):
-    """A pass cannot proceed; `where` is the op or location the message is about."""
+    """A pass cannot proceed; `where` is the op or location the message is about.
+
+    `cause`: the typed error behind the message, if any (e.g. `NoFeasibleDesign` from `fold`), kept
+    on the `PipelineError` so a caller can tell "no design fits" from a broken input without
+    parsing the message or running the pass's work a second time.
+    """
 
     def __init__(
         self,
         where: ir.Operation | ir.Location | None,
         message: str,
         more: list[tuple[ir.Operation | ir.Location | None, str]] = (),
+        cause: Exception | None = None,
     ):
         super().__init__(message)
         self.problems = [(where, message), *more]
+        self.cause = cause
 
 
 Where = ir.Operation | ir.OpView | ir.Location | None

@@ -50,11 +50,12 @@ class PipelineError(IRError):
     """
 
     def __init__(self, message: str, diagnostics: list[Diagnostic], reproducer: str | None = None,
-                 internal: bool = False):
+                 internal: bool = False, cause: Exception | None = None):
         super().__init__(message)
         self.diagnostics = diagnostics
         self.reproducer = reproducer
         self.internal = internal
+        self.cause = cause  # the failing pass's typed error (`PassFailure.cause`), if it gave one
 
 
 #: passes loaded from plugin files (`atheena-opt --load-pass-plugin`), by name
@@ -160,6 +161,7 @@ class _Outcome:
 
     warnings: list = field(default_factory=list)  # (location, message)
     internal: bool = False
+    cause: Exception | None = None  # `PassFailure.cause`
 
 
 def _adapter(the_pass: ModulePass, outcome: _Outcome):
@@ -170,6 +172,7 @@ def _adapter(the_pass: ModulePass, outcome: _Outcome):
             try:
                 the_pass.apply(op)
             except PassFailure as failure:
+                outcome.cause = failure.cause
                 for where, message in failure.problems:
                     if where is not None and not isinstance(where, ir.Location):
                         where = where.location
@@ -270,7 +273,7 @@ class PipelineRunner:
                 before.erase()
                 sys.stderr.flush()
                 internal = outcome is not None and (outcome.internal or invalid)
-                raise PipelineError(message, diags, path, internal)
+                raise PipelineError(message, diags, path, internal, outcome.cause if outcome else None)
             before.erase()
         return produced
 

@@ -58,7 +58,7 @@ class Fold(ModulePass):
             rates = list(self.exit_probabilities) if self.exit_probabilities else None
             design = folder.fold(self.budget, rates)
         except AtheenaError as err:
-            raise PassFailure(func, str(err)) from None
+            raise PassFailure(func, str(err), cause=err) from None
         if self.exit_probabilities:  # the IR states the reach the design was folded for
             for op, q in reach(func, list(self.exit_probabilities)):
                 A.set_reach(op, q)

@@ -27,9 +27,13 @@ _LUTRAM = (  # LUT RAM (RAMs only): cost and width scale per cell, (address bits
     (7, 7, ((5, 2, 4), (6, 1, 4))),  # quad port: RAM32M, RAM64M
     (8, 7, ((5, 6, 4), (6, 3, 4))),  # simple dual port: RAM32M (32 x 6), RAM64M (64 x 3)
 )
-_BRAM = (  # block RAM: cost per cell, address bits at width 1, widths (simple dual port), BRAM18 per cell
-    (129, 14, (1, 2, 4, 9, 18, 36), 1),  # RAMB18E1
+# Block RAM: cost per cell, address bits at width 1, widths (simple dual port), BRAM18 per cell.  In the
+# order memory_libmap tries them, which decides a tie: its options sorted by value, "FULL" (RAMB36E1) before
+# "HALF" (RAMB18E1).  B-LeNet's conditional buffer of 19,200 x 16 bits ties at 2606.5: ten 4096 x 9 RAMB36E1
+# (20 BRAM18) against nineteen 1024 x 18 RAMB18E1, and Yosys takes the RAMB36E1.
+_BRAM = (
     (257, 15, (1, 2, 4, 9, 18, 36, 72), 2),  # RAMB36E1
+    (129, 14, (1, 2, 4, 9, 18, 36), 1),  # RAMB18E1
 )
 _ROM_LOGIC_COST = 1 / 64  # per bit of a ROM built from LUTs (synth_xilinx: memory_libmap -logic-cost-rom)
 _RAM_LOGIC_COST = 1  # per bit of a RAM built from flip-flops (never the cheapest for these RAMs)

@@ -25,8 +25,10 @@ family's list, ordered from small to large (every third one is held out of
 the fit, `fit.held_out`, so the held-out points test interpolation over the
 whole range), with a line on how each sweep was chosen.  They cover the
 kernels of B-LeNet, b-lenet-3 and Triple-Wins at the foldings the DSE picks
-for them on a ZC706 and around them; Yosys reads a ROM's initial block in time
-growing faster than its length, so no weight ROM is much over 8000 entries.
+for them on a ZC706 and around them.  No weight ROM is much over 8000 entries:
+the points were chosen when ROMs were an `initial` block of one assignment per
+word, which Yosys reads in time growing faster than its length (ROMs are now
+read through `$readmemh`, `kernels/memory.py`).
 
 `build` should import its kernel module inside the function (PyCDE is slow
 to import and only needed when synthesising).  Hardware that is not a PyCDE

@@ -30,7 +30,6 @@ def rtl_check(ir_text: str, board, budget: float, images: np.ndarray) -> dict | 
     buffers, lower it and simulate `images`; bit-exactness and measured against predicted throughput.
     None when no design fits the budget (as the sweep's design is then None)."""
     from atheena import ir as air
-    from atheena.dse.fold import Folder
     from atheena.errors import AtheenaError, NoFeasibleDesign
     from atheena.hardware import flow
     from atheena.passes.fold import Fold
@@ -38,10 +37,6 @@ def rtl_check(ir_text: str, board, budget: float, images: np.ndarray) -> dict | 
     from atheena.pipeline import PipelineError, PipelineRunner
 
     module = air.parse(ir_text, air.new_context())
-    try:
-        Folder(module, board).fold(budget)
-    except NoFeasibleDesign:
-        return None
     with tempfile.TemporaryDirectory(prefix="atheena-check-") as scratch:
         board_file = Path(scratch) / "board.json"  # the passes take a board by name or file
         board_file.write_text(json.dumps(board.as_dict()))
@@ -51,6 +46,8 @@ def rtl_check(ir_text: str, board, budget: float, images: np.ndarray) -> dict | 
             if flow.needs_buffer_sizing(module):
                 runner.run(module, f"builtin.module({SizeBuffers(board=str(board_file)).spec()})")
         except PipelineError as err:
+            if isinstance(err.cause, NoFeasibleDesign):
+                return None
             raise AtheenaError(str(err)) from None
     design = flow.rtl(module)
     run = flow.simulate(design, module, images)

@@ -3,7 +3,8 @@
 PyCDE's default output carries absolute source paths in comments and a
 version banner; the lowering options below remove both (same input, same
 bytes on every machine) and keep the constructs Yosys accepts (no local
-variables in `always_ff`).  `emit` returns the text of every generated file.
+variables in `always_ff`).  `emit` returns the text of every generated file: the SystemVerilog and the ROMs'
+`$readmemh` files (`kernels/memory.py`).
 
 Two departures from PyCDE's `System.run_passes`, both for speed and for
 several top modules at once: the ESI manifest and Tcl export passes are
@@ -29,6 +30,12 @@ _FILE_MARKER = re.compile(r"^// ----- 8< ----- FILE \"([^\"]+)\" ----- 8< -----$
 # Yosys rejects the pattern on a packed array (CIRCT's `disallowPackedArrays` does not remove it); the
 # concatenation `{a, b, ...}` means the same bits (first element in the top index), and Verilator reads both.
 PACKED_PATTERN = re.compile(r"^(\s*wire\s+(?:\[[^\]]+\]\s*){2,}\w+\s*=\s*)'\{", re.MULTILINE)
+
+
+def sources(files: dict[str, str]) -> list[str]:
+    """The (System)Verilog files among a design's files, sorted; the rest are data (ROMs' `$readmemh`
+    files), which a tool finds by running in the folder that holds them all."""
+    return sorted(n for n in files if n.endswith((".sv", ".v")))
 
 
 class _OneCollection:
@@ -82,14 +89,17 @@ def emit(modules: list, name: str) -> dict[str, str]:
     import pycde.circt as circt
     import pycde.system as pycde_system
     from pycde import System
+    from atheena.hardware.kernels.memory import take_hex_files
     from pycde.circt import ir as cir
 
     class _System(System):
         ESI_MANIFEST_PASSES = [p for p in System.ESI_MANIFEST_PASSES if "manifest" not in p]
         FINAL_LOWERING_PASSES = [p for p in System.FINAL_LOWERING_PASSES if "export-tcl" not in p]
 
+    take_hex_files()  # forget the files of a design whose generation failed on this thread
     system = _System(list(modules), name=name, output_directory="/nonexistent-unused")
     system.generate()
+    roms = take_hex_files()
     with system.mod.context:
         system.mod.operation.attributes["circt.loweringOptions"] = cir.StringAttr.get(LOWERING_OPTIONS)
     gc.collect()
@@ -109,4 +119,4 @@ def emit(modules: list, name: str) -> dict[str, str]:
             module = _MODULE.search(body)
             # one module per file, named after it (what Verilator's lint and file lists expect)
             files[f"{module.group(1)}.sv" if module else parts[i]] = body
-    return files
+    return {**files, **roms}

@@ -34,6 +34,7 @@ from pathlib import Path
 from atheena.errors import AtheenaError
 from atheena.hardware import dsp_registers
 from atheena.hardware.cache import cache_dir, content_key, keep_failed, scratch, store
+from atheena.hardware.emit import sources as emitted_sources
 from atheena.hardware.synth import _run, resources, tool, version, yosys, yosys_version
 
 SEED = 1
@@ -195,7 +196,7 @@ def place_and_route(files: dict[str, str], top: str, device: Device = Device("um
 
 def _script(files: dict[str, str], top: str) -> str:
     """The Yosys script that synthesises `files` for ECP5 (what both routing and the gate-level netlist run)."""
-    sources = sorted(n for n in files if n.endswith((".sv", ".v")))
+    sources = emitted_sources(files)
     if not sources:
         raise AtheenaError(f"nothing to place and route for {top}: no SystemVerilog files were given")
     return SYNTH.format(sources=" ".join(sources), top=top)

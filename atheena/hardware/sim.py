@@ -28,6 +28,7 @@ from pathlib import Path
 
 from atheena.errors import AtheenaError
 from atheena.hardware.cache import cache_dir, content_key, scratch
+from atheena.hardware.emit import sources as emitted_sources
 
 _HARNESS = r"""
 #include "Vtop.h"
@@ -210,7 +211,7 @@ def probes(files: dict[str, str]) -> str:
     """SystemVerilog that binds an `atheena_probe` to every input channel (`X_valid` in, `X_ready` out)
     of every clocked module in `files`: a channel's probe is named `probe_X` in each instance."""
     binds = []
-    for text in (files[name] for name in sorted(files)):
+    for text in (files[name] for name in emitted_sources(files)):
         for module, header in _MODULE.findall(text):
             direction, ports = None, {}
             for entry in header.split(","):
@@ -336,6 +337,9 @@ def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",),
           inputs: tuple[str, ...] = ("in",), flags: tuple[str, ...] = ()) -> Path:
     """Compile the kernel and the harness; returns the simulator executable (cached).
 
+    The executable is `obj/sim` in a folder that holds every file of the design: run it there
+    (`simulate` does), where the ROMs' `$readmemh` files are.
+
     `flags`: extra Verilator arguments (a gate-level netlist's cell library, see `gate_level`)."""
     bench = harness(inputs, outputs)
     waivers = (Path(__file__).parent / "lint.vlt").read_text()
@@ -346,7 +350,7 @@ def build(files: dict[str, str], top: str, outputs: tuple[str, ...] = ("out",),
     tmp = scratch(folder, {**files, "harness.cpp": bench, "lint.vlt": waivers})
     env = {k: v for k, v in os.environ.items() if k != "CXXFLAGS"}  # the wrapper drops -std=c++20 otherwise
     cmd = [verilator(), "--cc", "--exe", "-O2", "-Wall", "--top-module", top, "--prefix", "Vtop", "-o", "sim",
-           "--Mdir", "obj", "lint.vlt", "harness.cpp", *flags, *sorted(files)]
+           "--Mdir", "obj", "lint.vlt", "harness.cpp", *flags, *emitted_sources(files)]
     run = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True)
     if run.returncode == 0:
         runtime = _runtime_objects()
@@ -391,7 +395,8 @@ def simulate(files: dict[str, str], top: str, words, n_out, p_in: float = 1.0, p
     if observe:
         files = {**files, "atheena_probe.sv": probes(files)}
     exe = build(files, top, outputs, names, tuple(flags))
-    workdir = Path(workdir or exe.parent)
+    exe = exe.resolve()
+    workdir = Path(workdir or exe.parent).resolve()
     in_files = []
     for name, beats in inputs.items():
         path = workdir / f"in-{name}-{seed}.hex"
@@ -402,7 +407,7 @@ def simulate(files: dict[str, str], top: str, words, n_out, p_in: float = 1.0, p
     limit = max_cycles or 10_000 + 200 * 64 * total
     started = time.perf_counter()
     run = subprocess.run([str(exe), str(out_file), str(p_in), str(p_out), str(seed), str(limit), *in_files,
-                          *(str(counts[o]) for o in outputs)], capture_output=True, text=True)
+                          *(str(counts[o]) for o in outputs)], cwd=exe.parent.parent, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     rows = [line.split() for line in out_file.read_text().splitlines()] if out_file.exists() else []
     channels = [[int(w, 16) for k, w, _ in rows if int(k) == c] for c in range(len(outputs))]

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from atheena.errors import AtheenaError
 from atheena.hardware.cache import cache_dir, content_key, keep_failed, scratch, store
+from atheena.hardware.emit import sources as emitted_sources
 
 SCRIPT = """read_verilog -sv {sources}
 {synth}
@@ -170,7 +171,7 @@ def cell_counts(files: dict[str, str], top: str, timeout: float | None = None, f
     """
     if not files:
         raise AtheenaError(f"nothing to synthesise for {top}: no SystemVerilog files were given")
-    sources = sorted(n for n in files if n.endswith((".sv", ".v")))
+    sources = emitted_sources(files)
     text = script(sources, top, family)
     key = _key(files, top, text)
     record_path = cache_dir("yosys") / f"{key}.json"

@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 
 from atheena.errors import AtheenaError
 from atheena.hardware.cache import cache_dir, content_key, keep_failed, scratch, store
+from atheena.hardware.emit import sources as emitted_sources
 from atheena.hardware.synth import _run, yosys, yosys_version
 
 MAX_LUT_LEVELS = 6
@@ -131,7 +132,7 @@ def _path(text: str, cells: dict[str, str]) -> Path:
 
 def check(files: dict[str, str], top: str, family: str = "xc7") -> RuleCheck:
     """Synthesise `files` for a Xilinx `family` ("xc7" or "xcup") and apply the rules (see the module doc)."""
-    sources = sorted(n for n in files if n.endswith((".sv", ".v")))
+    sources = emitted_sources(files)
     if not sources:
         raise AtheenaError(f"nothing to check for {top}: no SystemVerilog files were given")
     text = SCRIPT.format(sources=" ".join(sources), top=top, family=family)

@@ -31,3 +31,17 @@ def test_rate_balanced_folding_is_written_into_the_ir():
                 assert ir.IntegerAttr(folding[key]).value >= 1
     assert convs == 5
     assert ir.IntegerAttr(design["dsp"]).value <= 0.4 * 2520
+
+
+def test_a_budget_nothing_fits_fails_with_the_typed_cause():
+    """The RTL check of a sweep point tells "no design fits" from a broken input by the error's cause
+    (`hardware/check.py`), without folding a second time to find out."""
+    from atheena.errors import NoFeasibleDesign
+    from atheena.pipeline import PipelineError
+
+    module = import_model(models.get("b-lenet"), (1, 28, 28))
+    with pytest.raises(PipelineError) as failed:
+        PipelineRunner(module.context, save_reproducer=False, print_warnings=False).run(
+            module, "builtin.module(fold{board=zc706 budget=0.0001 exit_probabilities=0.5})")
+    assert isinstance(failed.value.cause, NoFeasibleDesign)
+    assert "budget" in str(failed.value)

@@ -1,9 +1,20 @@
 """Memories that synthesise to block RAM or LUT RAM: a ROM, a simple dual-port RAM and a LUT RAM.
 
 PyCDE has no memory construct, so these build the CIRCT `sv` ops directly: an
-unpacked array register (`reg [W-1:0] mem [0:D-1]`), filled by an `initial`
-block for a ROM or written in an `always_ff` for a RAM, with a registered
-read.  That is the pattern Yosys's memory inference (and Vivado's) maps to
+unpacked array register (`reg [W-1:0] mem [0:D-1]`), loaded by `$readmemh` in
+an `initial` block for a ROM or written in an `always_ff` for a RAM, with a
+registered read.
+
+A ROM's contents live in a hex file beside the SystemVerilog (`rom_<digest>.hex`,
+named by a hash of its width and words, so the same design gives the same names
+and identical ROMs share one file).  One assignment per word in the `initial`
+block would mean the same, but Yosys reads such a block in time growing faster
+than its length (B-LeNet's ROMs: 31.5 s against 0.66 s through `$readmemh`), and
+building tens of thousands of constant ops slows the lowering too.  `rom`
+records each file while a design is generated; `emit` collects them into the
+design's files (`take_hex_files`), and every tool is run in the folder that
+holds them: Yosys and the Verilator model resolve `$readmemh` paths against
+their working directory.  That is the pattern Yosys's memory inference (and Vivado's) maps to
 RAMB18/RAMB36 when deep and to LUT RAM when shallow, and Verilator simulates
 it as written.  Both read ports have one cycle of latency; a RAM read of the
 address being written in the same cycle returns the old word (read-first).
@@ -14,6 +25,9 @@ of slot numbers.
 """
 
 from __future__ import annotations
+
+import hashlib
+import threading
 
 
 def _array(width: int, depth: int):
@@ -52,7 +66,8 @@ def rom(name: str, contents: list[int], width: int, addr, clk, enable=None):
     """Registered ROM read: `data <= contents[addr]` on each clock edge where `enable` is high.
 
     `addr` is a Bits signal of `max(1, ceil(log2(len(contents))))` bits; returns a Bits(width)
-    signal valid one cycle after the address.  Values are stored modulo 2**width.
+    signal valid one cycle after the address.  Values are stored modulo 2**width, loaded from
+    the hex file `hex_file` names.
     """
     from pycde.circt.dialects import sv
     from pycde.circt import ir
@@ -63,15 +78,41 @@ def rom(name: str, contents: list[int], width: int, addr, clk, enable=None):
     if addr.type.width != abits:
         raise ValueError(f"ROM {name}: address has {addr.type.width} bits, needs {abits}")
     mem = sv.RegOp(_array(width, depth), name=name)
+    file_name, text = hex_file(contents, width)
+    _recorded().setdefault(file_name, text)
     init = sv.InitialOp()
     init.body.blocks.append()
     with ir.InsertionPoint(init.body.blocks[0]):
-        mask = (1 << width) - 1
-        for i, value in enumerate(contents):
-            slot = sv.ArrayIndexInOutOp(mem.result, _const(abits, i))
-            sv.BPAssignOp(slot.result, _const(width, int(value) & mask))
+        sv.ReadMemOp(mem.result, file_name, ir.IntegerAttr.get(ir.IntegerType.get_signless(32), _MEM_BASE_HEX))
     word = _FromCirctValue(sv.ReadInOutOp(sv.ArrayIndexInOutOp(mem.result, addr.value).result).result)
     return word.reg(clk=clk, ce=enable, name=f"{name}_q")
+
+
+_MEM_BASE_HEX = 1  # CIRCT's sv.readmem base: MemBaseBin = 0 ($readmemb), MemBaseHex = 1 ($readmemh)
+_HEX = threading.local()  # ROM files recorded by the design being generated on this thread
+
+
+def hex_file(contents: list[int], width: int) -> tuple[str, str]:
+    """(file name, text) of a ROM's `$readmemh` file: one word per line, ceil(width / 4) hex digits,
+    two's complement modulo 2**width.  The name is a digest of the width and the text."""
+    mask = (1 << width) - 1
+    digits = max(1, -(-width // 4))
+    text = "".join(f"{int(v) & mask:0{digits}x}\n" for v in contents)
+    digest = hashlib.sha256(f"{width}\n{text}".encode()).hexdigest()[:16]
+    return f"rom_{digest}.hex", text
+
+
+def _recorded() -> dict[str, str]:
+    if not hasattr(_HEX, "files"):
+        _HEX.files = {}
+    return _HEX.files
+
+
+def take_hex_files() -> dict[str, str]:
+    """{file name: text} of the ROM files recorded on this thread since the last call (and forget them)."""
+    files = dict(sorted(_recorded().items()))
+    _HEX.files = {}
+    return files
 
 
 def ram(name: str, width: int, depth: int, clk, write_enable, write_addr, write_data, read_addr, read_enable=None):

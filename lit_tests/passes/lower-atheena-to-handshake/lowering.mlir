@@ -13,7 +13,7 @@
 // RUN: rm -rf %t.rtl
 // RUN: atheena-opt %inputs/tiny-ee.sized.mlir --pass-pipeline='builtin.module(lower-atheena-to-handshake{rtl=%t.rtl})' -o %t.out.mlir
 // RUN: FileCheck %s --check-prefix=IR < %t.out.mlir
-// IR: func.func @forward(%arg0: tensor<1x28x28xf32>) -> tensor<10xf32> attributes {atheena.buffers = {{.*}}, atheena.rtl = {directory = "{{.*}}.rtl", files = 46 : i64, top = "atheena_top"}} {
+// IR: func.func @forward(%arg0: tensor<1x28x28xf32>) -> tensor<10xf32> attributes {atheena.buffers = {{.*}}, atheena.rtl = {directory = "{{.*}}.rtl", files = 55 : i64, top = "atheena_top"}} {
 // RUN: sed 's/, atheena.rtl = {[^}]*}//' %t.out.mlir > %t.stripped.mlir
 // RUN: atheena-opt %inputs/tiny-ee.sized.mlir -o %t.in.mlir
 // RUN: diff %t.in.mlir %t.stripped.mlir
@@ -131,10 +131,13 @@
 // FILES-NEXT: handshake_fork_in_ui1_out_ui1_ui1_ui1.sv
 // FILES-NEXT: atheena_top.sv
 
-// RUN: %python -c "import pathlib, sys; d = pathlib.Path(sys.argv[1]); listed = (d / 'filelist.f').read_text().split(); \
+// Every ROM's `$readmemh` file is written beside the sources (filelist.f lists only the sources).
+// RUN: %python -c "import pathlib, re, sys; d = pathlib.Path(sys.argv[1]); listed = (d / 'filelist.f').read_text().split(); \
 // RUN:   print(len(listed), 'listed;', 'all written' if all((d / f).is_file() for f in listed) else 'MISSING', end='; '); \
-// RUN:   print('others:', sorted({p.name for p in d.iterdir()} - set(listed)))" %t.rtl | FileCheck %s --check-prefix=DIR --match-full-lines
-// DIR: 46 listed; all written; others: ['filelist.f', 'handshake.mlir']
+// RUN:   roms = {m for f in listed for m in re.findall(r'readmemh\(\"([^\"]+)\"', (d / f).read_text())}; \
+// RUN:   print(len(roms), 'ROM files', 'all written' if all((d / r).is_file() for r in roms) else 'MISSING', end='; '); \
+// RUN:   print('others:', sorted({p.name for p in d.iterdir()} - set(listed) - roms))" %t.rtl | FileCheck %s --check-prefix=DIR --match-full-lines
+// DIR: 46 listed; all written; 9 ROM files all written; others: ['filelist.f', 'handshake.mlir']
 
 // The simulation wrapper's ports: 16-bit input words, the 193-bit tagged result.
 // RUN: FileCheck %s --check-prefix=SIM --match-full-lines < %t.rtl/atheena_top_sim.sv
