@@ -41,6 +41,7 @@ class Design:
     budget: float
     overheads: dict = field(default_factory=dict)  # what the lowering adds between layers (lane converters)
     sections: list[int] | None = None  # per layer, the early exits before it (`network.reach_sections`)
+    headroom: float = 0.0  # the layers after an exit were folded for their reach x (1 + headroom)
 
     @property
     def cycles_per_sample(self) -> float:

@@ -6,7 +6,9 @@ are those `fold` gives at the same point.  `sweep` returns one record per (board
 stable keys `board`, `budget`, `exit_probabilities`, `early_exit` and
 `baseline` (each: `throughput_sps`, `cycles_per_sample` and the `model` they
 come from, `resources` with `dsp`, `bram18`, `lut`, `ff`, and
-`max_resource_share`), `gain` (early-exit throughput / baseline throughput at
+`max_resource_share`; the early-exit design also its `buffer_depths` and the
+`headroom` its layers after an exit were folded with, see `Folder.predict`),
+`gain` (early-exit throughput / baseline throughput at
 the same budget), `family` (the board's device family) and `resource_model`
 (the family whose fit costed it: `atheena.dse.families`).  A design
 that does not fit a budget is `None` in its record.  `pareto` keeps the

@@ -15,7 +15,7 @@ def test_sweep_records_have_the_documented_keys(tmp_path):
     assert r["family"] == r["resource_model"] == "xc7"
     assert set(r["early_exit"]) == {"throughput_sps", "cycles_per_sample", "model", "balanced_cycles_per_sample",
                                     "independent_cycles_per_sample", "resources", "max_resource_share",
-                                    "buffer_depths", "section_cycles"}
+                                    "buffer_depths", "headroom", "section_cycles"}
     assert r["early_exit"]["model"] == "buffered, independent samples"  # given rates: no exit sequence to replay
     assert set(r["baseline"]) == {"throughput_sps", "cycles_per_sample", "model", "balanced_cycles_per_sample",
                                   "resources", "max_resource_share", "section_cycles"}
