@@ -4,9 +4,13 @@ Builds one kernel per op with the folding `fold` chose (see
 `atheena.hardware.lower` for the mapping, lane converters and FIFOs), a
 `handshake.func` top level that instantiates them, lowers it through CIRCT
 (handshake -> hw -> sv) and writes into the directory `rtl`: every module's
-`.sv`, `filelist.f` (kernels first, the top last) and `handshake.mlir` (the
-top level before lowering).  The IR itself is unchanged except for
-`atheena.rtl` on the network function (directory, top module, file count),
+`.sv`, `filelist.f` (kernels first, the top last), each ROM's contents as
+`rom_<digest>.hex` (the `.sv` loads them with `$readmemh` by a relative path:
+synthesis and simulation tools resolve it against their working directory, so
+run them in `rtl` or add the `.hex` files to the project as memory
+initialisation files) and `handshake.mlir` (the top level before lowering).
+The IR itself is unchanged except for `atheena.rtl` on the network function
+(directory, top module, file count: sources and ROM files),
 because the handshake and hw dialects live in CIRCT's own MLIR, not in the
 one `atheena-opt` runs.
 

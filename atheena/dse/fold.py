@@ -97,6 +97,7 @@ class Folder:
         self._links = None
         self._base_links = None
         self._sections = None
+        self._predictions: dict[tuple, Prediction | NoFeasibleDesign] = {}
 
     @property
     def layers(self):
@@ -212,6 +213,18 @@ class Folder:
 
         if rates is None and trace is None:
             trace = A.exit_trace(self.func)
+        key = (budget, None if rates is None else tuple(rates), None if trace is None else tuple(trace), max_loss)
+        if key not in self._predictions:  # a sweep asks again (a budget bisection, its check): same answer
+            try:
+                self._predictions[key] = self._search(budget, rates, trace, max_loss)
+            except NoFeasibleDesign as err:
+                self._predictions[key] = err
+        found = self._predictions[key]
+        if isinstance(found, NoFeasibleDesign):
+            raise found
+        return found
+
+    def _search(self, budget: float, rates, trace, max_loss: float) -> "Prediction":
         first = self._sized(self.design(budget, rates), max_loss, trace)
         if not first.sizing.shortened and first.cycles_per_sample <= (1 + max_loss) * first.design.cycles_per_sample:
             return first

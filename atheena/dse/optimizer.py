@@ -246,7 +246,7 @@ def _interval_rows(p: _Problem, layers: list[Layer], t: int | None, bound: float
             p.row(idx + [t], vals + [-1.0], -highspy.kHighsInf, 0.0)
 
 
-PROBES = 4  # cycle counts tried upwards from the bound before the full program decides
+PROBES = 4  # cycle counts tried upwards from the bound before bisection decides
 
 
 def optimise(layers: list[Layer], board: Board, budget: float, links: Sequence[Link] = ()) -> Design:
@@ -258,12 +258,13 @@ def optimise(layers: list[Layer], board: Board, budget: float, links: Sequence[L
     (q_l * I[l,k]) are tried upwards from there, each as "the cheapest design within this many
     cycles", and the first that has one is the optimum (nothing faster fits: the bound, or the
     count before it had none).  The converters seldom push the optimum past the bound (B-LeNet:
-    never on a ZC706), so this is usually two solves; after `PROBES` counts the full program
-    (minimise t with the converters' pair columns) finds it, whose weak relaxation makes it the
-    slower way in general.
+    never on a ZC706), so this is usually two solves.  After `PROBES` counts, bisection over the
+    remaining counts finds the first that has a design ("a design within t cycles fits" only gets
+    truer as t grows), each step a feasibility solve: a dozen solves where minimising t over the
+    converters' pair columns directly (a weak relaxation) took minutes (B-LeNet at 5% of a ZC706).
     """
     _check(layers, budget)
-    bound = _fastest(layers, board, budget, ())
+    bound = _fastest(layers, board, budget)
     if bound is None:
         need = smallest_budget(layers, board, links)
         raise NoFeasibleDesign(
@@ -271,25 +272,28 @@ def optimise(layers: list[Layer], board: Board, budget: float, links: Sequence[L
             f"budget that fits is {need:.1%} (largest share of DSP, BRAM18, LUT and FF)", need)
     counts = sorted({layer.reach * c.interval for layer in layers for c in layer.configs})
     counts = [t for t in counts if t >= bound * (1 - 1e-6)]
-    tried = counts[:PROBES]
-    for t in tried:
+    for t in counts[:PROBES]:
         design = _cheapest_within(layers, board, budget, links, t)
         if design is not None:
             return design
-    t = _fastest(layers, board, budget, links, lower=tried[-1] if tried else bound)
-    if t is None:
+    lo, hi = min(PROBES, len(counts)), len(counts)  # counts[:lo] have none: the first of counts[lo:] that has one
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _fits_within(layers, board, budget, links, counts[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo == len(counts):
         need = smallest_budget(layers, board, links)
         raise NoFeasibleDesign(
             f"no folding of the network fits in {budget:.0%} of the {board.name}'s resources with its lane "
             f"converters; the smallest budget that fits is {need:.1%} (largest share of DSP, BRAM18, LUT and FF)",
             need)
-    # t is HiGHS's, within its feasibility tolerance of the count it stands for (701.999999 for 702):
-    # take the counts from there up, the first with a design being the optimum
-    for count in (c for c in counts if c >= t * (1 - 1e-6)):
-        design = _cheapest_within(layers, board, budget, links, count)
-        if design is not None:
-            return design
-    raise AssertionError(f"the optimiser found {t} cycles per sample within {budget:.0%} but no design reaching it")
+    design = _cheapest_within(layers, board, budget, links, counts[lo])
+    if design is None:
+        raise AssertionError(f"a design fits within {counts[lo]} cycles per sample and {budget:.0%}, but the "
+                             "cheapest-design solve found none")
+    return design
 
 
 def _budget_rows(p: _Problem, board: Board, budget: float) -> None:
@@ -297,18 +301,24 @@ def _budget_rows(p: _Problem, board: Board, budget: float) -> None:
         p.row(np.arange(p.n), p.resources[j], -highspy.kHighsInf, budget * board.capacity(kind))
 
 
-def _fastest(layers: list[Layer], board: Board, budget: float, links: Sequence[Link], lower: float = 0.0
-             ) -> float | None:
-    """The fewest cycles per sample of a design within `budget` (at least `lower`), or None."""
-    p = _Problem(layers, extra_cols=1, links=links)
+def _fastest(layers: list[Layer], board: Board, budget: float) -> float | None:
+    """The fewest cycles per sample of a design within `budget`, converters left out (a lower bound), or None."""
+    p = _Problem(layers, extra_cols=1)
     t = p.extra[0]
-    p.h.changeColBounds(t, lower, highspy.kHighsInf)
     _budget_rows(p, board, budget)
     _interval_rows(p, layers, t, 0.0)
     cost = np.zeros(p.n)
     cost[t] = 1.0
     ok, x = p.solve(cost)
     return float(x[t]) if ok else None
+
+
+def _fits_within(layers: list[Layer], board: Board, budget: float, links: Sequence[Link], cycles: float) -> bool:
+    """Whether any design fits within `budget` and `cycles` per sample (a feasibility solve: no objective)."""
+    p = _Problem(layers, links=links)
+    _budget_rows(p, board, budget)
+    _interval_rows(p, layers, None, cycles * (1 + 1e-9) + 1e-9)
+    return p.solve(np.zeros(p.n))[0]
 
 
 def _cheapest_within(layers: list[Layer], board: Board, budget: float, links: Sequence[Link], cycles: float

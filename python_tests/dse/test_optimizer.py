@@ -115,7 +115,7 @@ def _with_converters(layers, links, index) -> list[int]:
 @pytest.mark.parametrize("budget", [0.35, 0.6, 1.0])
 def test_optimum_with_converters_equals_exhaustive_search(seed, budget, probes, monkeypatch):
     """The converters priced on every pair of neighbouring foldings: the fastest design, its converters
-    within the budget, is the exhaustive search's; with one probe the full program decides more often."""
+    within the budget, is the exhaustive search's; with one probe bisection decides more often."""
     from atheena.dse import optimizer
 
     monkeypatch.setattr(optimizer, "PROBES", probes)
@@ -125,9 +125,10 @@ def test_optimum_with_converters_equals_exhaustive_search(seed, budget, probes, 
 @pytest.mark.parametrize("seed", range(10))
 @pytest.mark.parametrize("budget", [0.35, 0.6, 1.0])
 def test_optimum_survives_highs_tolerance(seed, budget, monkeypatch):
-    """HiGHS meets rows within its feasibility tolerance, so the full program's t can come back just below
+    """HiGHS meets rows within its feasibility tolerance, so the lower bound t can come back just below
     the count it stands for (701.999999 for 702: a GAP network at 10% of a ZedBoard once got no design at
-    all).  Shaved like that, the answer must still be the exhaustive search's."""
+    all).  Shaved like that, the answer must still be the exhaustive search's (and with one probe,
+    bisection's)."""
     from atheena.dse import optimizer
 
     fastest = optimizer._fastest
