@@ -55,7 +55,8 @@ from atheena.errors import AtheenaError, NoFeasibleDesign
 HEADROOM = 0.02
 #: conditional buffer depths (samples) `predict` folds for when the budget shortened a buffer
 DEPTHS = (3, 4, 5, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
-#: headrooms `predict` also folds the layers after an exit with when the budget shortened a buffer
+#: headrooms `predict` also folds the layers after an exit with when the budget shortened a buffer or the
+#: buffered rate falls more than `max_loss` short of the rate-balanced one
 HEADROOMS = (0.5, 1.0, 2.0, 3.0)
 
 
@@ -228,7 +229,7 @@ class Folder:
         first = self._sized(self.design(budget, rates), max_loss, trace)
         if not first.sizing.shortened and first.cycles_per_sample <= (1 + max_loss) * first.design.cycles_per_sample:
             return first
-        return _fastest(self._deeper(first, budget, rates, trace, max_loss), (
+        return _best_of(self._deeper(first, budget, rates, trace, max_loss), (
             lambda h=h: self._deeper(self._sized(self.design(budget, rates, headroom=h), max_loss, trace),
                                      budget, rates, trace, max_loss)
             for h in HEADROOMS if h > self.headroom))
@@ -239,7 +240,7 @@ class Folder:
         if not short:
             return best
         depths = [d for d in DEPTHS if min(s.depth for s in short) < d <= max(s.wanted for s in short)]
-        return _fastest(best, (
+        return _best_of(best, (
             lambda d=d: self._sized(self.design(budget, rates, {s.op: min(d, s.wanted) for s in short},
                                                 best.design.headroom), max_loss, trace)
             for d in depths))
@@ -287,7 +288,7 @@ class Folder:
             f"budget that fits is {where} (largest share of DSP, BRAM18, LUT and FF)", need)
 
 
-def _fastest(best: "Prediction", tries) -> "Prediction":
+def _best_of(best: "Prediction", tries) -> "Prediction":
     """`best`, or the fastest of `tries` (callables that give a `Prediction`), tried in order: the search
     stops after two in a row without improvement, or at the first that does not fit."""
     worse = 0

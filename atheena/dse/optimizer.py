@@ -313,20 +313,24 @@ def _fastest(layers: list[Layer], board: Board, budget: float) -> float | None:
     return float(x[t]) if ok else None
 
 
-def _fits_within(layers: list[Layer], board: Board, budget: float, links: Sequence[Link], cycles: float) -> bool:
-    """Whether any design fits within `budget` and `cycles` per sample (a feasibility solve: no objective)."""
+def _within(layers: list[Layer], board: Board, budget: float, links: Sequence[Link], cycles: float) -> _Problem:
+    """The designs within `budget` and `cycles` per sample, converters included."""
     p = _Problem(layers, links=links)
     _budget_rows(p, board, budget)
     _interval_rows(p, layers, None, cycles * (1 + 1e-9) + 1e-9)
+    return p
+
+
+def _fits_within(layers: list[Layer], board: Board, budget: float, links: Sequence[Link], cycles: float) -> bool:
+    """Whether any design fits within `budget` and `cycles` per sample (a feasibility solve: no objective)."""
+    p = _within(layers, board, budget, links, cycles)
     return p.solve(np.zeros(p.n))[0]
 
 
 def _cheapest_within(layers: list[Layer], board: Board, budget: float, links: Sequence[Link], cycles: float
                      ) -> Design | None:
     """The design within `budget` and `cycles` per sample with the smallest sum of resource shares."""
-    p = _Problem(layers, links=links)
-    _budget_rows(p, board, budget)
-    _interval_rows(p, layers, None, cycles * (1 + 1e-9) + 1e-9)
+    p = _within(layers, board, budget, links, cycles)
     cost = np.zeros(p.n)
     for j, kind in enumerate(RESOURCES):
         cost += p.resources[j] / board.capacity(kind)

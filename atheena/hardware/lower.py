@@ -29,6 +29,7 @@ from pathlib import Path
 from torch_mlir import ir
 
 from atheena.hardware import plan
+from atheena.hardware.emit import sources as emitted_sources
 from atheena.reference.fixed_point import FixedArithmetic
 
 WORD = plan.WORD
@@ -61,7 +62,8 @@ class Rtl:
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in self.files.items():
             write_atomic(folder / name, text)
-        order = sorted(n for n in self.files if n.endswith(".sv") and n != f"{self.name}.sv") + [f"{self.name}.sv"]
+        top = f"{self.name}.sv"
+        order = [n for n in emitted_sources(self.files) if n != top] + [top]
         write_atomic(folder / "filelist.f", "".join(f"{n}\n" for n in order))
         write_atomic(folder / "handshake.mlir", self.handshake)
 

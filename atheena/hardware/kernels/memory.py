@@ -3,7 +3,14 @@
 PyCDE has no memory construct, so these build the CIRCT `sv` ops directly: an
 unpacked array register (`reg [W-1:0] mem [0:D-1]`), loaded by `$readmemh` in
 an `initial` block for a ROM or written in an `always_ff` for a RAM, with a
-registered read.
+registered read.  That is the pattern Yosys's memory inference (and Vivado's) maps to
+RAMB18/RAMB36 when deep and to LUT RAM when shallow, and Verilator simulates
+it as written.  Both read ports have one cycle of latency; a RAM read of the
+address being written in the same cycle returns the old word (read-first).
+`lut_ram` reads without a register (the word at the address, in the same
+cycle): the asynchronous read of distributed RAM (xc7 RAM32M/RAM64M, ECP5
+TRELLIS_DPR16X4), for small tables such as the conditional buffer's queues
+of slot numbers.
 
 A ROM's contents live in a hex file beside the SystemVerilog (`rom_<digest>.hex`,
 named by a hash of its width and words, so the same design gives the same names
@@ -14,14 +21,7 @@ building tens of thousands of constant ops slows the lowering too.  `rom`
 records each file while a design is generated; `emit` collects them into the
 design's files (`take_hex_files`), and every tool is run in the folder that
 holds them: Yosys and the Verilator model resolve `$readmemh` paths against
-their working directory.  That is the pattern Yosys's memory inference (and Vivado's) maps to
-RAMB18/RAMB36 when deep and to LUT RAM when shallow, and Verilator simulates
-it as written.  Both read ports have one cycle of latency; a RAM read of the
-address being written in the same cycle returns the old word (read-first).
-`lut_ram` reads without a register (the word at the address, in the same
-cycle): the asynchronous read of distributed RAM (xc7 RAM32M/RAM64M, ECP5
-TRELLIS_DPR16X4), for small tables such as the conditional buffer's queues
-of slot numbers.
+their working directory.
 """
 
 from __future__ import annotations
